@@ -1,0 +1,42 @@
+// Subcommands of the `faultline` CLI.
+//
+// Contract: each subcommand lives in its own file under controller/cli/ and
+// registers itself with FAULTLINE_REGISTER_COMMAND(setup). `setup` adds a
+// CLI11 subcommand to the app and returns the function that runs it once the
+// command line is parsed; that function returns the process exit code
+// (DESIGN.md "Exit codes": 0 valid, 1 invalid, 2 unknown, 254 bad arguments
+// or input, 255 internal error). Commands print errors themselves.
+#pragma once
+
+#include <functional>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+namespace faultline::cli {
+
+inline constexpr int kExitValid = 0;
+inline constexpr int kExitInvalid = 1;
+inline constexpr int kExitUnknown = 2;
+inline constexpr int kExitBadInput = 254;
+inline constexpr int kExitInternal = 255;
+
+using RunFunction = std::function<int()>;
+struct Command {
+  CLI::App* app = nullptr;  // the subcommand
+  RunFunction run;
+};
+using CommandSetup = std::function<Command(CLI::App& app)>;
+
+std::vector<CommandSetup>& command_registry();
+
+struct CommandRegistration {
+  explicit CommandRegistration(CommandSetup setup) { command_registry().push_back(std::move(setup)); }
+};
+
+#define FAULTLINE_CLI_CONCAT_INNER(a, b) a##b
+#define FAULTLINE_CLI_CONCAT(a, b) FAULTLINE_CLI_CONCAT_INNER(a, b)
+#define FAULTLINE_REGISTER_COMMAND(setup) \
+  static ::faultline::cli::CommandRegistration FAULTLINE_CLI_CONCAT(faultline_cmd_, __LINE__)(setup)
+
+}  // namespace faultline::cli

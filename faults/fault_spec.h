@@ -1,0 +1,40 @@
+// FaultSpec: the vocabulary of faults, as DESIGN.md "Fault kinds" lists them.
+//
+// Contract: a FaultSpec is a JSON object with "kind", the kind's parameters,
+// optional "interface"/"destinations" filters and an optional "duration".
+// FaultSpec::parse checks the kind is known and the common fields are well
+// formed (durations parse, destinations are strings); the parameters of a kind
+// are checked by the mechanism that serves it (Mechanism::plan). to_json()
+// returns the spec exactly as given, so the history and the journal show what
+// the user wrote.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/result.h"
+#include "common/units.h"
+
+namespace faultline::faults {
+
+// Every fault kind faultline knows, in DESIGN.md's order.
+const std::vector<std::string>& all_fault_kinds();
+bool is_known_fault_kind(std::string_view kind);
+
+struct FaultSpec {
+  std::string kind;
+  nlohmann::json params = nlohmann::json::object();  // the whole object, "kind" included
+  std::optional<Nanos> duration;                     // heal by itself after this long
+
+  static Result<FaultSpec> parse(const nlohmann::json& object);
+  // Parses JSON text (the ad-hoc CLI's SPEC argument).
+  static Result<FaultSpec> parse_text(std::string_view json_text);
+
+  const nlohmann::json& to_json() const { return params; }
+};
+
+}  // namespace faultline::faults

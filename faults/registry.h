@@ -1,0 +1,64 @@
+// MechanismRegistry: which mechanisms serve which fault kind, in preference order.
+//
+// Contract: a mechanism file registers itself with a static
+// `FAULTLINE_REGISTER_MECHANISM(kind, preference, Class)`; lower preference is
+// tried first (netem 0 before its fallbacks 10, 20). select() returns the
+// first mechanism whose probe() says it is available on this host, or an
+// kUnavailable Error listing every candidate's reason. find() returns the
+// mechanism named in a HealRecord, for heal after a restart. Mechanism
+// instances are created once per registry and live as long as it does
+// (a mechanism may own live state such as the NFQUEUE shaper's thread).
+// Link faultline_faults with WHOLE_ARCHIVE (the target does it) so static
+// registrations are kept.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "faults/mechanism.h"
+
+namespace faultline::faults {
+
+class MechanismRegistry {
+ public:
+  using Factory = std::function<std::unique_ptr<Mechanism>()>;
+
+  static MechanismRegistry& instance();
+
+  void add(std::string kind, int preference, Factory factory);
+
+  // All mechanisms for a kind, in preference order.
+  std::vector<Mechanism*> candidates(const std::string& kind);
+  Result<Mechanism*> select(const std::string& kind, const HostContext& host);
+  Result<Mechanism*> find(const std::string& kind, const std::string& mechanism_name);
+
+  // Plans with the selected mechanism and stamps "kind" and "mechanism" into the record.
+  Result<HealRecord> plan(const FaultSpec& spec, const HostContext& host);
+
+ private:
+  struct Entry {
+    int preference;
+    Factory factory;
+    std::unique_ptr<Mechanism> instance;
+  };
+  std::mutex mutex_;
+  std::map<std::string, std::vector<Entry>> entries_;
+};
+
+struct MechanismRegistration {
+  MechanismRegistration(std::string kind, int preference, MechanismRegistry::Factory factory) {
+    MechanismRegistry::instance().add(std::move(kind), preference, std::move(factory));
+  }
+};
+
+#define FAULTLINE_CONCAT_INNER(a, b) a##b
+#define FAULTLINE_CONCAT(a, b) FAULTLINE_CONCAT_INNER(a, b)
+#define FAULTLINE_REGISTER_MECHANISM(kind, preference, Class)                              \
+  static ::faultline::faults::MechanismRegistration FAULTLINE_CONCAT(faultline_reg_, __LINE__)( \
+      kind, preference, [] { return std::make_unique<Class>(); })
+
+}  // namespace faultline::faults

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The whole test suite, as README and CI run it: installs what is missing,
+# builds, runs every test (unit, integration, end-to-end; docker where an
+# engine runs), then the unit tests again under AddressSanitizer + UBSan and
+# the fuzz targets for a bounded time. Exits non-zero if anything fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ "$(id -u)" -eq 0 ] || { echo "run-tests: run as root (tests create network namespaces and iptables rules)" >&2; exit 1; }
+jobs=$(nproc)
+scripts/install-deps.sh
+
+status=0
+step() { echo; echo "==== $* ===="; }
+
+step "build (RelWithDebInfo)"
+cmake --preset default >/dev/null
+cmake --build --preset default -j"$jobs"
+
+step "unit tests"
+ctest --preset default -L unit -j"$jobs" --output-on-failure || status=1
+
+step "integration and end-to-end tests (root, network namespaces; serial)"
+ctest --preset default -LE unit -j1 --output-on-failure || status=1
+
+step "unit tests under AddressSanitizer + UBSan"
+cmake --preset asan >/dev/null
+cmake --build --preset asan -j"$jobs"
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --preset asan -j"$jobs" --output-on-failure || status=1
+
+if [ -x scripts/run-fuzz.sh ]; then
+  step "fuzz targets (bounded)"
+  scripts/run-fuzz.sh || status=1
+fi
+
+echo
+if [ $status -eq 0 ]; then echo "run-tests: all passed"; else echo "run-tests: FAILURES above"; fi
+exit $status
