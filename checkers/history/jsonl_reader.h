@@ -1,0 +1,30 @@
+// JSONL history reader: one JSON object per line (DESIGN.md "History").
+//
+// Contract: read_jsonl_history parses every line of `in` into an Event and
+// returns the History, or an kInvalidInput Error "SOURCE:LINE: reason" for
+// the first malformed line (not JSON, not an object, missing or non-integer
+// `time`, negative `time`, missing or non-string `type`, or a known type
+// whose fields have the wrong type or value). It never guesses: a field that
+// is present must have the documented type. Blank lines are skipped (they
+// still count for line numbers). Unknown types are kept as UnknownEvent.
+// Events are ordered by time; events with equal time keep their file order
+// (stable). Each Event keeps its 1-based source `line`, its position `index`
+// in the result, and its `raw` JSON. The first `cluster` event sets
+// History::nodes. `source` names the input in messages (usually the path).
+#pragma once
+
+#include <istream>
+#include <string>
+
+#include "checkers/history/event.h"
+#include "common/result.h"
+
+namespace faultline::history {
+
+Result<History> read_jsonl_history(std::istream& in, const std::string& source);
+
+// Parses one already-decoded JSON object into an Event (line/index left 0).
+// The error message has no "SOURCE:LINE:" prefix.
+Result<Event> parse_jsonl_event(const nlohmann::json& object);
+
+}  // namespace faultline::history
