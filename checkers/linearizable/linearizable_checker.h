@@ -1,0 +1,38 @@
+// The `linearizable` checker: are the client operations of a history
+// linearizable with respect to a sequential model?
+//
+// Contract (issue 7, DESIGN.md "faultline check"):
+//  - name() is "linearizable"; applies() is true when the history has at least
+//    one client operation (invoke/ok/fail/info).
+//  - options.model picks the model: "register", "cas-register" (default),
+//    "kv", "set", "mutex" (models.h lists them). options.initial is the
+//    model's initial value as JSON (register/cas-register: any JSON value,
+//    default null; kv: a string, default ""; set: an array, default []; mutex:
+//    false = free, the default). An unknown model or a bad initial value is an
+//    kInvalidInput Error naming it.
+//  - Completions follow Jepsen: `ok` happened between invoke and completion;
+//    `fail` did not happen; `info` or no completion may have happened at any
+//    time after the invoke, or never. Operations that carry a `key` are split
+//    by key (P-compositionality: each key is an independent object) and the
+//    keys are checked in parallel; the first invalid key ends the search.
+//  - Past options.deadline the verdict is kUnknown with the reason (never a
+//    guess). The search cache is bounded (config `max_cache_mib`, default
+//    1024... see linearizable_checker.cpp and README): when the bound is hit the
+//    verdict is kUnknown with reason "memory bound".
+//  - On a violation the findings name the key, the operation that cannot be
+//    linearized (with its history time/line/index), the longest linearizable
+//    prefix found, and the model states reachable just before that operation;
+//    `text` says the same for people, and visualize.h draws it.
+//  - Config section `linearizable` (all optional): {"model": ..., "initial":
+//    ..., "threads": N, "max_cache_mib": N}; options.model/options.initial win.
+#pragma once
+
+#include <memory>
+
+#include "checkers/checker.h"
+
+namespace faultline::checkers {
+
+std::unique_ptr<Checker> make_linearizable_checker();
+
+}  // namespace faultline::checkers
