@@ -1,0 +1,20 @@
+// fault_id_for: the id a host mechanism (process, disk, clock) names its
+// artefacts with (ballast .faultline-ballast-<id>, cgroup faultline-<id>,
+// saved bytes, clock page entries).
+//
+// Contract: the spec's "id" field when it is a string of 1..32 characters from
+// [A-Za-z0-9_.-] (the agent may pass its fault id there); a spec "id" of any
+// other form is an kInvalidInput Error; with no "id", a fresh random id of 16
+// hex digits. The id is stored in the HealRecord, so heal never regenerates it.
+#pragma once
+
+#include <string>
+
+#include "common/result.h"
+#include "faults/fault_spec.h"
+
+namespace faultline::faults {
+
+Result<std::string> fault_id_for(const FaultSpec& spec);
+
+}  // namespace faultline::faults
