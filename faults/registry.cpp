@@ -50,7 +50,21 @@ Result<Mechanism*> MechanismRegistry::find(const std::string& kind, const std::s
 }
 
 Result<HealRecord> MechanismRegistry::plan(const FaultSpec& spec, const HostContext& host) {
-  auto mechanism = select(spec.kind, host);
+  // A spec may ask for one mechanism by name ("mechanism":"system"); then
+  // only that one is used, and its unavailability is the error.
+  Result<Mechanism*> mechanism = internal_error("unset");
+  auto asked = spec.params.find("mechanism");
+  if (asked != spec.params.end()) {
+    if (!asked->is_string()) return invalid_input("fault field \"mechanism\" must be a string");
+    mechanism = find(spec.kind, asked->get<std::string>());
+    if (!mechanism) return invalid_input(mechanism.error().message);
+    auto availability = (*mechanism)->probe(host);
+    if (!availability.available)
+      return unavailable(fmt::format("mechanism '{}' for fault kind '{}' cannot be used on this host: {}",
+                                     asked->get<std::string>(), spec.kind, availability.reason));
+  } else {
+    mechanism = select(spec.kind, host);
+  }
   if (!mechanism) return mechanism.error();
   auto record = (*mechanism)->plan(spec, host);
   if (!record) return record.error();

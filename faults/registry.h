@@ -37,6 +37,8 @@ class MechanismRegistry {
   Result<Mechanism*> find(const std::string& kind, const std::string& mechanism_name);
 
   // Plans with the selected mechanism and stamps "kind" and "mechanism" into the record.
+  // A spec field "mechanism" (e.g. "system" for clock faults) names the one to
+  // use instead of the preference order; unknown or unavailable is an error.
   Result<HealRecord> plan(const FaultSpec& spec, const HostContext& host);
 
  private:
