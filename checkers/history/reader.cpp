@@ -1,0 +1,47 @@
+#include "checkers/history/reader.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+#include "checkers/history/edn_reader.h"
+#include "checkers/history/jsonl_reader.h"
+
+namespace faultline::history {
+namespace {
+bool ends_with(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+bool blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ','; }
+}  // namespace
+
+HistoryFormat detect_history_format(const std::string& path, std::string_view text) {
+  if (ends_with(path, ".jsonl") || ends_with(path, ".json")) return HistoryFormat::kJsonl;
+  if (ends_with(path, ".edn")) return HistoryFormat::kEdn;
+  std::size_t i = 0;
+  while (i < text.size() && blank(text[i])) ++i;
+  if (i == text.size()) return HistoryFormat::kJsonl;
+  char c = text[i];
+  if (c == '[' || c == '(' || c == ';' || c == '#') return HistoryFormat::kEdn;
+  if (c == '{') {
+    ++i;
+    while (i < text.size() && blank(text[i])) ++i;
+    if (i < text.size() && (text[i] == '"' || text[i] == '}')) return HistoryFormat::kJsonl;
+    return HistoryFormat::kEdn;
+  }
+  return HistoryFormat::kJsonl;  // let the JSONL reader name the bad line
+}
+
+Result<History> read_history_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return io_error(path + ": cannot open: " + std::strerror(errno));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return io_error(path + ": read failed: " + std::strerror(errno));
+  if (detect_history_format(path, text) == HistoryFormat::kEdn) return read_edn_history(text, path);
+  std::istringstream stream(text);
+  return read_jsonl_history(stream, path);
+}
+
+}  // namespace faultline::history
