@@ -12,7 +12,7 @@ packages=(
   libboost1.81-dev libboost-filesystem1.81-dev libboost-system1.81-dev
   libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libssl-dev
-  libnetfilter-queue-dev libmnl-dev libnfnetlink-dev libfuse3-dev
+  libnetfilter-queue-dev libmnl-dev libnfnetlink-dev libfuse3-dev libnetfilter-conntrack-dev
   # host tools the mechanisms and tests use
   iptables iproute2 conntrack procps psmisc util-linux e2fsprogs fuse3
   openssh-server openssh-client libxml2-utils libjs-chart.js
