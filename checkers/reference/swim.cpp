@@ -1,0 +1,326 @@
+#include "checkers/reference/swim.h"
+
+#include <algorithm>
+#include <limits>
+#include <utility>
+
+namespace faultline::reference {
+
+SwimNode::SwimNode(std::string self, SwimConfig config, std::uint64_t seed, Nanos start)
+    : self_(std::move(self)), config_(config), rng_(seed), next_probe_at_(start) {
+  members_[self_] = Member{Status::kAlive, 0, start};
+}
+
+void SwimNode::add_member(const std::string& name, std::uint64_t incarnation) {
+  if (name == self_) return;
+  auto [it, inserted] = members_.try_emplace(name, Member{Status::kAlive, incarnation, next_probe_at_});
+  if (!inserted) return;
+  if (!probe_list_.empty()) {
+    // memberlist: a new member swaps into a random position of the list.
+    probe_list_.push_back(name);
+    std::size_t offset = random_below(probe_list_.size());
+    std::swap(probe_list_[offset], probe_list_.back());
+  }
+}
+
+std::optional<MemberView> SwimNode::member(const std::string& name) const {
+  auto it = members_.find(name);
+  if (it == members_.end()) return std::nullopt;
+  return MemberView{it->second.status, it->second.incarnation, it->second.since};
+}
+
+std::size_t SwimNode::live_members() const {
+  std::size_t n = 0;
+  for (const auto& [name, m] : members_) n += m.status != Status::kDead;
+  return n;
+}
+
+std::optional<Nanos> SwimNode::suspicion_deadline(const std::string& name) const {
+  auto it = suspicions_.find(name);
+  if (it == suspicions_.end()) return std::nullopt;
+  return it->second.expiry();
+}
+
+Nanos SwimNode::next_deadline() const {
+  Nanos next = next_probe_at_;
+  if (probe_) {
+    if (!probe_->indirect_sent) next = std::min(next, probe_->timeout_at);
+    next = std::min(next, probe_->deadline);
+  }
+  for (const auto& [seq, relay] : relays_) {
+    if (config_.lifeguard() && !relay.nack_sent) next = std::min(next, relay.nack_at);
+    next = std::min(next, relay.expires);
+  }
+  for (const auto& [name, s] : suspicions_) next = std::min(next, s.expiry());
+  return next;
+}
+
+// ---- sending and dissemination -------------------------------------------
+
+void SwimNode::send(std::vector<Message>& out, MessageType type, const std::string& to, std::uint64_t seq,
+                    const std::string& target) {
+  Message m;
+  m.type = type;
+  m.from = self_;
+  m.to = to;
+  m.seq = seq;
+  m.target = target;
+  if (!broadcasts_.empty()) {
+    // Fewest transmissions first, newest first among equals.
+    std::sort(broadcasts_.begin(), broadcasts_.end(), [](const Broadcast& a, const Broadcast& b) {
+      return a.transmits != b.transmits ? a.transmits < b.transmits : a.id > b.id;
+    });
+    int limit = retransmit_limit(config_.retransmit_mult, live_members());
+    std::size_t take = std::min<std::size_t>(broadcasts_.size(), config_.max_gossip_per_message);
+    for (std::size_t i = 0; i < take; ++i) {
+      m.gossip.push_back(broadcasts_[i].gossip);
+      ++broadcasts_[i].transmits;
+    }
+    std::erase_if(broadcasts_, [limit](const Broadcast& b) { return b.transmits >= limit; });
+  }
+  ++stats_.messages;
+  out.push_back(std::move(m));
+}
+
+void SwimNode::gossip(Gossip item) {
+  std::erase_if(broadcasts_, [&](const Broadcast& b) { return b.gossip.node == item.node; });
+  broadcasts_.push_back(Broadcast{std::move(item), 0, ++broadcast_id_});
+}
+
+// ---- state changes ---------------------------------------------------------
+
+void SwimNode::set_status(const std::string& name, Member& member, Status status, std::uint64_t incarnation,
+                          Nanos now) {
+  bool changed = member.status != status;
+  member.incarnation = incarnation;
+  if (status != Status::kSuspect) suspicions_.erase(name);
+  if (!changed) return;
+  member.status = status;
+  member.since = now;
+  if (listener_) listener_(StatusChange{now, self_, name, status, incarnation});
+}
+
+void SwimNode::refute(std::uint64_t accused, Nanos now) {
+  incarnation_ = std::max(incarnation_ + 1, accused + 1);
+  members_[self_].incarnation = incarnation_;
+  members_[self_].since = now;
+  ++stats_.refutations;
+  gossip(Gossip{GossipKind::kAlive, self_, incarnation_, self_});
+  adjust_awareness(1);
+}
+
+void SwimNode::apply(const Gossip& item, Nanos now) {
+  switch (item.kind) {
+    case GossipKind::kAlive: apply_alive(item, now); break;
+    case GossipKind::kSuspect: apply_suspect(item, now); break;
+    case GossipKind::kDead: apply_dead(item, now); break;
+  }
+}
+
+void SwimNode::apply_alive(const Gossip& item, Nanos now) {
+  if (item.node == self_) {
+    if (item.incarnation > incarnation_) refute(item.incarnation, now);
+    return;
+  }
+  auto it = members_.find(item.node);
+  if (it == members_.end()) {
+    add_member(item.node, item.incarnation);
+    members_[item.node].since = now;
+    if (listener_) listener_(StatusChange{now, self_, item.node, Status::kAlive, item.incarnation});
+    gossip(item);
+    return;
+  }
+  if (item.incarnation <= it->second.incarnation) return;
+  set_status(item.node, it->second, Status::kAlive, item.incarnation, now);
+  gossip(item);
+}
+
+void SwimNode::apply_suspect(const Gossip& item, Nanos now) {
+  auto it = members_.find(item.node);
+  if (it == members_.end()) return;
+  Member& member = it->second;
+  if (item.node == self_) {
+    if (item.incarnation >= incarnation_) refute(item.incarnation, now);
+    return;
+  }
+  if (item.incarnation < member.incarnation) return;
+  if (auto s = suspicions_.find(item.node); s != suspicions_.end()) {
+    Suspicion& susp = s->second;
+    if (susp.confirmations < susp.expected && susp.accusers.insert(item.from).second) {
+      ++susp.confirmations;
+      susp.timeout = remaining_suspicion(susp.confirmations, susp.expected, susp.min, susp.max);
+      gossip(item);
+    }
+    return;
+  }
+  if (member.status != Status::kAlive) return;
+  gossip(item);
+  set_status(item.node, member, Status::kSuspect, item.incarnation, now);
+  std::size_t n = live_members();
+  int k = config_.suspicion_mult - 2;
+  if (static_cast<int>(n) - 2 < k) k = 0;
+  Suspicion susp;
+  susp.start = now;
+  susp.min = suspicion_timeout(config_.suspicion_mult, n, config_.probe_interval);
+  susp.max = static_cast<Nanos>(config_.suspicion_max_timeout_mult) * susp.min;
+  susp.expected = std::max(k, 0);
+  susp.accusers.insert(item.from);
+  susp.timeout = susp.expected < 1 ? susp.min : susp.max;
+  suspicions_[item.node] = std::move(susp);
+}
+
+void SwimNode::apply_dead(const Gossip& item, Nanos now) {
+  auto it = members_.find(item.node);
+  if (it == members_.end()) return;
+  if (item.node == self_) {
+    if (item.incarnation >= incarnation_) refute(item.incarnation, now);
+    return;
+  }
+  Member& member = it->second;
+  if (item.incarnation < member.incarnation || member.status == Status::kDead) return;
+  gossip(item);
+  set_status(item.node, member, Status::kDead, item.incarnation, now);
+}
+
+void SwimNode::adjust_awareness(int delta) {
+  if (!config_.lifeguard()) return;
+  awareness_ = std::clamp(awareness_ + delta, 0, config_.awareness_max_multiplier - 1);
+}
+
+// ---- probing ---------------------------------------------------------------
+
+std::optional<std::string> SwimNode::next_target() {
+  for (std::size_t tries = 0; tries <= members_.size(); ++tries) {
+    if (probe_index_ >= probe_list_.size()) {
+      probe_list_.clear();
+      for (const auto& [name, m] : members_) {
+        if (name != self_ && m.status != Status::kDead) probe_list_.push_back(name);
+      }
+      for (std::size_t i = probe_list_.size(); i > 1; --i) {
+        std::swap(probe_list_[i - 1], probe_list_[random_below(i)]);
+      }
+      probe_index_ = 0;
+      if (probe_list_.empty()) return std::nullopt;
+    }
+    const std::string& name = probe_list_[probe_index_++];
+    auto it = members_.find(name);
+    if (name == self_ || it == members_.end() || it->second.status == Status::kDead) continue;
+    return name;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> SwimNode::random_alive(int k, const std::string& exclude) {
+  std::vector<std::string> candidates;
+  for (const auto& [name, m] : members_) {
+    if (name != self_ && name != exclude && m.status == Status::kAlive) candidates.push_back(name);
+  }
+  std::size_t take = std::min<std::size_t>(candidates.size(), static_cast<std::size_t>(std::max(k, 0)));
+  for (std::size_t i = 0; i < take; ++i) {
+    std::swap(candidates[i], candidates[i + random_below(candidates.size() - i)]);
+  }
+  candidates.resize(take);
+  return candidates;
+}
+
+void SwimNode::start_probe(std::vector<Message>& out, Nanos now) {
+  Nanos interval = scaled(config_.probe_interval);
+  next_probe_at_ = now + interval;
+  auto target = next_target();
+  if (!target) return;
+  Probe p;
+  p.target = *target;
+  p.seq = ++seq_;
+  p.timeout_at = now + scaled(config_.probe_timeout);
+  p.deadline = now + interval;
+  probe_ = p;
+  ++stats_.probes;
+  send(out, MessageType::kPing, p.target, p.seq);
+}
+
+void SwimNode::finish_probe(bool success, Nanos now) {
+  Probe p = *probe_;
+  probe_.reset();
+  if (success) return;
+  ++stats_.failed_probes;
+  if (p.expected_nacks > 0) {
+    adjust_awareness(std::max(0, p.expected_nacks - p.nacks));
+  } else {
+    adjust_awareness(1);
+  }
+  auto it = members_.find(p.target);
+  if (it == members_.end() || it->second.status == Status::kDead) return;
+  std::uint64_t inc = it->second.incarnation;
+  if (config_.bug_suspect_bumps_incarnation && it->second.status == Status::kAlive) ++inc;  // the bug
+  apply_suspect(Gossip{GossipKind::kSuspect, p.target, inc, self_}, now);
+}
+
+std::vector<Message> SwimNode::tick(Nanos now) {
+  std::vector<Message> out;
+  // Suspicion timers.
+  std::vector<std::string> expired;
+  for (const auto& [name, s] : suspicions_) {
+    if (now >= s.expiry()) expired.push_back(name);
+  }
+  for (const auto& name : expired) {
+    Member& m = members_[name];
+    apply_dead(Gossip{GossipKind::kDead, name, m.incarnation, self_}, now);
+  }
+  // Relayed probes (ping-req): nack, then forget.
+  for (auto it = relays_.begin(); it != relays_.end();) {
+    Relay& r = it->second;
+    if (config_.lifeguard() && !r.nack_sent && now >= r.nack_at) {
+      r.nack_sent = true;
+      send(out, MessageType::kNack, r.requester, r.requester_seq);
+    }
+    if (now >= r.expires) {
+      it = relays_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  // The current probe: indirect after the ack timeout, verdict at period end.
+  if (probe_ && !probe_->indirect_sent && now >= probe_->timeout_at) {
+    probe_->indirect_sent = true;
+    auto peers = random_alive(config_.indirect_checks, probe_->target);
+    if (config_.lifeguard()) probe_->expected_nacks = static_cast<int>(peers.size());
+    stats_.indirect_probes += peers.size();
+    for (const auto& peer : peers) send(out, MessageType::kPingReq, peer, probe_->seq, probe_->target);
+  }
+  if (probe_ && now >= probe_->deadline) finish_probe(false, now);
+  if (now >= next_probe_at_) start_probe(out, now);
+  return out;
+}
+
+std::vector<Message> SwimNode::receive(const Message& message, Nanos now) {
+  std::vector<Message> out;
+  // Gossip first, so that a refutation rides on this message's answer.
+  for (const auto& item : message.gossip) apply(item, now);
+  switch (message.type) {
+    case MessageType::kPing:
+      if (message.to == self_) send(out, MessageType::kAck, message.from, message.seq);
+      break;
+    case MessageType::kPingReq: {
+      std::uint64_t seq = ++seq_;
+      relays_[seq] = Relay{message.from, message.seq, now + config_.probe_timeout, now + config_.probe_interval, false};
+      send(out, MessageType::kPing, message.target, seq);
+      break;
+    }
+    case MessageType::kAck:
+      if (probe_ && message.seq == probe_->seq) {
+        bool direct = !probe_->indirect_sent;
+        finish_probe(true, now);
+        if (direct) adjust_awareness(-1);
+      } else if (auto it = relays_.find(message.seq); it != relays_.end()) {
+        send(out, MessageType::kAck, it->second.requester, it->second.requester_seq);
+        relays_.erase(it);
+      }
+      break;
+    case MessageType::kNack:
+      if (probe_ && message.seq == probe_->seq) ++probe_->nacks;
+      break;
+  }
+  return out;
+}
+
+}  // namespace faultline::reference

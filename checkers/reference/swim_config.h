@@ -1,0 +1,56 @@
+// SWIM parameters and memberlist's timing formulas.
+//
+// Contract: SwimConfig holds the knobs of the reference SWIM (swim.h) with
+// the meaning HashiCorp memberlist gives them; lan() is memberlist's
+// DefaultLANConfig for those knobs (probe interval 1s, probe timeout 500ms,
+// 3 indirect checks, suspicion mult 4, suspicion max-timeout mult 6,
+// retransmit mult 4). Lifeguard's local-health multiplier is off unless
+// `awareness_max_multiplier` > 1 (memberlist itself defaults to 8).
+// The formulas are memberlist's:
+//   suspicion_timeout(mult, n, interval) = mult * max(1, log10(max(1, n))) * interval
+//       (min; max = max_timeout_mult * min; the node scale is truncated to
+//        1/1000 as memberlist does)
+//   remaining_suspicion(confirmations c, expected k, min, max)
+//       = max(min, max - log(c+1)/log(k+1) * (max - min))   (k >= 1)
+//   retransmit_limit(mult, n) = mult * ceil(log10(n + 1))
+// validate() names the first bad field.
+#pragma once
+
+#include <cstdint>
+
+#include "common/result.h"
+#include "common/units.h"
+
+namespace faultline::reference {
+
+struct SwimConfig {
+  Nanos probe_interval = 1'000'000'000;
+  Nanos probe_timeout = 500'000'000;
+  int indirect_checks = 3;
+  int suspicion_mult = 4;
+  int suspicion_max_timeout_mult = 6;
+  int retransmit_mult = 4;
+  // Gossip entries piggybacked on one outgoing message (memberlist fills a
+  // UDP packet of ~1400 bytes; a count keeps the reference simple).
+  int max_gossip_per_message = 8;
+  // Lifeguard local health awareness: probe interval and timeout scale by
+  // (score + 1), score in [0, awareness_max_multiplier - 1]; nacks from
+  // indirect probers. <= 1 turns it off.
+  int awareness_max_multiplier = 0;
+
+  // BUG REPRODUCTION, default off: the prober suspects a node at its known
+  // incarnation + 1 ("suspect-bumps-incarnation"), which is wrong: only a
+  // node itself may raise its incarnation. The bumped suspicion then beats
+  // the node's refutation at that incarnation, so refutations are lost.
+  bool bug_suspect_bumps_incarnation = false;
+
+  static SwimConfig lan();
+  bool lifeguard() const { return awareness_max_multiplier > 1; }
+  Result<void> validate() const;
+};
+
+Nanos suspicion_timeout(int suspicion_mult, std::size_t n, Nanos probe_interval);
+Nanos remaining_suspicion(int confirmations, int expected, Nanos min, Nanos max);
+int retransmit_limit(int retransmit_mult, std::size_t n);
+
+}  // namespace faultline::reference
