@@ -1,0 +1,311 @@
+#include "faults/net/shaper/shaper.h"
+
+#include <arpa/inet.h>
+#include <linux/netfilter.h>
+#include <linux/netlink.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+extern "C" {
+#include <libnetfilter_queue/libnetfilter_queue.h>
+}
+
+#include "faults/net/shaper/packet_edit.h"
+#include "faults/net/shaper/packet_plan.h"
+#include "faults/net/shaper/timer_wheel.h"
+
+namespace faultline::faults::shaper {
+namespace {
+
+std::string errno_text() { return std::strerror(errno); }
+
+}  // namespace
+
+struct Shaper::Counters {
+  std::atomic<std::uint64_t> received{0}, released{0}, delayed{0}, duplicated{0}, corrupted{0}, held{0};
+};
+
+struct Shaper::Engine {
+  struct Held {
+    std::uint32_t packet_id;
+    std::vector<std::uint8_t> data;  // edited bytes; empty = accept unchanged
+  };
+  struct Fault {
+    std::unique_ptr<ActiveFault> active;
+    unsigned ifindex = 0;  // 0 = any interface but loopback
+  };
+
+  Options options;
+  Counters* counters = nullptr;
+  nfq_handle* handle = nullptr;
+  nfq_q_handle* queue = nullptr;
+  std::uint16_t queue_number = 0;
+  int fd = -1;
+  int wake_fd = -1;
+  int raw4 = -1;
+  int raw6 = -1;
+  unsigned loopback = 0;
+  std::thread thread;
+  std::atomic<bool> stop{false};
+  std::mutex faults_mutex;
+  std::map<std::string, Fault> faults;  // guarded by faults_mutex
+  Prng prng;
+  TimerWheel<Held> wheel{250'000, 4096, monotonic_now()};
+  std::vector<std::uint8_t> scratch;
+
+  ~Engine() {
+    if (thread.joinable()) {
+      stop = true;
+      wake();
+      thread.join();
+    }
+    if (queue) nfq_destroy_queue(queue);
+    if (handle) nfq_close(handle);
+    for (int f : {wake_fd, raw4, raw6})
+      if (f >= 0) ::close(f);
+  }
+
+  void wake() const {
+    std::uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(wake_fd, &one, sizeof one);
+  }
+
+  Result<void> open() {
+    loopback = if_nametoindex("lo");
+    wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (wake_fd < 0) return io_error("shaper: eventfd: " + errno_text());
+    handle = nfq_open();
+    if (!handle)
+      return unavailable("NFQUEUE shaper: cannot open an nfnetlink_queue socket (" + errno_text() +
+                         "; needs CONFIG_NETFILTER_NETLINK_QUEUE and CAP_NET_ADMIN)");
+    int last_errno = 0;
+    for (int i = 0; i < options.queue_candidates && !queue; ++i) {
+      auto number = static_cast<std::uint16_t>(options.first_queue + i);
+      queue = nfq_create_queue(handle, number, &Engine::on_packet, this);
+      if (queue) queue_number = number;
+      else last_errno = errno;
+    }
+    if (!queue)
+      return unavailable(fmt::format("NFQUEUE shaper: no free queue in {}..{} ({})", options.first_queue,
+                                     options.first_queue + options.queue_candidates - 1,
+                                     std::strerror(last_errno)));
+    if (nfq_set_mode(queue, NFQNL_COPY_PACKET, 0xffff) < 0)
+      return io_error("NFQUEUE shaper: cannot set copy mode: " + errno_text());
+    nfq_set_queue_maxlen(queue, options.queue_maxlen);
+    fd = nfq_fd(handle);
+    // Held packets stay in the kernel; their notifications must never be lost
+    // (a lost one would keep a packet forever): big buffer, no ENOBUFS.
+    int size = 32 << 20;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size);
+    int on = 1;
+    setsockopt(fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, &on, sizeof on);
+    raw4 = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+    raw6 = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+    for (int raw : {raw4, raw6})
+      if (raw >= 0) setsockopt(raw, SOL_SOCKET, SO_MARK, &options.duplicate_mark, sizeof options.duplicate_mark);
+    scratch.resize(256 * 1024);
+    thread = std::thread([this] { run(); });
+    return ok_result();
+  }
+
+  static int on_packet(nfq_q_handle*, nfgenmsg*, nfq_data* nfa, void* data) {
+    static_cast<Engine*>(data)->handle_packet(nfa);
+    return 0;
+  }
+
+  void verdict(std::uint32_t id, const std::vector<std::uint8_t>& data) {
+    nfq_set_verdict(queue, id, NF_ACCEPT, static_cast<std::uint32_t>(data.size()),
+                    data.empty() ? nullptr : data.data());
+    counters->released.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  void send_copy(const PacketInfo& info, const std::uint8_t* bytes, std::size_t length) {
+    sockaddr_storage to{};
+    socklen_t to_len;
+    int raw;
+    if (info.family == 4) {
+      auto* sin = reinterpret_cast<sockaddr_in*>(&to);
+      sin->sin_family = AF_INET;
+      std::memcpy(&sin->sin_addr, info.destination, 4);
+      to_len = sizeof *sin;
+      raw = raw4;
+    } else {
+      auto* sin6 = reinterpret_cast<sockaddr_in6*>(&to);
+      sin6->sin6_family = AF_INET6;
+      std::memcpy(&sin6->sin6_addr, info.destination, 16);
+      to_len = sizeof *sin6;
+      raw = raw6;
+    }
+    if (raw < 0) return;
+    if (::sendto(raw, bytes, length, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&to), to_len) >= 0)
+      counters->duplicated.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  // Called with faults_mutex held (run() holds it around each batch).
+  void handle_packet(nfq_data* nfa) {
+    auto* header = nfq_get_msg_packet_hdr(nfa);
+    if (!header) return;
+    std::uint32_t id = ntohl(header->packet_id);
+    counters->received.fetch_add(1, std::memory_order_relaxed);
+    unsigned char* payload = nullptr;
+    int length = nfq_get_payload(nfa, &payload);
+    static const std::vector<std::uint8_t> unchanged;
+    if (length <= 0) return verdict(id, unchanged);
+    std::span<const std::uint8_t> bytes(payload, static_cast<std::size_t>(length));
+    auto info = parse_packet(bytes);
+    if (!info) return verdict(id, unchanged);
+    bool is_copy = nfq_get_nfmark(nfa) == options.duplicate_mark;
+    unsigned outdev = nfq_get_outdev(nfa);
+    PacketPlan plan;
+    bool matched = false;
+    for (auto& [name, fault] : faults) {
+      if (fault.ifindex ? outdev != fault.ifindex : outdev == loopback) continue;
+      if (!fault.active->fault().matches_destination(info->family, info->destination)) continue;
+      matched = true;
+      fault.active->contribute(plan, is_copy);
+    }
+    if (!matched) return verdict(id, unchanged);
+    if (plan.duplicate) send_copy(*info, payload, static_cast<std::size_t>(length));
+    Held held{id, {}};
+    if (plan.corrupt) {
+      held.data.assign(payload, payload + length);
+      if (corrupt_payload(held.data, (std::uint64_t{prng.next()} << 32) | prng.next(), plan.recompute_checksum))
+        counters->corrupted.fetch_add(1, std::memory_order_relaxed);
+      else
+        held.data.clear();
+    }
+    Nanos delay = plan.effective_delay();
+    if (delay <= 0) return verdict(id, held.data);
+    wheel.schedule(monotonic_now() + delay, std::move(held));
+    counters->delayed.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  void release_due(Nanos now) {
+    wheel.expire(now, [this](Nanos, Held held) { verdict(held.packet_id, held.data); });
+    counters->held.store(wheel.size(), std::memory_order_relaxed);
+  }
+
+  void run() {
+    prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);  // wake within ~1us of a due time
+    pthread_setname_np(pthread_self(), "fl-shaper");
+    while (!stop.load()) {
+      release_due(monotonic_now());
+      timespec timeout{};
+      timespec* timeout_ptr = nullptr;
+      if (auto due = wheel.next_due()) {
+        Nanos wait = std::max<Nanos>(*due - monotonic_now(), 0);
+        timeout.tv_sec = wait / 1'000'000'000;
+        timeout.tv_nsec = wait % 1'000'000'000;
+        timeout_ptr = &timeout;
+      }
+      pollfd fds[2] = {{fd, POLLIN, 0}, {wake_fd, POLLIN, 0}};
+      int ready = ppoll(fds, 2, timeout_ptr, nullptr);
+      if (ready < 0 && errno != EINTR) {
+        spdlog::error("NFQUEUE shaper: poll failed: {}", errno_text());
+        break;
+      }
+      if (fds[1].revents & POLLIN) {
+        std::uint64_t value;
+        [[maybe_unused]] auto n = ::read(wake_fd, &value, sizeof value);
+      }
+      if (fds[0].revents & POLLIN) drain();
+    }
+    // Stopping: the rules are gone (or going); let every packet we hold, and
+    // every one still waiting in the socket, go now rather than be dropped.
+    drain();
+    release_due(std::numeric_limits<Nanos>::max());
+  }
+
+  void drain() {
+    std::lock_guard lock(faults_mutex);
+    for (int i = 0; i < 1024; ++i) {
+      ssize_t n = ::recv(fd, scratch.data(), scratch.size(), MSG_DONTWAIT);
+      if (n <= 0) break;
+      nfq_handle_packet(handle, reinterpret_cast<char*>(scratch.data()), static_cast<int>(n));
+    }
+  }
+};
+
+Shaper::Shaper() : Shaper(Options{}) {}
+Shaper::Shaper(Options options) : options_(options), counters_(std::make_unique<Counters>()) {}
+
+Shaper::~Shaper() {
+  std::lock_guard lock(mutex_);
+  engine_.reset();
+}
+
+std::shared_ptr<Shaper> Shaper::shared() {
+  static auto instance = std::make_shared<Shaper>();
+  return instance;
+}
+
+Result<std::uint16_t> Shaper::add(const std::string& id, const ShaperFault& fault) {
+  std::lock_guard lock(mutex_);
+  unsigned ifindex = 0;
+  if (!fault.interface.empty()) {
+    ifindex = if_nametoindex(fault.interface.c_str());
+    if (ifindex == 0)
+      return invalid_input(fmt::format("{} fault: no interface '{}' on this host", fault.kind, fault.interface));
+  }
+  if (!engine_) {
+    auto engine = std::make_unique<Engine>();
+    engine->options = options_;
+    engine->counters = counters_.get();
+    if (auto opened = engine->open(); !opened) return opened.error();
+    engine_ = std::move(engine);
+  }
+  {
+    std::lock_guard faults_lock(engine_->faults_mutex);
+    engine_->faults[id] = Engine::Fault{std::make_unique<ActiveFault>(fault, engine_->prng), ifindex};
+  }
+  faults_[id] = fault;
+  return engine_->queue_number;
+}
+
+void Shaper::remove(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  faults_.erase(id);
+  if (!engine_) return;
+  {
+    std::lock_guard faults_lock(engine_->faults_mutex);
+    engine_->faults.erase(id);
+  }
+  if (faults_.empty()) engine_.reset();  // releases what it holds, unbinds, joins
+}
+
+bool Shaper::has(const std::string& id) const {
+  std::lock_guard lock(mutex_);
+  return faults_.count(id) != 0;
+}
+
+bool Shaper::running() const {
+  std::lock_guard lock(mutex_);
+  return engine_ != nullptr;
+}
+
+std::optional<std::uint16_t> Shaper::queue() const {
+  std::lock_guard lock(mutex_);
+  if (!engine_) return std::nullopt;
+  return engine_->queue_number;
+}
+
+Shaper::Stats Shaper::stats() const {
+  auto& c = *counters_;
+  return Stats{c.received.load(), c.released.load(), c.delayed.load(),
+               c.duplicated.load(), c.corrupted.load(), c.held.load()};
+}
+
+}  // namespace faultline::faults::shaper
