@@ -1,0 +1,56 @@
+#include <fmt/format.h>
+
+#include "faults/net/iptables_chain.h"
+#include "faults/net/iptables_mechanisms.h"
+#include "faults/net/net_params.h"
+#include "faults/registry.h"
+
+namespace faultline::faults::net {
+
+Availability IptablesBlackholeOut::probe(const HostContext&) const { return probe_iptables("iptables"); }
+
+Result<HealRecord> IptablesBlackholeOut::plan(const FaultSpec& spec, const HostContext&) {
+  auto destinations = parse_prefix_list(spec.params, "destinations", false);
+  if (!destinations) return destinations.error().with_context("blackhole-out");
+  HealRecord record{{"rule_id", new_rule_id()}, {"destinations", prefix_texts(*destinations)}};
+  if (auto it = spec.params.find("interface"); it != spec.params.end()) record["interface"] = *it;
+  return record;
+}
+
+Result<void> IptablesBlackholeOut::apply(const HealRecord& record, const HostContext& host) {
+  auto destinations = prefixes_from_record(record, "destinations");
+  if (!destinations) return destinations.error().with_context("blackhole-out record");
+  std::vector<std::string> out_match = {"!", "-o", "lo"};
+  if (auto it = record.find("interface"); it != record.end() && it->is_string())
+    out_match = {"-o", it->get<std::string>()};
+  std::vector<IptablesRule> rules;
+  if (destinations->empty()) {
+    IptablesRule r{Hook::kOutput, out_match};
+    r.args.insert(r.args.end(), {"-j", "DROP"});
+    rules.push_back(r);
+  }
+  for (const auto& d : *destinations) {
+    IptablesRule r{Hook::kOutput, out_match};
+    r.args.insert(r.args.end(), {"-d", d.text(), "-j", "DROP"});
+    rules.push_back(r);
+  }
+  return IptablesChains().apply(record.value("rule_id", ""), rules, host.exemptions);
+}
+
+Result<void> IptablesBlackholeOut::heal(const HealRecord& record, const HostContext&) {
+  return heal_iptables_record(record);
+}
+
+std::string IptablesBlackholeOut::describe(const HealRecord& record) const {
+  auto destinations = prefixes_from_record(record, "destinations");
+  std::string where = record.contains("interface") && record["interface"].is_string()
+                          ? fmt::format(" on {}", record["interface"].get<std::string>())
+                          : std::string(" on every interface but lo");
+  std::string to = destinations && !destinations->empty() ? " to " + join_prefixes(*destinations) : "";
+  return fmt::format("blackhole-out: send nothing{}{}, receive everything (iptables, control connection exempt)",
+                     to, where);
+}
+
+FAULTLINE_REGISTER_MECHANISM("blackhole-out", 0, IptablesBlackholeOut);
+
+}  // namespace faultline::faults::net

@@ -1,0 +1,66 @@
+#include <fmt/format.h>
+
+#include "faults/net/iptables_chain.h"
+#include "faults/net/iptables_mechanisms.h"
+#include "faults/net/net_params.h"
+#include "faults/registry.h"
+
+namespace faultline::faults::net {
+
+Availability IptablesStatisticLoss::probe(const HostContext&) const { return probe_iptables("iptables-statistic"); }
+
+Result<HealRecord> IptablesStatisticLoss::plan(const FaultSpec& spec, const HostContext&) {
+  if (!spec.params.contains("percent")) return invalid_input("loss: field \"percent\" is required (0..100)");
+  auto percent = parse_percent(spec.params, "percent", 0);
+  if (!percent) return percent.error().with_context("loss");
+  auto correlation = parse_percent(spec.params, "correlation", 0);
+  if (!correlation) return correlation.error().with_context("loss");
+  auto destinations = parse_prefix_list(spec.params, "destinations", false);
+  if (!destinations) return destinations.error().with_context("loss");
+  HealRecord record{{"rule_id", new_rule_id()}, {"percent", *percent}, {"destinations", prefix_texts(*destinations)}};
+  if (*correlation > 0) record["correlation_ignored"] = *correlation;
+  if (auto it = spec.params.find("interface"); it != spec.params.end()) record["interface"] = *it;
+  return record;
+}
+
+Result<void> IptablesStatisticLoss::apply(const HealRecord& record, const HostContext& host) {
+  auto destinations = prefixes_from_record(record, "destinations");
+  if (!destinations) return destinations.error().with_context("loss record");
+  double percent = record.value("percent", 0.0);
+  std::vector<std::string> base = {"!", "-o", "lo"};
+  if (auto it = record.find("interface"); it != record.end() && it->is_string()) base = {"-o", it->get<std::string>()};
+  std::vector<std::string> tail = {"-m", "statistic", "--mode", "random", "--probability",
+                                   fmt::format("{:.6f}", percent / 100.0), "-j", "DROP"};
+  std::vector<IptablesRule> rules;
+  auto add = [&](std::vector<std::string> extra) {
+    IptablesRule r{Hook::kOutput, base};
+    r.args.insert(r.args.end(), extra.begin(), extra.end());
+    r.args.insert(r.args.end(), tail.begin(), tail.end());
+    rules.push_back(std::move(r));
+  };
+  if (destinations->empty()) add({});
+  for (const auto& d : *destinations) add({"-d", d.text()});
+  return IptablesChains().apply(record.value("rule_id", ""), rules, host.exemptions);
+}
+
+Result<void> IptablesStatisticLoss::heal(const HealRecord& record, const HostContext&) {
+  return heal_iptables_record(record);
+}
+
+std::string IptablesStatisticLoss::describe(const HealRecord& record) const {
+  auto destinations = prefixes_from_record(record, "destinations");
+  std::string to = destinations && !destinations->empty() ? " to " + join_prefixes(*destinations) : "";
+  std::string where = record.contains("interface") && record["interface"].is_string()
+                          ? " on " + record["interface"].get<std::string>()
+                          : std::string(" on every interface but lo");
+  std::string note = record.contains("correlation_ignored")
+                         ? fmt::format(" (correlation {}% ignored: only netem can correlate)",
+                                       record["correlation_ignored"].get<double>())
+                         : "";
+  return fmt::format("loss: drop {}% of outgoing packets{}{} (iptables statistic){}", record.value("percent", 0.0), to,
+                     where, note);
+}
+
+FAULTLINE_REGISTER_MECHANISM("loss", 10, IptablesStatisticLoss);
+
+}  // namespace faultline::faults::net

@@ -1,0 +1,131 @@
+#include "faults/net/shaper/shaper_mechanism.h"
+
+#include <net/if.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "faults/process/fault_id.h"
+
+namespace faultline::faults::shaper {
+namespace {
+
+bool file_mentions(const char* path, const std::string& word) {
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line))
+    if (line == word) return true;
+  return false;
+}
+
+Result<std::string> rule_id_of(const HealRecord& record) {
+  auto it = record.find("rule_id");
+  if (it == record.end() || !it->is_string()) return invalid_input("shaper record has no string \"rule_id\"");
+  return it->get<std::string>();
+}
+
+}  // namespace
+
+net::IptablesOptions shaper_iptables_options() {
+  net::IptablesOptions options;
+  options.table = "mangle";
+  return options;
+}
+
+ShaperMechanism::ShaperMechanism(std::string kind, std::shared_ptr<Shaper> shaper)
+    : kind_(std::move(kind)), shaper_(std::move(shaper)) {}
+
+Availability ShaperMechanism::probe(const HostContext&) const {
+  Availability a{false, kShaperMechanismName, {}};
+  if (geteuid() != 0) {
+    a.reason = "needs root (CAP_NET_ADMIN) to bind an NFQUEUE queue";
+    return a;
+  }
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::exists("/proc/net/netfilter/nfnetlink_queue", ec) && !fs::exists("/sys/module/nfnetlink_queue", ec)) {
+    a.reason = "kernel has no nfnetlink_queue (CONFIG_NETFILTER_NETLINK_QUEUE)";
+    return a;
+  }
+  if (fs::exists("/proc/net/ip_tables_targets", ec) && !file_mentions("/proc/net/ip_tables_targets", "NFQUEUE") &&
+      !fs::exists("/sys/module/xt_NFQUEUE", ec)) {
+    a.reason = "iptables NFQUEUE target missing (CONFIG_NETFILTER_XT_TARGET_NFQUEUE)";
+    return a;
+  }
+  if (auto chains = net::IptablesChains(shaper_iptables_options()).check_available(); !chains) {
+    a.reason = chains.error().message;
+    return a;
+  }
+  a.available = true;
+  return a;
+}
+
+Result<HealRecord> ShaperMechanism::plan(const FaultSpec& spec, const HostContext& host) {
+  if (spec.kind != kind_)
+    return invalid_input(fmt::format("shaper mechanism for '{}' asked to plan a '{}' fault", kind_, spec.kind));
+  auto fault = ShaperFault::parse(spec, host.default_interface);
+  if (!fault) return fault.error();
+  for (const auto& prefix : fault->destinations)
+    if (prefix.family != 4)
+      return invalid_input(fmt::format("{} fault field \"destinations\": '{}' is IPv6; the NFQUEUE shaper "
+                                       "serves IPv4 destinations only", kind_, prefix.to_string()));
+  if (!fault->interface.empty() && if_nametoindex(fault->interface.c_str()) == 0)
+    return invalid_input(fmt::format("{} fault field \"interface\": no interface '{}' on this host", kind_,
+                                     fault->interface));
+  auto id = fault_id_for(spec);
+  if (!id) return id.error();
+  HealRecord record;
+  record["rule_id"] = "shaper." + *id;
+  record["shaper"] = fault->to_json();
+  return record;
+}
+
+Result<void> ShaperMechanism::apply(const HealRecord& record, const HostContext& host) {
+  auto rule_id = rule_id_of(record);
+  if (!rule_id) return rule_id.error();
+  auto fault = ShaperFault::from_json(record.value("shaper", nlohmann::json()));
+  if (!fault) return fault.error();
+  auto queue = shaper_->add(*rule_id, *fault);
+  if (!queue) return queue.error();
+
+  std::vector<std::string> base;
+  if (fault->interface.empty()) base = {"!", "-o", "lo"};
+  else base = {"-o", fault->interface};
+  std::vector<std::string> target = {"-j", "NFQUEUE", "--queue-num", std::to_string(*queue), "--queue-bypass"};
+  std::vector<net::IptablesRule> rules;
+  auto add_rule = [&](std::vector<std::string> match) {
+    net::IptablesRule rule{net::Hook::kOutput, base};
+    rule.args.insert(rule.args.end(), match.begin(), match.end());
+    rule.args.insert(rule.args.end(), target.begin(), target.end());
+    rules.push_back(std::move(rule));
+  };
+  if (fault->destinations.empty()) add_rule({});
+  for (const auto& prefix : fault->destinations) add_rule({"-d", prefix.to_string()});
+
+  net::IptablesChains chains(shaper_iptables_options());
+  if (auto applied = chains.apply(*rule_id, rules, host.exemptions); !applied) {
+    shaper_->remove(*rule_id);
+    return applied.error();
+  }
+  return ok_result();
+}
+
+Result<void> ShaperMechanism::heal(const HealRecord& record, const HostContext&) {
+  auto rule_id = rule_id_of(record);
+  if (!rule_id) return rule_id.error();
+  // Rules first, so nothing new is queued; then the shaper lets go of what it holds.
+  auto healed = net::IptablesChains(shaper_iptables_options()).heal(*rule_id);
+  shaper_->remove(*rule_id);
+  return healed;
+}
+
+std::string ShaperMechanism::describe(const HealRecord& record) const {
+  auto fault = ShaperFault::from_json(record.value("shaper", nlohmann::json()));
+  if (!fault) return fmt::format("{} (NFQUEUE shaper, unreadable record)", kind_);
+  return fault->describe();
+}
+
+}  // namespace faultline::faults::shaper
