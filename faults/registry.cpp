@@ -49,6 +49,21 @@ Result<Mechanism*> MechanismRegistry::find(const std::string& kind, const std::s
                fmt::format("no mechanism '{}' for fault kind '{}' in this build", mechanism_name, kind)};
 }
 
+Result<std::unique_ptr<Mechanism>> MechanismRegistry::create_fresh(const std::string& kind,
+                                                                   const std::string& mechanism_name) {
+  Factory factory;
+  for (auto* mechanism : candidates(kind)) {
+    if (mechanism->name() != mechanism_name) continue;
+    std::lock_guard lock(mutex_);
+    for (auto& entry : entries_[kind])
+      if (entry.instance.get() == mechanism) factory = entry.factory;
+  }
+  if (!factory)
+    return Error{ErrorCode::kNotFound,
+                 fmt::format("no mechanism '{}' for fault kind '{}' in this build", mechanism_name, kind)};
+  return factory();
+}
+
 Result<HealRecord> MechanismRegistry::plan(const FaultSpec& spec, const HostContext& host) {
   // A spec may ask for one mechanism by name ("mechanism":"system"); then
   // only that one is used, and its unavailability is the error.

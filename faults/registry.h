@@ -36,6 +36,10 @@ class MechanismRegistry {
   Result<Mechanism*> select(const std::string& kind, const HostContext& host);
   Result<Mechanism*> find(const std::string& kind, const std::string& mechanism_name);
 
+  // A new, separate instance of the named mechanism (not the registry's
+  // long-lived one): what a restarted agent would have. For tests.
+  Result<std::unique_ptr<Mechanism>> create_fresh(const std::string& kind, const std::string& mechanism_name);
+
   // Plans with the selected mechanism and stamps "kind" and "mechanism" into the record.
   // A spec field "mechanism" (e.g. "system" for clock faults) names the one to
   // use instead of the preference order; unknown or unavailable is an error.
