@@ -1,0 +1,129 @@
+#include "agent/core/dispatcher.h"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "agent/core/probe.h"
+#include "agent/protocol/messages.h"
+
+namespace faultline::agent {
+
+namespace {
+// A duration argument: an integer of nanoseconds ("lease_ns") or a string
+// ("lease": "30s").
+Result<std::optional<Nanos>> duration_arg(const nlohmann::json& body, const char* name) {
+  const std::string ns_name = std::string(name) + "_ns";
+  if (auto it = body.find(ns_name); it != body.end() && !it->is_null()) {
+    if (!it->is_number_integer() || it->get<Nanos>() <= 0)
+      return invalid_input(fmt::format("field \"{}\" must be a positive integer of nanoseconds", ns_name));
+    return std::optional<Nanos>(it->get<Nanos>());
+  }
+  if (auto it = body.find(name); it != body.end() && !it->is_null()) {
+    if (!it->is_string()) return invalid_input(fmt::format("field \"{}\" must be a duration string such as \"30s\"", name));
+    auto parsed = parse_duration(it->get<std::string>());
+    if (!parsed) return parsed.error().with_context(fmt::format("field \"{}\"", name));
+    if (*parsed <= 0) return invalid_input(fmt::format("field \"{}\" must be positive", name));
+    return std::optional<Nanos>(*parsed);
+  }
+  return std::optional<Nanos>();
+}
+
+constexpr const char* kOps = "hello, apply, heal, heal_all, list, renew, sut_start, sut_stop, sut_restart, "
+                             "sut_status, clock, subscribe_events, stats";
+}  // namespace
+
+const nlohmann::json& Dispatcher::capabilities() {
+  std::call_once(probe_once_, [this] { capabilities_ = probe_capabilities(faults_.registry(), faults_.host()); });
+  return capabilities_;
+}
+
+nlohmann::json Dispatcher::handle(const nlohmann::json& body, const ConnectionContext& connection) {
+  nlohmann::json id = nullptr;
+  if (auto it = body.find("id"); it != body.end() && (it->is_number_unsigned() || it->is_string())) id = *it;
+  if (id.is_null()) return protocol::error_response(nullptr, invalid_input("request needs an \"id\" (unsigned integer or string)"));
+  auto op_it = body.find("op");
+  if (op_it == body.end() || !op_it->is_string())
+    return protocol::error_response(id, invalid_input("request needs a string field \"op\""));
+  const auto op = op_it->get<std::string>();
+  try {
+    auto result = run(op, body, connection);
+    if (!result) {
+      spdlog::info("request {} ({}) from connection {} failed: {}", id.dump(), op, connection.id, result.error().message);
+      return protocol::error_response(id, result.error());
+    }
+    return protocol::ok_response(id, std::move(*result));
+  } catch (const std::exception& e) {  // a bug in a mechanism must not take the agent down
+    spdlog::error("request {} ({}) raised: {}", id.dump(), op, e.what());
+    return protocol::error_response(id, internal_error(fmt::format("{} failed: {}", op, e.what())));
+  }
+}
+
+Result<nlohmann::json> Dispatcher::run(const std::string& op, const nlohmann::json& body,
+                                       const ConnectionContext& connection) {
+  if (op == "hello") {
+    return nlohmann::json{{"version", info_.version},
+                          {"protocol", protocol::kProtocolVersion},
+                          {"hostname", info_.hostname},
+                          {"capabilities", capabilities()},
+                          {"events_socket", info_.events_socket},
+                          {"state_dir", info_.state_dir},
+                          {"connection", connection.id}};
+  }
+  if (op == "apply") {
+    auto spec_it = body.find("spec");
+    if (spec_it == body.end()) return invalid_input("apply needs a field \"spec\" (a fault spec object)");
+    auto spec = faults::FaultSpec::parse(*spec_it);
+    if (!spec) return spec.error().with_context("apply: spec");
+    auto lease = duration_arg(body, "lease");
+    if (!lease) return lease.error().with_context("apply");
+    auto applied = faults_.apply(*spec, *lease, connection.id);
+    if (!applied) return applied.error();
+    return nlohmann::json{{"id", applied->id}, {"mechanism", applied->mechanism}, {"description", applied->description}};
+  }
+  if (op == "heal") {
+    auto it = body.find("fault");
+    if (it == body.end() || !it->is_string()) return invalid_input("heal needs a string field \"fault\" (the fault id)");
+    if (auto healed = faults_.heal(it->get<std::string>()); !healed) return healed.error();
+    return nlohmann::json::object();
+  }
+  if (op == "heal_all") {
+    auto healed = faults_.heal_all();
+    if (!healed) return healed.error();
+    return nlohmann::json{{"healed", *healed}};
+  }
+  if (op == "list") return faults_.list();
+  if (op == "renew") return nlohmann::json{{"renewed", faults_.renew(connection.id)}};
+  if (op == "clock") return nlohmann::json{{"agent_mono", monotonic_now()}};
+  if (op == "stats") return nlohmann::json{{"events", events_.stats()}, {"faults", faults_.size()}};
+  if (op == "subscribe_events") {
+    if (!connection.send_event) return unavailable("this connection cannot receive events");
+    events_.subscribe(connection.id, connection.send_event);
+    return nlohmann::json{{"subscribed", true}, {"events", events_.stats()}};
+  }
+  if (op.rfind("sut_", 0) == 0) {
+    if (!supervisor_) return unavailable("this agent has no SUT supervisor");
+    if (op == "sut_start") {
+      auto it = body.find("sut");
+      if (it == body.end()) return invalid_input("sut_start needs a field \"sut\"");
+      auto sut = protocol::sut_from_json(*it);
+      if (!sut) return sut.error();
+      auto pid = supervisor_->start(*sut);
+      if (!pid) return pid.error();
+      return nlohmann::json{{"pid", *pid}};
+    }
+    if (op == "sut_stop") {
+      if (auto stopped = supervisor_->stop(); !stopped) return stopped.error();
+      return supervisor_->status();
+    }
+    if (op == "sut_restart") {
+      if (auto restarted = supervisor_->restart(); !restarted) return restarted.error();
+      return supervisor_->status();
+    }
+    if (op == "sut_status") return supervisor_->status();
+  }
+  return invalid_input(fmt::format("unknown op '{}' (known: {})", op, kOps));
+}
+
+}  // namespace faultline::agent

@@ -1,0 +1,143 @@
+#include "agent/core/journal.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <map>
+
+#include <fmt/format.h>
+
+namespace faultline::agent {
+
+namespace {
+Result<void> write_all(int fd, const std::string& data, const std::filesystem::path& path) {
+  std::size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return io_error(fmt::format("journal {}: write: {}", path.string(), std::strerror(errno)));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  return ok_result();
+}
+
+Result<void> fsync_dir(const std::filesystem::path& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return io_error(fmt::format("journal dir {}: open: {}", dir.string(), std::strerror(errno)));
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return io_error(fmt::format("journal dir {}: fsync: {}", dir.string(), std::strerror(errno)));
+  return ok_result();
+}
+}  // namespace
+
+nlohmann::json journal_entry_to_json(const JournalEntry& entry) {
+  return {{"op", "applied"},
+          {"id", entry.id},
+          {"record", entry.record},
+          {"spec", entry.spec},
+          {"applied_at_unix_ms", entry.applied_at_unix_ms}};
+}
+
+Journal::~Journal() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Result<JournalLoad> Journal::load() const {
+  std::lock_guard lock(mutex_);
+  JournalLoad out;
+  std::ifstream in(path_);
+  if (!in) {
+    if (!std::filesystem::exists(path_)) return out;
+    return io_error(fmt::format("journal {}: cannot open for reading", path_.string()));
+  }
+  std::vector<std::string> order;
+  std::map<std::string, JournalEntry> open_entries;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("op") || !j.contains("id") || !j["id"].is_string()) {
+      ++out.skipped_lines;
+      continue;
+    }
+    const auto id = j["id"].get<std::string>();
+    const auto op = j.value("op", std::string());
+    if (op == "applied") {
+      if (!j.contains("record") || !j["record"].is_object()) {
+        ++out.skipped_lines;
+        continue;
+      }
+      JournalEntry entry{id, j["record"], j.value("spec", nlohmann::json::object()),
+                         j.value("applied_at_unix_ms", std::int64_t{0})};
+      if (!open_entries.count(id)) order.push_back(id);
+      open_entries[id] = std::move(entry);
+    } else if (op == "healed") {
+      open_entries.erase(id);
+    } else {
+      ++out.skipped_lines;
+    }
+  }
+  for (const auto& id : order)
+    if (auto it = open_entries.find(id); it != open_entries.end()) {
+      out.still_applied.push_back(std::move(it->second));
+      open_entries.erase(it);
+    }
+  return out;
+}
+
+Result<void> Journal::open() {
+  std::lock_guard lock(mutex_);
+  if (fd_ >= 0) return ok_result();
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd_ < 0) return io_error(fmt::format("journal {}: open: {}", path_.string(), std::strerror(errno)));
+  return ok_result();
+}
+
+Result<void> Journal::append_line(const std::string& line) {
+  std::lock_guard lock(mutex_);
+  if (fd_ < 0) return internal_error("journal is not open");
+  if (auto written = write_all(fd_, line + "\n", path_); !written) return written;
+  if (::fdatasync(fd_) != 0)
+    return io_error(fmt::format("journal {}: fdatasync: {}", path_.string(), std::strerror(errno)));
+  return ok_result();
+}
+
+Result<void> Journal::append_applied(const JournalEntry& entry) {
+  return append_line(journal_entry_to_json(entry).dump());
+}
+
+Result<void> Journal::append_healed(const std::string& id) {
+  return append_line(nlohmann::json{{"op", "healed"}, {"id", id}}.dump());
+}
+
+Result<void> Journal::compact(const std::vector<JournalEntry>& still_applied) {
+  std::lock_guard lock(mutex_);
+  auto temp = path_;
+  temp += ".compact";
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return io_error(fmt::format("journal {}: open: {}", temp.string(), std::strerror(errno)));
+  std::string content;
+  for (const auto& entry : still_applied) content += journal_entry_to_json(entry).dump() + "\n";
+  auto written = write_all(fd, content, temp);
+  if (written && ::fsync(fd) != 0)
+    written = io_error(fmt::format("journal {}: fsync: {}", temp.string(), std::strerror(errno)));
+  ::close(fd);
+  if (!written) return written;
+  if (::rename(temp.c_str(), path_.c_str()) != 0)
+    return io_error(fmt::format("journal {}: rename: {}", path_.string(), std::strerror(errno)));
+  if (auto synced = fsync_dir(path_.parent_path().empty() ? "." : path_.parent_path()); !synced) return synced;
+  if (fd_ >= 0) {
+    ::close(fd_);
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd_ < 0) return io_error(fmt::format("journal {}: reopen: {}", path_.string(), std::strerror(errno)));
+  }
+  return ok_result();
+}
+
+}  // namespace faultline::agent

@@ -1,0 +1,268 @@
+#include "agent/core/supervisor.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <map>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
+
+extern char** environ;
+
+namespace faultline::agent {
+
+namespace {
+// Stages reported by the child through the error pipe when exec fails.
+enum ChildStage : int { kStageLogs = 1, kStageChdir, kStageTimens, kStageExec };
+
+const char* stage_name(int stage) {
+  switch (stage) {
+    case kStageLogs: return "opening the log files";
+    case kStageChdir: return "changing to the working directory";
+    case kStageTimens: return "entering a time namespace";
+    default: return "exec";
+  }
+}
+
+std::string describe_status(int status) {
+  if (WIFEXITED(status)) return fmt::format("exited with code {}", WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return fmt::format("killed by signal {}", WTERMSIG(status));
+  return fmt::format("wait status {}", status);
+}
+
+std::string timens_offsets(Nanos offset) {
+  long long secs = offset / 1'000'000'000;
+  long long nanos = offset % 1'000'000'000;
+  if (nanos < 0) {
+    nanos += 1'000'000'000;
+    secs -= 1;
+  }
+  return fmt::format("monotonic {} {}\nboottime {} {}\n", secs, nanos, secs, nanos);
+}
+}  // namespace
+
+std::filesystem::path find_clock_library(const std::filesystem::path& explicit_path) {
+  if (!explicit_path.empty()) return std::filesystem::exists(explicit_path) ? explicit_path : std::filesystem::path();
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return {};
+  for (auto candidate : {exe.parent_path() / "libfaultline_clock.so", exe.parent_path() / ".." / "lib" / "libfaultline_clock.so"})
+    if (std::filesystem::exists(candidate)) return std::filesystem::weakly_canonical(candidate);
+  return {};
+}
+
+Supervisor::Supervisor(std::filesystem::path state_dir, std::filesystem::path clock_lib)
+    : state_dir_(std::move(state_dir)), clock_lib_(std::move(clock_lib)) {}
+
+Supervisor::~Supervisor() {
+  std::unique_lock lock(mutex_);
+  if (pid_ > 0) (void)stop_locked(2'000'000'000, lock);
+  lock.unlock();
+  if (waiter_.joinable()) waiter_.join();
+}
+
+Result<int> Supervisor::start(const SutSpec& sut) {
+  std::unique_lock lock(mutex_);
+  return start_locked(sut, lock);
+}
+
+Result<int> Supervisor::start_locked(const SutSpec& sut, std::unique_lock<std::mutex>& lock) {
+  if (pid_ > 0) return invalid_input(fmt::format("the SUT is already running (pid {}); stop it first", pid_));
+  if (sut.command.empty()) return invalid_input("sut: empty command");
+  if (sut.per_process_clock && clock_lib_.empty())
+    return unavailable("sut: per_process_clock needs libfaultline_clock.so (not found next to the agent, in ../lib, or via --clock-lib)");
+  if (sut.monotonic_offset && !std::filesystem::exists("/proc/self/ns/time"))
+    return unavailable("sut: monotonic_offset needs time namespaces (Linux 5.6+ with CONFIG_TIME_NS); /proc/self/ns/time is missing");
+  if (waiter_.joinable()) {
+    lock.unlock();
+    waiter_.join();
+    lock.lock();
+    if (pid_ > 0) return invalid_input("the SUT was started concurrently");
+  }
+
+  // Everything the child needs is prepared before fork: after it, only
+  // async-signal-safe system calls.
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view entry(*e);
+    auto eq = entry.find('=');
+    if (eq == std::string_view::npos) continue;
+    env[std::string(entry.substr(0, eq))] = std::string(entry.substr(eq + 1));
+  }
+  for (const auto& [k, v] : sut.env) env[k] = v;
+  env["FAULTLINE_EVENTS"] = events_socket_path().string();
+  if (sut.per_process_clock) {
+    auto existing = env.find("LD_PRELOAD");
+    env["LD_PRELOAD"] = clock_lib_.string() + (existing != env.end() && !existing->second.empty() ? ":" + existing->second : "");
+    env["FAULTLINE_CLOCK_SHM"] = clock_shm_path().string();
+  }
+  std::vector<std::string> env_strings;
+  for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+  std::vector<char*> envp;
+  for (auto& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> args = sut.command;
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const std::string workdir = sut.working_dir.empty() ? state_dir_.string() : sut.working_dir;
+  const std::string out_path = stdout_path().string();
+  const std::string err_path = stderr_path().string();
+  const std::string offsets = sut.monotonic_offset ? timens_offsets(*sut.monotonic_offset) : std::string();
+  const bool want_timens = sut.monotonic_offset.has_value();
+  // Resolve argv[0] through PATH the way execvp would, before fork.
+  std::string program = args[0];
+  if (program.find('/') == std::string::npos) {
+    std::string path = env.count("PATH") ? env["PATH"] : "/usr/local/bin:/usr/bin:/bin";
+    std::size_t start = 0;
+    while (start <= path.size()) {
+      auto end = path.find(':', start);
+      auto dir = path.substr(start, end == std::string::npos ? std::string::npos : end - start);
+      auto candidate = (dir.empty() ? std::string(".") : dir) + "/" + program;
+      if (::access(candidate.c_str(), X_OK) == 0) {
+        program = candidate;
+        break;
+      }
+      if (end == std::string::npos) break;
+      start = end + 1;
+    }
+  }
+
+  int error_pipe[2];
+  if (::pipe2(error_pipe, O_CLOEXEC) != 0) return io_error(fmt::format("sut: pipe: {}", std::strerror(errno)));
+  pid_t child = ::fork();
+  if (child < 0) {
+    ::close(error_pipe[0]);
+    ::close(error_pipe[1]);
+    return io_error(fmt::format("sut: fork: {}", std::strerror(errno)));
+  }
+  if (child == 0) {
+    auto fail = [&](int stage) {
+      int report[2] = {stage, errno};
+      (void)!::write(error_pipe[1], report, sizeof report);
+      ::_exit(127);
+    };
+    ::setpgid(0, 0);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::signal(SIGPIPE, SIG_DFL);
+    int in = ::open("/dev/null", O_RDONLY);
+    int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (in < 0 || out < 0 || err < 0) fail(kStageLogs);
+    ::dup2(in, 0);
+    ::dup2(out, 1);
+    ::dup2(err, 2);
+    if (::chdir(workdir.c_str()) != 0) fail(kStageChdir);
+    if (want_timens) {
+      if (::unshare(CLONE_NEWTIME) != 0) fail(kStageTimens);
+      int fd = ::open("/proc/self/timens_offsets", O_WRONLY);
+      if (fd < 0) fail(kStageTimens);
+      if (::write(fd, offsets.data(), offsets.size()) != static_cast<ssize_t>(offsets.size())) fail(kStageTimens);
+      ::close(fd);
+    }
+    ::execve(program.c_str(), argv.data(), envp.data());
+    fail(kStageExec);
+  }
+  ::close(error_pipe[1]);
+  int report[2] = {0, 0};
+  ssize_t got;
+  do got = ::read(error_pipe[0], report, sizeof report);
+  while (got < 0 && errno == EINTR);
+  ::close(error_pipe[0]);
+  if (got == static_cast<ssize_t>(sizeof report)) {
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    return Error{report[0] == kStageExec && report[1] == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo,
+                 fmt::format("sut: {} failed for '{}': {}", stage_name(report[0]), args[0], std::strerror(report[1]))};
+  }
+  ::setpgid(child, child);  // also from the parent, so the group exists before we signal it
+  pid_ = child;
+  ++starts_;
+  spec_ = sut;
+  last_status_.reset();
+  waiter_ = std::thread([this, child] {
+    int status = 0;
+    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    std::lock_guard guard(mutex_);
+    if (pid_ == child) pid_ = -1;
+    last_status_ = status;
+    spdlog::info("SUT pid {} {}", child, describe_status(status));
+    exited_.notify_all();
+  });
+  spdlog::info("SUT started, pid {}: {}", child, fmt::join(args, " "));
+  return static_cast<int>(child);
+}
+
+Result<void> Supervisor::stop(Nanos grace) {
+  std::unique_lock lock(mutex_);
+  return stop_locked(grace, lock);
+}
+
+Result<void> Supervisor::stop_locked(Nanos grace, std::unique_lock<std::mutex>& lock) {
+  if (pid_ <= 0) return ok_result();
+  const int pid = pid_;
+  ::kill(-pid, SIGTERM);
+  ::kill(-pid, SIGCONT);
+  if (!exited_.wait_for(lock, std::chrono::nanoseconds(grace), [&] { return pid_ != pid; })) {
+    spdlog::warn("SUT pid {} did not exit within {} of SIGTERM; sending SIGKILL", pid, format_duration(grace));
+    ::kill(-pid, SIGKILL);
+    ::kill(pid, SIGKILL);
+    if (!exited_.wait_for(lock, std::chrono::seconds(10), [&] { return pid_ != pid; }))
+      return io_error(fmt::format("SUT pid {} survived SIGKILL for 10s", pid));
+  }
+  // Whatever else is left in its process group goes too.
+  ::kill(-pid, SIGKILL);
+  return ok_result();
+}
+
+bool Supervisor::running() const {
+  std::lock_guard lock(mutex_);
+  return pid_ > 0;
+}
+
+int Supervisor::pid() const {
+  std::lock_guard lock(mutex_);
+  return pid_;
+}
+
+Result<void> Supervisor::signal(int signo) {
+  std::lock_guard lock(mutex_);
+  if (pid_ <= 0) return Error{ErrorCode::kNotFound, "no SUT is running"};
+  if (::kill(-pid_, signo) != 0 && ::kill(pid_, signo) != 0)
+    return io_error(fmt::format("signal {} to SUT pid {}: {}", signo, pid_, std::strerror(errno)));
+  return ok_result();
+}
+
+Result<void> Supervisor::restart() {
+  std::unique_lock lock(mutex_);
+  if (!spec_) return Error{ErrorCode::kNotFound, "no SUT was started, nothing to restart"};
+  if (auto stopped = stop_locked(5'000'000'000, lock); !stopped) return stopped;
+  auto spec = *spec_;
+  auto started = start_locked(spec, lock);
+  if (!started) return started.error();
+  return ok_result();
+}
+
+nlohmann::json Supervisor::status() const {
+  std::lock_guard lock(mutex_);
+  nlohmann::json out = {{"running", pid_ > 0},
+                        {"pid", pid_},
+                        {"starts", starts_},
+                        {"stdout", stdout_path().string()},
+                        {"stderr", stderr_path().string()}};
+  if (last_status_) out["last_exit"] = describe_status(*last_status_);
+  if (spec_) out["command"] = spec_->command;
+  return out;
+}
+
+}  // namespace faultline::agent
