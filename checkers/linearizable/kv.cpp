@@ -1,0 +1,72 @@
+// The `kv` model (Porcupine's kv): one string per key, initially "" (or
+// --initial, a string). `get` with an ok value v is legal only when the string
+// is v (a nil value is an unknown read); `put v` replaces it; `append v`
+// concatenates v. Ops are split by their key before they reach the model.
+#include <functional>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include "checkers/linearizable/model_adapter.h"
+#include "checkers/linearizable/models.h"
+
+namespace faultline::checkers::linearizable {
+namespace {
+
+struct KvModel {
+  using State = std::string;
+  struct Op {
+    enum Kind : std::uint8_t { kGet, kPut, kAppend } kind;
+    bool unknown = false;
+    std::string arg;
+  };
+
+  Result<State> initial(const std::optional<nlohmann::json>& initial) {
+    if (!initial || initial->is_null()) return std::string();
+    if (!initial->is_string()) return invalid_input(fmt::format("kv initial value must be a string, got {}", initial->dump()));
+    return initial->get<std::string>();
+  }
+
+  Result<Op> compile(const Operation& op) {
+    if (op.f == "get" || op.f == "read") {
+      if (op.info || op.output.is_null()) return Op{Op::kGet, true, {}};
+      if (!op.output.is_string()) return invalid_input(fmt::format("get must return a string, got {}", op.output.dump()));
+      return Op{Op::kGet, false, op.output.get<std::string>()};
+    }
+    const nlohmann::json& in = op.input.is_null() ? op.output : op.input;
+    Op::Kind kind;
+    if (op.f == "put" || op.f == "write") kind = Op::kPut;
+    else if (op.f == "append") kind = Op::kAppend;
+    else return invalid_input(fmt::format("the kv model has no operation \"{}\" (it has get, put, append)", op.f));
+    if (!in.is_string()) return invalid_input(fmt::format("{} value must be a string, got {}", op.f, in.dump()));
+    return Op{kind, false, in.get<std::string>()};
+  }
+
+  bool step(const State& s, const Op& op, State& next) const {
+    switch (op.kind) {
+      case Op::kGet:
+        if (!op.unknown && s != op.arg) return false;
+        next = s;
+        return true;
+      case Op::kPut:
+        next = op.arg;
+        return true;
+      case Op::kAppend:
+        next.reserve(s.size() + op.arg.size());
+        next = s;
+        next += op.arg;
+        return true;
+    }
+    return false;
+  }
+  bool read_only(const Op& op) const { return op.kind == Op::kGet; }
+  std::uint64_t hash(const State& s) const { return mix64(std::hash<std::string_view>{}(s)); }
+  std::size_t bytes(const State& s) const { return s.capacity() > 15 ? s.capacity() + 1 : 0; }
+  nlohmann::json describe(const State& s) const { return s; }
+};
+
+}  // namespace
+
+std::unique_ptr<Model> make_kv_model() { return std::make_unique<ModelAdapter<KvModel>>("kv"); }
+
+}  // namespace faultline::checkers::linearizable

@@ -1,0 +1,67 @@
+// Sequential models for the linearizability search, and how to add one.
+//
+// Contract: a model is a small struct M (one file, see register.cpp) with
+//   using State = ...;   // copyable, ==, cheap to hash
+//   using Op = ...;      // one operation, compiled from its f/input/output
+//   Result<State> initial(const std::optional<nlohmann::json>& initial);
+//   Result<Op> compile(const Operation& op);   // kInvalidInput naming f/value
+//   bool step(const State& s, const Op& op, State& next) const;  // legal?
+//   bool read_only(const Op& op) const;   // never changes the state
+//   std::uint64_t hash(const State& s) const;
+//   std::size_t bytes(const State& s) const;  // heap bytes, for the memory bound
+//   nlohmann::json describe(const State& s) const;
+// `step` must be a pure function of (s, op). An `info` operation is compiled
+// with a null output and must be accepted wherever it could have happened.
+// ModelAdapter<M> erases the type; models.cpp lists every model by name
+// (adding a model: its file plus one line there).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "checkers/linearizable/operation.h"
+#include "common/result.h"
+
+namespace faultline::checkers::linearizable {
+
+// Limits shared by every partition of one check.
+struct SearchLimits {
+  std::int64_t deadline = 0;             // CLOCK_MONOTONIC ns; 0 = none
+  std::uint64_t max_cache_bytes = 0;     // 0 = unbounded
+  std::atomic<std::uint64_t>* cache_bytes = nullptr;  // shared across partitions
+  const std::atomic<bool>* stop = nullptr;            // set when another partition failed
+};
+
+enum class Outcome { kLinearizable, kNotLinearizable, kTimeout, kMemoryBound, kCancelled };
+
+// The result of searching one partition. Op ids index the partition's ops.
+struct SearchResult {
+  Outcome outcome = Outcome::kLinearizable;
+  std::uint64_t configurations = 0;        // distinct (linearized set, state) pairs visited
+  std::uint64_t cache_bytes = 0;           // peak estimated bytes of the cache
+  // On kNotLinearizable:
+  std::size_t failed_op = 0;               // the op that cannot be linearized
+  std::vector<std::size_t> prefix;         // the longest linearization found, in order
+  std::vector<nlohmann::json> prefix_states;  // model state after each prefix op
+  std::vector<nlohmann::json> reachable_states;  // states just before failed_op (capped)
+  bool reachable_truncated = false;
+};
+
+// A model with its type erased: compiles a partition and searches it.
+class Model {
+ public:
+  virtual ~Model() = default;
+  virtual std::string name() const = 0;
+  // Checks `initial` without searching (bad --initial is an error up front).
+  virtual Result<nlohmann::json> check_initial(const std::optional<nlohmann::json>& initial) const = 0;
+  virtual Result<SearchResult> check(const std::vector<Operation>& ops, const std::optional<nlohmann::json>& initial,
+                                     const SearchLimits& limits) const = 0;
+};
+
+}  // namespace faultline::checkers::linearizable

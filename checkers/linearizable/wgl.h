@@ -1,0 +1,287 @@
+// The linearizability search: Wing & Gong's backtracking search with Lowe's
+// just-in-time linearization and a cache of visited configurations, as in
+// Porcupine's checker.go and Knossos's wgl.
+//
+// Contract: wgl_search(model, ops, meta, initial, limits) decides whether the
+// operations of ONE partition (meta[i] describes ops[i]) are linearizable
+// from `initial`:
+//  - The history is a doubly linked list of call and return entries in
+//    real-time order. From a configuration (linearized set, state) the
+//    candidates are the calls that precede the first remaining return. A
+//    candidate whose step is legal and whose resulting configuration is new
+//    is linearized (lifted out of the list) and the search restarts at the
+//    head; when none is left the last choice is undone (backtrack). All ok
+//    ops linearized = linearizable; nothing left to undo = not.
+//  - Indeterminate (info) ops have no return entry, so they never force the
+//    search; they are tried only after the completed candidates (most are
+//    never needed) and may stay unlinearized ("never happened"). Info ops
+//    that cannot change the state (reads) are dropped up front.
+//  - Configurations are cached exactly (linearized_set.h, state_cache.h).
+//  - Every 1024 steps the search polls limits.stop and limits.deadline
+//    (kCancelled, kTimeout). The cache's bytes count against the bound shared
+//    by all partitions; crossing it ends the search with kMemoryBound. Neither
+//    is ever reported as a verdict.
+//  - On kNotLinearizable the result names the op that cannot be linearized:
+//    the first completed op, in return order, that no explored linearization
+//    reached (the configuration frontier furthest along), one linearization
+//    that got furthest (the longest linearizable prefix), and the model
+//    states of the configurations at that frontier.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <numeric>
+#include <vector>
+
+#include "checkers/linearizable/linearized_set.h"
+#include "checkers/linearizable/model.h"
+#include "checkers/linearizable/state_cache.h"
+#include "common/units.h"
+
+namespace faultline::checkers::linearizable {
+
+inline constexpr std::size_t kMaxReachableStates = 32;
+
+template <class M>
+class WglSearch {
+ public:
+  using State = typename M::State;
+  using Op = typename M::Op;
+
+  WglSearch(const M& model, const std::vector<Op>& ops, const std::vector<Operation>& meta, State initial,
+            const SearchLimits& limits)
+      : model_(model), ops_(ops), meta_(meta), initial_(std::move(initial)), limits_(limits) {}
+
+  ~WglSearch() {
+    if (limits_.cache_bytes) limits_.cache_bytes->fetch_sub(charged_);
+  }
+
+  SearchResult run() {
+    build_list();
+    LinearizedSet lin(rank_to_op_.size(), info_count_);
+    StateCache<State> cache;
+    State state = initial_;
+    std::vector<std::uint32_t> key;
+    lin.key(key);
+    cache.insert(key, hash_words(key) ^ model_.hash(state), state, model_.bytes(state));
+    note_reachable(state);
+
+    struct Frame {
+      std::uint32_t op;
+      State before;
+    };
+    std::vector<Frame> stack;
+    const std::uint32_t n_ok = static_cast<std::uint32_t>(rank_to_op_.size());
+    std::uint32_t entry = next_[kHead];
+    bool info_pass = false;  // false: try completed calls; true: try info calls
+    std::uint64_t steps = 0;
+    SearchResult result;
+
+    auto finish = [&](Outcome outcome) {
+      result.outcome = outcome;
+      result.configurations = cache.size();
+      result.cache_bytes = std::max<std::uint64_t>(peak_bytes_, cache.bytes());
+      return result;
+    };
+
+    while (lin.prefix() < n_ok) {
+      if ((++steps & 1023) == 0) {
+        if (limits_.stop && limits_.stop->load(std::memory_order_relaxed)) return finish(Outcome::kCancelled);
+        if (limits_.deadline != 0 && monotonic_now() >= limits_.deadline) return finish(Outcome::kTimeout);
+        if (!charge(cache.bytes() + lin.interner_bytes())) return finish(Outcome::kMemoryBound);
+      }
+      const Entry& e = entries_[entry];
+      bool backtrack = false;
+      if (e.is_return) {
+        if (!info_pass) {  // completed candidates exhausted: now the info ones
+          info_pass = true;
+          entry = next_[kHead];
+          continue;
+        }
+        backtrack = true;
+      } else if (meta_[e.op].info != info_pass) {
+        entry = next_[entry];
+        continue;
+      } else {
+        State next_state{};
+        if (model_.step(state, ops_[e.op], next_state)) {
+          const bool info = meta_[e.op].info;
+          if (info) lin.add_info(index_[e.op]);
+          else lin.add_ok(index_[e.op]);
+          lin.key(key);
+          if (cache.insert(key, hash_words(key) ^ model_.hash(next_state), next_state, model_.bytes(next_state))) {
+            stack.push_back(Frame{e.op, std::move(state)});
+            state = std::move(next_state);
+            lift(e.op);
+            note_progress(lin, stack, state);
+            entry = next_[kHead];
+            info_pass = false;
+            continue;
+          }
+          if (info) lin.remove_info(index_[e.op]);
+          else lin.remove_ok(index_[e.op]);
+        }
+        entry = next_[entry];
+        continue;
+      }
+      if (backtrack) {
+        if (stack.empty()) {
+          report_failure(result);
+          return finish(Outcome::kNotLinearizable);
+        }
+        Frame top = std::move(stack.back());
+        stack.pop_back();
+        min_depth_since_best_ = std::min(min_depth_since_best_, stack.size());
+        state = std::move(top.before);
+        if (meta_[top.op].info) lin.remove_info(index_[top.op]);
+        else lin.remove_ok(index_[top.op]);
+        unlift(top.op);
+        entry = next_[call_entry_[top.op]];
+        info_pass = meta_[top.op].info;
+      }
+    }
+    return finish(Outcome::kLinearizable);
+  }
+
+ private:
+  struct Entry {
+    std::uint32_t op;
+    bool is_return;
+  };
+  static constexpr std::uint32_t kNil = UINT32_MAX;
+  static constexpr std::uint32_t kHead = 0;  // sentinel entries: 0 = head, 1 = tail
+
+  void build_list() {
+    std::vector<std::pair<std::size_t, Entry>> timed;
+    index_.assign(ops_.size(), kNil);
+    call_entry_.assign(ops_.size(), kNil);
+    return_entry_.assign(ops_.size(), kNil);
+    std::vector<std::uint32_t> ok_ops;
+    for (std::uint32_t i = 0; i < ops_.size(); ++i) {
+      if (meta_[i].info) {
+        if (model_.read_only(ops_[i])) continue;  // an unknown read constrains nothing
+        index_[i] = info_count_++;
+        timed.push_back({meta_[i].call, Entry{i, false}});
+      } else {
+        ok_ops.push_back(i);
+        timed.push_back({meta_[i].call, Entry{i, false}});
+        timed.push_back({meta_[i].ret, Entry{i, true}});
+      }
+    }
+    std::sort(ok_ops.begin(), ok_ops.end(), [&](auto a, auto b) { return meta_[a].ret < meta_[b].ret; });
+    rank_to_op_ = ok_ops;
+    for (std::uint32_t r = 0; r < ok_ops.size(); ++r) index_[ok_ops[r]] = r;
+    std::sort(timed.begin(), timed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    entries_.assign(2, Entry{kNil, false});
+    entries_[1].is_return = true;  // the tail behaves as a return: it ends every scan
+    for (const auto& [pos, entry] : timed) {
+      (entry.is_return ? return_entry_ : call_entry_)[entry.op] = static_cast<std::uint32_t>(entries_.size());
+      entries_.push_back(entry);
+    }
+    next_.resize(entries_.size());
+    prev_.resize(entries_.size());
+    // head -> entries 2.. in time order -> tail
+    std::uint32_t last = kHead;
+    for (std::uint32_t i = 2; i < entries_.size(); ++i) {
+      next_[last] = i;
+      prev_[i] = last;
+      last = i;
+    }
+    next_[last] = 1;
+    prev_[1] = last;
+    next_[1] = kNil;
+  }
+
+  void unlink(std::uint32_t e) {
+    next_[prev_[e]] = next_[e];
+    prev_[next_[e]] = prev_[e];
+  }
+  void relink(std::uint32_t e) {
+    next_[prev_[e]] = e;
+    prev_[next_[e]] = e;
+  }
+  void lift(std::uint32_t op) {
+    unlink(call_entry_[op]);
+    if (return_entry_[op] != kNil) unlink(return_entry_[op]);
+  }
+  void unlift(std::uint32_t op) {
+    if (return_entry_[op] != kNil) relink(return_entry_[op]);
+    relink(call_entry_[op]);
+  }
+
+  // Charges the cache's growth against the shared bound; false when over it.
+  bool charge(std::uint64_t bytes) {
+    peak_bytes_ = std::max<std::uint64_t>(peak_bytes_, bytes);
+    if (!limits_.cache_bytes) return true;
+    if (bytes > charged_) limits_.cache_bytes->fetch_add(bytes - charged_);
+    else limits_.cache_bytes->fetch_sub(charged_ - bytes);
+    charged_ = bytes;
+    return limits_.max_cache_bytes == 0 || limits_.cache_bytes->load() <= limits_.max_cache_bytes;
+  }
+
+  template <class Stack>
+  void note_progress(const LinearizedSet& lin, const Stack& stack, const State& state) {
+    if (lin.prefix() > best_p_) {
+      best_p_ = lin.prefix();
+      best_ops_.resize(min_depth_since_best_);
+      for (std::size_t i = min_depth_since_best_; i < stack.size(); ++i) best_ops_.push_back(stack[i].op);
+      min_depth_since_best_ = stack.size();
+      reachable_.clear();
+      reachable_truncated_ = false;
+    }
+    if (lin.prefix() == best_p_) note_reachable(state);
+  }
+
+  void note_reachable(const State& state) {
+    if (std::find(reachable_.begin(), reachable_.end(), state) != reachable_.end()) return;
+    if (reachable_.size() >= kMaxReachableStates) {
+      reachable_truncated_ = true;
+      return;
+    }
+    reachable_.push_back(state);
+  }
+
+  void report_failure(SearchResult& result) {
+    result.failed_op = rank_to_op_[best_p_];
+    result.prefix.assign(best_ops_.begin(), best_ops_.end());
+    State s = initial_;
+    for (std::size_t op : result.prefix) {
+      State next = s;
+      model_.step(s, ops_[op], next);
+      s = std::move(next);
+      result.prefix_states.push_back(model_.describe(s));
+    }
+    for (const State& r : reachable_) result.reachable_states.push_back(model_.describe(r));
+    result.reachable_truncated = reachable_truncated_;
+  }
+
+  const M& model_;
+  const std::vector<Op>& ops_;
+  const std::vector<Operation>& meta_;
+  State initial_;
+  SearchLimits limits_;
+
+  std::vector<Entry> entries_;
+  std::vector<std::uint32_t> next_, prev_;
+  std::vector<std::uint32_t> call_entry_, return_entry_;
+  std::vector<std::uint32_t> index_;       // op -> rank (ok) or info id
+  std::vector<std::uint32_t> rank_to_op_;  // rank -> op
+  std::uint32_t info_count_ = 0;
+
+  std::uint32_t best_p_ = 0;
+  std::vector<std::uint32_t> best_ops_;
+  std::size_t min_depth_since_best_ = 0;
+  std::vector<State> reachable_;
+  bool reachable_truncated_ = false;
+
+  std::uint64_t charged_ = 0;
+  std::uint64_t peak_bytes_ = 0;
+};
+
+template <class M>
+SearchResult wgl_search(const M& model, const std::vector<typename M::Op>& ops, const std::vector<Operation>& meta,
+                        typename M::State initial, const SearchLimits& limits) {
+  return WglSearch<M>(model, ops, meta, std::move(initial), limits).run();
+}
+
+}  // namespace faultline::checkers::linearizable
