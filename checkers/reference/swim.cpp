@@ -7,7 +7,11 @@
 namespace faultline::reference {
 
 SwimNode::SwimNode(std::string self, SwimConfig config, std::uint64_t seed, Nanos start)
-    : self_(std::move(self)), config_(config), rng_(seed), next_probe_at_(start) {
+    : self_(std::move(self)),
+      config_(config),
+      rng_(seed),
+      next_probe_at_(start),
+      next_gossip_at_(start + config.gossip_interval) {
   members_[self_] = Member{Status::kAlive, 0, start};
 }
 
@@ -52,6 +56,7 @@ Nanos SwimNode::next_deadline() const {
     next = std::min(next, relay.expires);
   }
   for (const auto& [name, s] : suspicions_) next = std::min(next, s.expiry());
+  if (config_.gossip_interval > 0 && !broadcasts_.empty()) next = std::min(next, next_gossip_at_);
   return next;
 }
 
@@ -145,6 +150,12 @@ void SwimNode::apply_suspect(const Gossip& item, Nanos now) {
   }
   if (item.incarnation < member.incarnation) return;
   if (auto s = suspicions_.find(item.node); s != suspicions_.end()) {
+    // Already suspect: a confirmation (memberlist); a higher incarnation
+    // replaces the believed one (the paper), the timer keeps running.
+    if (item.incarnation > member.incarnation) {
+      member.incarnation = item.incarnation;
+      gossip(item);
+    }
     Suspicion& susp = s->second;
     if (susp.confirmations < susp.expected && susp.accusers.insert(item.from).second) {
       ++susp.confirmations;
@@ -223,6 +234,25 @@ std::vector<std::string> SwimNode::random_alive(int k, const std::string& exclud
   return candidates;
 }
 
+void SwimNode::periodic_gossip(std::vector<Message>& out, Nanos now) {
+  if (config_.gossip_interval <= 0 || now < next_gossip_at_) return;
+  // Keep the phase: the next gossip round is the first one after `now`.
+  next_gossip_at_ += ((now - next_gossip_at_) / config_.gossip_interval + 1) * config_.gossip_interval;
+  if (broadcasts_.empty()) return;
+  std::vector<std::string> candidates;
+  for (const auto& [name, m] : members_) {
+    if (name == self_) continue;
+    if (m.status == Status::kDead && now - m.since > config_.gossip_to_the_dead_time) continue;
+    candidates.push_back(name);
+  }
+  std::size_t take = std::min<std::size_t>(candidates.size(), static_cast<std::size_t>(config_.gossip_nodes));
+  for (std::size_t i = 0; i < take && !broadcasts_.empty(); ++i) {
+    std::swap(candidates[i], candidates[i + random_below(candidates.size() - i)]);
+    ++stats_.gossip_messages;
+    send(out, MessageType::kGossip, candidates[i], 0);
+  }
+}
+
 void SwimNode::start_probe(std::vector<Message>& out, Nanos now) {
   Nanos interval = scaled(config_.probe_interval);
   next_probe_at_ = now + interval;
@@ -241,6 +271,7 @@ void SwimNode::start_probe(std::vector<Message>& out, Nanos now) {
 void SwimNode::finish_probe(bool success, Nanos now) {
   Probe p = *probe_;
   probe_.reset();
+  if (probe_listener_) probe_listener_(p.target, success, now);
   if (success) return;
   ++stats_.failed_probes;
   if (p.expected_nacks > 0) {
@@ -289,6 +320,7 @@ std::vector<Message> SwimNode::tick(Nanos now) {
   }
   if (probe_ && now >= probe_->deadline) finish_probe(false, now);
   if (now >= next_probe_at_) start_probe(out, now);
+  periodic_gossip(out, now);
   return out;
 }
 
@@ -318,6 +350,8 @@ std::vector<Message> SwimNode::receive(const Message& message, Nanos now) {
       break;
     case MessageType::kNack:
       if (probe_ && message.seq == probe_->seq) ++probe_->nacks;
+      break;
+    case MessageType::kGossip:
       break;
   }
   return out;

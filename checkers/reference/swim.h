@@ -33,13 +33,17 @@
 //                     an unknown M joins as alive.
 //      suspect{M, j}: ignored if j < i or M is dead or unknown; if M is already
 //                     suspect, counts as a confirmation from `from` (new
-//                     confirmations are re-gossiped); if alive, applied (j >= i).
+//                     confirmations are re-gossiped) and j > i raises the
+//                     believed incarnation; if alive, applied (j >= i).
 //      dead{M, j}:    ignored if j < i or M is already dead; applied otherwise.
 //    Applied gossip is re-gossiped.
 //  - Dissemination: gossip is piggybacked on every outgoing message (up to
 //    max_gossip_per_message entries, fewest transmissions first, newest first
 //    among equals); a newer entry about a node replaces the older one; each
-//    entry is sent at most retransmit_mult * ceil(log10(n + 1)) times.
+//    entry is sent at most retransmit_mult * ceil(log10(n + 1)) times. With
+//    gossip_interval > 0, pending gossip also goes out every gossip_interval
+//    (phase from `start`) to gossip_nodes random members not dead, or dead
+//    for at most gossip_to_the_dead_time (memberlist's gossip()).
 //  - Lifeguard (awareness_max_multiplier > 1): relays send nack when their
 //    own ping of the target is not acked within probe_timeout; the score goes
 //    -1 on a directly acked probe, + (expected nacks - nacks received) on a
@@ -48,6 +52,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <random>
@@ -69,6 +74,7 @@ struct SwimStats {
   std::uint64_t indirect_probes = 0; // ping-req sent
   std::uint64_t refutations = 0;     // own incarnation raised
   std::uint64_t messages = 0;        // messages returned to send
+  std::uint64_t gossip_messages = 0; // periodic gossip messages among them
 };
 
 struct MemberView {
@@ -83,6 +89,10 @@ class SwimNode {
   SwimNode(std::string self, SwimConfig config, std::uint64_t seed, Nanos start);
 
   void set_listener(ChangeListener listener) { listener_ = std::move(listener); }
+  // Optional: told the outcome of each of this node's probes when it ends
+  // (success on any ack, failure at the end of the period).
+  using ProbeListener = std::function<void(const std::string& target, bool success, Nanos now)>;
+  void set_probe_listener(ProbeListener listener) { probe_listener_ = std::move(listener); }
 
   // Adds a member known from the start (alive at `incarnation`), without
   // gossip or change events: the static membership of a test cluster.
@@ -155,6 +165,7 @@ class SwimNode {
   void finish_probe(bool success, Nanos now);
   std::optional<std::string> next_target();
   std::vector<std::string> random_alive(int k, const std::string& exclude);
+  void periodic_gossip(std::vector<Message>& out, Nanos now);
   std::uint64_t random_below(std::uint64_t n) { return n == 0 ? 0 : rng_() % n; }
   void adjust_awareness(int delta);
   Nanos scaled(Nanos d) const { return d * (awareness_ + 1); }
@@ -163,11 +174,13 @@ class SwimNode {
   SwimConfig config_;
   std::mt19937_64 rng_;
   ChangeListener listener_;
+  ProbeListener probe_listener_;
   std::map<std::string, Member> members_;  // self included
   std::vector<std::string> probe_list_;
   std::size_t probe_index_ = 0;
   std::optional<Probe> probe_;
   Nanos next_probe_at_;
+  Nanos next_gossip_at_;
   std::map<std::uint64_t, Relay> relays_;
   std::map<std::string, Suspicion> suspicions_;
   std::vector<Broadcast> broadcasts_;

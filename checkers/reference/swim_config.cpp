@@ -20,6 +20,9 @@ Result<void> SwimConfig::validate() const {
   if (suspicion_max_timeout_mult < 1) return bad("suspicion_max_timeout_mult", "must be >= 1");
   if (retransmit_mult < 1) return bad("retransmit_mult", "must be >= 1");
   if (max_gossip_per_message < 1) return bad("max_gossip_per_message", "must be >= 1");
+  if (gossip_interval < 0) return bad("gossip_interval", "must be >= 0");
+  if (gossip_nodes < 0) return bad("gossip_nodes", "must be >= 0");
+  if (gossip_to_the_dead_time < 0) return bad("gossip_to_the_dead_time", "must be >= 0");
   if (awareness_max_multiplier < 0) return bad("awareness_max_multiplier", "must be >= 0");
   return ok_result();
 }

@@ -4,7 +4,7 @@
 // the meaning HashiCorp memberlist gives them; lan() is memberlist's
 // DefaultLANConfig for those knobs (probe interval 1s, probe timeout 500ms,
 // 3 indirect checks, suspicion mult 4, suspicion max-timeout mult 6,
-// retransmit mult 4). Lifeguard's local-health multiplier is off unless
+// retransmit mult 4, gossip every 200ms to 3 nodes, gossip to the dead 30s). Lifeguard's local-health multiplier is off unless
 // `awareness_max_multiplier` > 1 (memberlist itself defaults to 8).
 // The formulas are memberlist's:
 //   suspicion_timeout(mult, n, interval) = mult * max(1, log10(max(1, n))) * interval
@@ -31,8 +31,16 @@ struct SwimConfig {
   int suspicion_max_timeout_mult = 6;
   int retransmit_mult = 4;
   // Gossip entries piggybacked on one outgoing message (memberlist fills a
-  // UDP packet of ~1400 bytes; a count keeps the reference simple).
-  int max_gossip_per_message = 8;
+  // UDP packet of 1400 bytes, about 24 short entries; a count keeps the
+  // reference simple).
+  int max_gossip_per_message = 24;
+  // memberlist's periodic gossip: every gossip_interval, while there is
+  // gossip to send, a gossip message to gossip_nodes random members that are
+  // not dead, or dead for at most gossip_to_the_dead_time. 0 turns it off
+  // (dissemination then rides on probes and acks only, as in the paper).
+  Nanos gossip_interval = 200'000'000;
+  int gossip_nodes = 3;
+  Nanos gossip_to_the_dead_time = 30'000'000'000;
   // Lifeguard local health awareness: probe interval and timeout scale by
   // (score + 1), score in [0, awareness_max_multiplier - 1]; nacks from
   // indirect probers. <= 1 turns it off.

@@ -27,6 +27,7 @@ const char* to_string(MessageType type) {
     case MessageType::kPingReq: return "ping-req";
     case MessageType::kAck: return "ack";
     case MessageType::kNack: return "nack";
+    case MessageType::kGossip: return "gossip";
   }
   return "ping";
 }
@@ -65,6 +66,7 @@ Result<Message> decode(std::string_view datagram) {
   else if (t == "ping-req") m.type = MessageType::kPingReq;
   else if (t == "ack") m.type = MessageType::kAck;
   else if (t == "nack") m.type = MessageType::kNack;
+  else if (t == "gossip") m.type = MessageType::kGossip;
   else return bad("field 't': unknown type '" + t + "'");
   auto str = [&](const char* key, std::string& out) -> Result<void> {
     auto it = j.find(key);

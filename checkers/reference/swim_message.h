@@ -6,6 +6,7 @@
 //                           (ack{seq}) or, with Lifeguard, a nack{seq}
 //   ack      {seq}          answer to a ping or relayed answer to a ping-req
 //   nack     {seq}          Lifeguard: the relay's own probe of target timed out
+//   gossip   {}             carries piggybacked gossip only (seq 0)
 // Every message may carry piggybacked gossip: alive / suspect / dead about
 // `node` at `incarnation`, `from` naming the accuser for suspect/dead.
 // encode() gives e.g.
@@ -24,7 +25,7 @@
 
 namespace faultline::reference {
 
-enum class MessageType { kPing, kPingReq, kAck, kNack };
+enum class MessageType { kPing, kPingReq, kAck, kNack, kGossip };
 enum class GossipKind { kAlive, kSuspect, kDead };
 
 const char* to_string(MessageType type);

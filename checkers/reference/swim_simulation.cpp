@@ -94,6 +94,11 @@ Result<SwimSimulationResult> run_swim_simulation(const SwimSimulationConfig& con
         falsely_dead[subject] = true;
       }
     });
+    node->set_probe_listener([&](const std::string& target, bool success, Nanos now) {
+      if (crashed_at[index.at(target)] <= now) return;
+      ++result.live_probes;
+      if (!success) ++result.failed_live_probes;
+    });
     nodes.push_back(std::move(node));
   }
 
@@ -153,6 +158,7 @@ Result<SwimSimulationResult> run_swim_simulation(const SwimSimulationConfig& con
     result.probes += s.probes;
     result.failed_probes += s.failed_probes;
     result.refutations += s.refutations;
+    result.gossip_messages += s.gossip_messages;
     if (crashed_at[i] == kNever) ++result.live_nodes;
     if (falsely_dead[i]) ++result.falsely_dead_nodes;
   }

@@ -16,8 +16,10 @@
 //    dead) the crashed node: the SWIM failure detector's detection;
 //  - first_dead / all_dead: first live node, and last of all live nodes, to
 //    declare it dead (all_dead unset unless every live node did);
-//  - false suspicions / deaths: suspect / dead events about nodes that were
-//    not crashed at that time; falsely_dead_nodes counts distinct such nodes.
+//  - false positives: probes of nodes not crashed that failed (each raises or
+//    confirms a false suspicion) out of all probes of such nodes; suspect /
+//    dead events (at any observer) about nodes not crashed at that time;
+//    falsely_dead_nodes counts distinct live nodes declared dead by someone.
 // Returns an kInvalidInput Error naming the field for a bad config.
 #pragma once
 
@@ -66,6 +68,9 @@ struct SwimSimulationResult {
   std::size_t falsely_dead_nodes = 0;
   std::size_t live_nodes = 0;
   std::uint64_t probes = 0;
+  std::uint64_t live_probes = 0;         // probes of nodes not crashed
+  std::uint64_t failed_live_probes = 0;  // of which failed: false suspicions raised
+  std::uint64_t gossip_messages = 0;
   std::uint64_t failed_probes = 0;
   std::uint64_t refutations = 0;
   std::uint64_t messages_sent = 0;

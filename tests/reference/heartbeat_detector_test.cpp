@@ -1,0 +1,109 @@
+#include "checkers/reference/heartbeat_detector.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/reference/printers.h"
+
+namespace faultline::reference {
+namespace {
+
+constexpr Nanos kMs = 1'000'000;
+constexpr Nanos kS = 1'000'000'000;
+
+StatusChange change(Nanos t, const std::string& subject, Status s) { return {t, "me", subject, s, 0}; }
+
+TEST(HeartbeatDetector, SilentNodeTurnsSuspectAtHalfTimeoutThenDead) {
+  HeartbeatDetector d("me", HeartbeatConfig{2 * kS});
+  d.heartbeat("n2", 0);
+  EXPECT_TRUE(d.evaluate(999 * kMs).empty());
+  EXPECT_EQ(d.status("n2"), Status::kAlive);
+  EXPECT_EQ(d.evaluate(1 * kS), (std::vector<StatusChange>{change(1 * kS, "n2", Status::kSuspect)}));
+  EXPECT_TRUE(d.evaluate(1999 * kMs).empty());
+  EXPECT_EQ(d.failure_count("n2"), 0u);
+  EXPECT_EQ(d.evaluate(2 * kS), (std::vector<StatusChange>{change(2 * kS, "n2", Status::kDead)}));
+  EXPECT_EQ(d.status("n2"), Status::kDead);
+  EXPECT_EQ(d.failure_count("n2"), 1u);
+  EXPECT_TRUE(d.evaluate(10 * kS).empty()) << "dead is reported once";
+  EXPECT_EQ(d.failure_count("n2"), 1u);
+}
+
+TEST(HeartbeatDetector, NextHeartbeatRevivesAndFailuresAreCounted) {
+  HeartbeatDetector d("me", HeartbeatConfig{2 * kS});
+  d.heartbeat("n2", 0);
+  d.evaluate(2 * kS);
+  EXPECT_EQ(d.heartbeat("n2", 3 * kS), (std::vector<StatusChange>{change(3 * kS, "n2", Status::kAlive)}));
+  EXPECT_EQ(d.status("n2"), Status::kAlive);
+  EXPECT_TRUE(d.evaluate(3500 * kMs).empty());
+  EXPECT_EQ(d.evaluate(4 * kS), (std::vector<StatusChange>{change(4 * kS, "n2", Status::kSuspect)}));
+  EXPECT_EQ(d.heartbeat("n2", 4500 * kMs), (std::vector<StatusChange>{change(4500 * kMs, "n2", Status::kAlive)}));
+  EXPECT_EQ(d.failure_count("n2"), 1u) << "a suspicion is not a failure";
+  EXPECT_EQ(d.evaluate(6500 * kMs).back().status, Status::kDead);
+  EXPECT_EQ(d.failure_count("n2"), 2u);
+}
+
+TEST(HeartbeatDetector, LongSilenceGoesStraightToDeadInOneSweep) {
+  HeartbeatDetector d("me", HeartbeatConfig{2 * kS});
+  d.heartbeat("n2", 0);
+  d.heartbeat("n3", 4500 * kMs);
+  EXPECT_EQ(d.evaluate(5 * kS), (std::vector<StatusChange>{change(5 * kS, "n2", Status::kDead)}));
+  EXPECT_EQ(d.status("n3"), Status::kAlive);
+}
+
+TEST(HeartbeatDetector, ListenerSeesEveryChangeAndHeartbeatsKeepNodesAlive) {
+  HeartbeatDetector d("me", HeartbeatConfig{2 * kS});
+  std::vector<StatusChange> seen;
+  d.set_listener([&](const StatusChange& c) { seen.push_back(c); });
+  d.add("n2", 0);
+  for (Nanos t = 0; t <= 10 * kS; t += 900 * kMs) {
+    d.heartbeat("n2", t);
+    d.evaluate(t + 899 * kMs);
+  }
+  EXPECT_TRUE(seen.empty());
+  d.evaluate(20 * kS);
+  d.heartbeat("n2", 21 * kS, 7);
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].status, Status::kDead);
+  EXPECT_EQ(seen[1], (StatusChange{21 * kS, "me", "n2", Status::kAlive, 7}));
+}
+
+// The classic mistake: the background task takes a copy of the node table and
+// sweeps that. The copy is updated, the detector's table never is.
+void correct_task(HeartbeatDetector& d, Nanos now) { sweep(d.table(), d.config(), d.observer(), now); }
+void copying_task(HeartbeatDetector& d, Nanos now) {
+  NodeTable nodes = d.table();  // the bug: a copy
+  sweep(nodes, d.config(), d.observer(), now);
+}
+
+TEST(HeartbeatDetector, BackgroundSweepOfTheRealTableIsAccepted) {
+  auto r = check_background_sweep(correct_task);
+  EXPECT_TRUE(r.ok()) << r.error().message;
+}
+
+TEST(HeartbeatDetector, BackgroundSweepOfACopyIsCaught) {
+  auto r = check_background_sweep(copying_task);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("node 'silent'"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("copy"), std::string::npos) << r.error().message;
+}
+
+TEST(HeartbeatDetector, CopyingTaskNeverReportsTheSilentNode) {
+  HeartbeatDetector d("me", HeartbeatConfig{2 * kS});
+  d.heartbeat("n2", 0);
+  for (Nanos t = 0; t <= 60 * kS; t += 500 * kMs) copying_task(d, t);
+  EXPECT_EQ(d.status("n2"), Status::kAlive) << "the real table was never swept";
+  EXPECT_EQ(d.failure_count("n2"), 0u);
+  correct_task(d, 60 * kS);
+  EXPECT_EQ(d.status("n2"), Status::kDead);
+}
+
+TEST(HeartbeatDetector, CheckRejectsATaskThatDoesNothingOrTouchesLiveNodes) {
+  EXPECT_FALSE(check_background_sweep([](HeartbeatDetector&, Nanos) {}).ok());
+  auto r = check_background_sweep([](HeartbeatDetector& d, Nanos now) {
+    for (auto& [name, rec] : d.table()) rec.status = Status::kDead;
+    (void)now;
+  });
+  EXPECT_FALSE(r.ok());
+}
+
+}  // namespace
+}  // namespace faultline::reference

@@ -1,0 +1,481 @@
+#include "checkers/reference/swim.h"
+
+#include <algorithm>
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "tests/reference/printers.h"
+
+namespace faultline::reference {
+namespace {
+
+constexpr Nanos kMs = 1'000'000;
+constexpr Nanos kS = 1'000'000'000;
+
+// LAN preset without the periodic gossip, so that the messages a test sees
+// are only the protocol's own (gossip then rides on them, as in the paper).
+SwimConfig quiet() {
+  SwimConfig c = SwimConfig::lan();
+  c.gossip_interval = 0;
+  return c;
+}
+
+struct Node {
+  SwimNode swim;
+  std::vector<StatusChange> changes;
+  Node(const std::string& self, int members, SwimConfig config = quiet(), std::uint64_t seed = 1)
+      : swim(self, config, seed, 0) {
+    swim.set_listener([this](const StatusChange& c) { changes.push_back(c); });
+    for (int i = 0; i < members; ++i) swim.add_member(std::string(1, static_cast<char>('b' + i)));
+  }
+  std::vector<Message> hear(std::vector<Gossip> gossip, Nanos now, const std::string& from = "z") {
+    return swim.receive(Message{MessageType::kGossip, from, swim.self(), 0, "", std::move(gossip)}, now);
+  }
+  Status status(const std::string& n) const { return swim.member(n)->status; }
+  std::uint64_t inc(const std::string& n) const { return swim.member(n)->incarnation; }
+};
+
+Message ack(const Message& ping, Nanos = 0) { return Message{MessageType::kAck, ping.to, ping.from, ping.seq, "", {}}; }
+
+std::vector<Message> of_type(const std::vector<Message>& out, MessageType t) {
+  std::vector<Message> r;
+  std::copy_if(out.begin(), out.end(), std::back_inserter(r), [t](const Message& m) { return m.type == t; });
+  return r;
+}
+
+bool carries(const Message& m, const Gossip& g) {
+  return std::find(m.gossip.begin(), m.gossip.end(), g) != m.gossip.end();
+}
+
+// ---- probing -----------------------------------------------------------------
+
+TEST(Swim, DirectPingThenIndirectProbesThenSuspicionAtPeriodEnd) {
+  Node a("a", 4);  // b c d e
+  auto out = a.swim.tick(0);
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_EQ(out[0].type, MessageType::kPing);
+  const std::string target = out[0].to;
+  const std::uint64_t seq = out[0].seq;
+  EXPECT_EQ(a.swim.next_deadline(), 500 * kMs);
+  EXPECT_TRUE(a.swim.tick(499 * kMs).empty());
+
+  out = a.swim.tick(500 * kMs);
+  ASSERT_EQ(out.size(), 3u) << "indirect_checks = 3";
+  std::set<std::string> relays;
+  for (const auto& m : out) {
+    EXPECT_EQ(m.type, MessageType::kPingReq);
+    EXPECT_EQ(m.target, target);
+    EXPECT_EQ(m.seq, seq);
+    EXPECT_NE(m.to, target);
+    EXPECT_NE(m.to, "a");
+    relays.insert(m.to);
+  }
+  EXPECT_EQ(relays.size(), 3u);
+  EXPECT_EQ(a.swim.next_deadline(), 1 * kS);
+  EXPECT_TRUE(a.changes.empty());
+
+  out = a.swim.tick(1 * kS);
+  ASSERT_EQ(a.changes.size(), 1u);
+  EXPECT_EQ(a.changes[0], (StatusChange{1 * kS, "a", target, Status::kSuspect, 0}));
+  // The next period's ping carries the suspicion.
+  auto pings = of_type(out, MessageType::kPing);
+  ASSERT_EQ(pings.size(), 1u);
+  EXPECT_TRUE(carries(pings[0], Gossip{GossipKind::kSuspect, target, 0, "a"}));
+}
+
+TEST(Swim, IndirectAckPreventsSuspicion) {
+  Node a("a", 4);
+  auto ping = a.swim.tick(0).at(0);
+  auto reqs = a.swim.tick(500 * kMs);
+  ASSERT_FALSE(reqs.empty());
+  // A relay forwards the target's ack with the original sequence number.
+  a.swim.receive(Message{MessageType::kAck, reqs[0].to, "a", ping.seq, "", {}}, 700 * kMs);
+  a.swim.tick(1 * kS);
+  EXPECT_TRUE(a.changes.empty());
+  EXPECT_EQ(a.status(ping.to), Status::kAlive);
+}
+
+TEST(Swim, DirectAckEndsTheProbeAndWrongSeqIsIgnored) {
+  Node a("a", 4);
+  auto ping = a.swim.tick(0).at(0);
+  Message wrong = ack(ping);
+  wrong.seq += 100;
+  a.swim.receive(wrong, 10 * kMs);
+  EXPECT_EQ(a.swim.next_deadline(), 500 * kMs) << "a stray ack does not end the probe";
+  a.swim.receive(ack(ping), 20 * kMs);
+  EXPECT_EQ(a.swim.next_deadline(), 1 * kS);
+  EXPECT_TRUE(a.swim.tick(500 * kMs).empty()) << "no ping-req after an ack";
+}
+
+TEST(Swim, RelayPingsTargetAndForwardsAckOrNack) {
+  Node b("b", 0);
+  b.swim.add_member("a");
+  b.swim.add_member("c");
+  auto out = b.swim.receive(Message{MessageType::kPingReq, "a", "b", 7, "c", {}}, 0);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].type, MessageType::kPing);
+  EXPECT_EQ(out[0].to, "c");
+  auto fwd = b.swim.receive(ack(out[0]), 30 * kMs);
+  ASSERT_EQ(fwd.size(), 1u);
+  EXPECT_EQ(fwd[0].type, MessageType::kAck);
+  EXPECT_EQ(fwd[0].to, "a");
+  EXPECT_EQ(fwd[0].seq, 7u);
+
+  SwimConfig lifeguard = quiet();
+  lifeguard.awareness_max_multiplier = 8;
+  Node r("r", 0, lifeguard);
+  r.swim.add_member("a");
+  r.swim.add_member("c");
+  for (const auto& m : r.swim.tick(0)) r.swim.receive(ack(m), 1 * kMs);  // its own probe, acked
+  auto relayed = r.swim.receive(Message{MessageType::kPingReq, "a", "r", 9, "c", {}}, 100 * kMs);
+  ASSERT_EQ(relayed.size(), 1u);
+  EXPECT_EQ(r.swim.next_deadline(), 600 * kMs) << "nack due probe_timeout after the request";
+  EXPECT_TRUE(of_type(r.swim.tick(599 * kMs), MessageType::kNack).empty());
+  auto nack = of_type(r.swim.tick(600 * kMs), MessageType::kNack);
+  ASSERT_EQ(nack.size(), 1u);
+  EXPECT_EQ(nack[0].to, "a");
+  EXPECT_EQ(nack[0].seq, 9u);
+}
+
+TEST(Swim, PingIsAnsweredWithAckOfTheSameSeq) {
+  Node b("b", 1);
+  auto out = b.swim.receive(Message{MessageType::kPing, "x", "b", 42, "", {}}, 0);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], (Message{MessageType::kAck, "b", "x", 42, "", {}}));
+  EXPECT_TRUE(b.swim.receive(Message{MessageType::kPing, "x", "other", 43, "", {}}, 0).empty())
+      << "a ping for another node is not acked";
+}
+
+// Probes go round-robin over a shuffled list, reshuffled at each wrap.
+std::vector<std::string> probe_targets(std::uint64_t seed, int periods, int members,
+                                       const std::string& kill = "", int kill_at = -1) {
+  Node a("a", members, quiet(), seed);
+  std::vector<std::string> targets;
+  for (int p = 0; p < periods; ++p) {
+    if (p == kill_at) a.hear({{GossipKind::kDead, kill, 0, "z"}}, p * kS);
+    for (const auto& m : of_type(a.swim.tick(p * kS), MessageType::kPing)) {
+      targets.push_back(m.to);
+      a.swim.receive(ack(m), p * kS + 1 * kMs);
+    }
+  }
+  return targets;
+}
+
+TEST(Swim, RoundRobinOverAShuffledListReshuffledEachCycle) {
+  const std::set<std::string> all = {"b", "c", "d", "e", "f"};
+  auto targets = probe_targets(1, 20, 5);
+  ASSERT_EQ(targets.size(), 20u);
+  std::set<std::vector<std::string>> orders;
+  for (int cycle = 0; cycle < 4; ++cycle) {
+    std::vector<std::string> block(targets.begin() + cycle * 5, targets.begin() + cycle * 5 + 5);
+    EXPECT_EQ(std::set<std::string>(block.begin(), block.end()), all) << "cycle " << cycle << " probes each once";
+    orders.insert(block);
+  }
+  EXPECT_GT(orders.size(), 1u) << "the list is reshuffled";
+  std::set<std::vector<std::string>> first_cycles;
+  for (std::uint64_t seed = 1; seed <= 5; ++seed) {
+    auto t = probe_targets(seed, 5, 5);
+    first_cycles.insert(t);
+  }
+  EXPECT_GT(first_cycles.size(), 1u) << "the order depends on the seed";
+  EXPECT_EQ(probe_targets(7, 12, 5), probe_targets(7, 12, 5)) << "deterministic";
+}
+
+TEST(Swim, DeadMembersAreNotProbed) {
+  auto targets = probe_targets(3, 20, 5, "d", 2);
+  EXPECT_EQ(std::count(targets.begin() + 2, targets.end(), "d"), 0);
+  for (const char* n : {"b", "c", "e", "f"}) {
+    EXPECT_GE(std::count(targets.begin(), targets.end(), n), 4) << n << " still probed every cycle";
+  }
+}
+
+// ---- suspicion timeouts ---------------------------------------------------------
+
+TEST(Swim, SuspicionStartsAtMaxAndConfirmationsShortenItToMin) {
+  Node a("a", 9);  // n = 10: min = 4 * max(1, log10 10) * 1s = 4s, max = 24s, k = 2
+  a.hear({{GossipKind::kSuspect, "b", 0, "c"}}, 0);
+  EXPECT_EQ(a.status("b"), Status::kSuspect);
+  EXPECT_EQ(a.swim.suspicion_deadline("b"), 24 * kS);
+  a.hear({{GossipKind::kSuspect, "b", 0, "c"}}, 500 * kMs);
+  EXPECT_EQ(a.swim.suspicion_deadline("b"), 24 * kS) << "the first accuser does not confirm";
+  a.hear({{GossipKind::kSuspect, "b", 0, "d"}}, 1 * kS);
+  EXPECT_EQ(a.swim.suspicion_deadline("b"), remaining_suspicion(1, 2, 4 * kS, 24 * kS));
+  EXPECT_NEAR(static_cast<double>(*a.swim.suspicion_deadline("b")), 11.381e9, 1e7);
+  a.hear({{GossipKind::kSuspect, "b", 0, "d"}}, 1500 * kMs);
+  EXPECT_NEAR(static_cast<double>(*a.swim.suspicion_deadline("b")), 11.381e9, 1e7) << "duplicate";
+  a.hear({{GossipKind::kSuspect, "b", 0, "e"}}, 2 * kS);
+  EXPECT_EQ(a.swim.suspicion_deadline("b"), 4 * kS) << "k confirmations: min, from the start";
+
+  a.swim.tick(3999 * kMs);
+  EXPECT_EQ(a.status("b"), Status::kSuspect);
+  a.swim.tick(4 * kS);
+  EXPECT_EQ(a.status("b"), Status::kDead);
+  EXPECT_EQ(a.changes.back(), (StatusChange{4 * kS, "a", "b", Status::kDead, 0}));
+  // The next message out (the ping-req of the probe started at 3.999s) carries it.
+  auto out = a.swim.tick(a.swim.next_deadline());
+  ASSERT_FALSE(out.empty());
+  bool gossiped = false;
+  for (const auto& m : out) gossiped |= carries(m, Gossip{GossipKind::kDead, "b", 0, "a"});
+  EXPECT_TRUE(gossiped);
+}
+
+TEST(Swim, SuspicionTimeoutScalesWithLog10OfClusterSize) {
+  Node a("a", 99);  // n = 100: min = 8s, max = 48s
+  a.hear({{GossipKind::kSuspect, "b", 0, "c"}}, 1 * kS);
+  EXPECT_EQ(a.swim.suspicion_deadline("b"), 1 * kS + 48 * kS);
+  a.hear({{GossipKind::kSuspect, "b", 0, "d"}}, 2 * kS);
+  a.hear({{GossipKind::kSuspect, "b", 0, "e"}}, 3 * kS);
+  EXPECT_EQ(a.swim.suspicion_deadline("b"), 1 * kS + 8 * kS);
+}
+
+TEST(Swim, SmallClusterExpectsNoConfirmationAndUsesMin) {
+  Node a("a", 2);  // n = 3: n - 2 < k, so k = 0 and the timeout is min = 4s
+  a.hear({{GossipKind::kSuspect, "b", 0, "c"}}, 0);
+  EXPECT_EQ(a.swim.suspicion_deadline("b"), 4 * kS);
+}
+
+// ---- incarnations and override rules -------------------------------------------
+
+TEST(Swim, RefutationByHigherIncarnationWinsOverSuspicion) {
+  Node a("a", 3);
+  Node b("b", 0);
+  b.swim.add_member("a");
+  b.swim.add_member("c");
+  b.swim.add_member("d");
+  // a hears that b is suspect.
+  a.hear({{GossipKind::kSuspect, "b", 0, "c"}}, 0);
+  ASSERT_EQ(a.status("b"), Status::kSuspect);
+  // b learns of it from a ping and refutes in its ack: only b raises its incarnation.
+  auto reply = b.swim.receive(
+      Message{MessageType::kPing, "a", "b", 5, "", {{GossipKind::kSuspect, "b", 0, "c"}}}, 100 * kMs);
+  EXPECT_EQ(b.swim.incarnation(), 1u);
+  ASSERT_EQ(reply.size(), 1u);
+  EXPECT_TRUE(carries(reply[0], Gossip{GossipKind::kAlive, "b", 1, "b"}));
+  EXPECT_TRUE(b.changes.empty());
+  a.swim.receive(reply[0], 200 * kMs);
+  EXPECT_EQ(a.status("b"), Status::kAlive);
+  EXPECT_EQ(a.inc("b"), 1u);
+  EXPECT_EQ(a.changes.back(), (StatusChange{200 * kMs, "a", "b", Status::kAlive, 1}));
+  EXPECT_FALSE(a.swim.suspicion_deadline("b").has_value()) << "the timer is cancelled";
+  // Stale suspicions of the old incarnation change nothing now.
+  a.hear({{GossipKind::kSuspect, "b", 0, "d"}}, 300 * kMs);
+  EXPECT_EQ(a.status("b"), Status::kAlive);
+}
+
+TEST(Swim, AliveAtTheSameIncarnationDoesNotRefute) {
+  Node a("a", 3);
+  a.hear({{GossipKind::kSuspect, "b", 0, "c"}}, 0);
+  a.hear({{GossipKind::kAlive, "b", 0, "b"}}, 1 * kS);
+  EXPECT_EQ(a.status("b"), Status::kSuspect);
+}
+
+TEST(Swim, NodeRefutesItsOwnDeathAboveTheAccusedIncarnation) {
+  Node a("a", 3);
+  a.hear({{GossipKind::kDead, "a", 4, "c"}}, 0);
+  EXPECT_EQ(a.swim.incarnation(), 5u);
+  a.hear({{GossipKind::kSuspect, "a", 2, "c"}}, 1);
+  EXPECT_EQ(a.swim.incarnation(), 5u) << "a stale accusation needs no refutation";
+  auto out = a.swim.tick(2);
+  ASSERT_FALSE(out.empty());
+  EXPECT_TRUE(carries(out[0], Gossip{GossipKind::kAlive, "a", 5, "a"}));
+}
+
+TEST(Swim, ProberNeverChangesTheSuspectsIncarnation) {
+  Node a("a", 3);
+  a.hear({{GossipKind::kAlive, "b", 3, "b"}}, 0);
+  Nanos t = 0;
+  // Probe until b is the target, and let it fail.
+  for (int p = 0; p < 3 && a.status("b") == Status::kAlive; ++p) {
+    t = p * kS;
+    for (const auto& m : of_type(a.swim.tick(t), MessageType::kPing)) {
+      if (m.to != "b") a.swim.receive(ack(m), t + 1 * kMs);
+    }
+    a.swim.tick(t + 500 * kMs);
+  }
+  a.swim.tick(t + 1 * kS);
+  ASSERT_EQ(a.status("b"), Status::kSuspect);
+  EXPECT_EQ(a.inc("b"), 3u);
+  EXPECT_EQ(a.swim.incarnation(), 0u);
+}
+
+// Builds observer `a` whose view of m is `state` at incarnation 5, applies
+// `kind` at `inc`, and returns the resulting (status, incarnation).
+std::pair<Status, std::uint64_t> apply_rule(Status state, GossipKind kind, std::uint64_t inc) {
+  Node a("a", 0);
+  a.swim.add_member("m", 5);
+  a.swim.add_member("x");
+  a.swim.add_member("y");
+  if (state == Status::kSuspect) a.hear({{GossipKind::kSuspect, "m", 5, "x"}}, 0);
+  if (state == Status::kDead) a.hear({{GossipKind::kDead, "m", 5, "x"}}, 0);
+  EXPECT_EQ(a.status("m"), state);
+  a.hear({{kind, "m", inc, "y"}}, 1 * kS);
+  return {a.status("m"), a.inc("m")};
+}
+
+struct Rule {
+  Status state;
+  GossipKind kind;
+  std::uint64_t inc;
+  Status expect;
+  std::uint64_t expect_inc;
+};
+
+class SwimOverride : public ::testing::TestWithParam<Rule> {};
+
+TEST_P(SwimOverride, FollowsMemberlist) {
+  const Rule& r = GetParam();
+  auto [status, inc] = apply_rule(r.state, r.kind, r.inc);
+  EXPECT_EQ(status, r.expect) << to_string(r.state) << " @5 + " << to_string(r.kind) << " @" << r.inc;
+  EXPECT_EQ(inc, r.expect_inc) << to_string(r.state) << " @5 + " << to_string(r.kind) << " @" << r.inc;
+}
+
+using S = Status;
+using G = GossipKind;
+INSTANTIATE_TEST_SUITE_P(
+    Rules, SwimOverride,
+    ::testing::Values(
+        // alive@5
+        Rule{S::kAlive, G::kAlive, 4, S::kAlive, 5}, Rule{S::kAlive, G::kAlive, 5, S::kAlive, 5},
+        Rule{S::kAlive, G::kAlive, 6, S::kAlive, 6}, Rule{S::kAlive, G::kSuspect, 4, S::kAlive, 5},
+        Rule{S::kAlive, G::kSuspect, 5, S::kSuspect, 5}, Rule{S::kAlive, G::kSuspect, 6, S::kSuspect, 6},
+        Rule{S::kAlive, G::kDead, 4, S::kAlive, 5}, Rule{S::kAlive, G::kDead, 5, S::kDead, 5},
+        Rule{S::kAlive, G::kDead, 6, S::kDead, 6},
+        // suspect@5
+        Rule{S::kSuspect, G::kAlive, 4, S::kSuspect, 5}, Rule{S::kSuspect, G::kAlive, 5, S::kSuspect, 5},
+        Rule{S::kSuspect, G::kAlive, 6, S::kAlive, 6}, Rule{S::kSuspect, G::kSuspect, 4, S::kSuspect, 5},
+        Rule{S::kSuspect, G::kSuspect, 5, S::kSuspect, 5}, Rule{S::kSuspect, G::kSuspect, 6, S::kSuspect, 6},
+        Rule{S::kSuspect, G::kDead, 4, S::kSuspect, 5}, Rule{S::kSuspect, G::kDead, 5, S::kDead, 5},
+        Rule{S::kSuspect, G::kDead, 6, S::kDead, 6},
+        // dead@5
+        Rule{S::kDead, G::kAlive, 4, S::kDead, 5}, Rule{S::kDead, G::kAlive, 5, S::kDead, 5},
+        Rule{S::kDead, G::kAlive, 6, S::kAlive, 6}, Rule{S::kDead, G::kSuspect, 5, S::kDead, 5},
+        Rule{S::kDead, G::kSuspect, 6, S::kDead, 5}, Rule{S::kDead, G::kDead, 6, S::kDead, 5}));
+
+TEST(Swim, UnknownNodeJoinsOnAliveButNotOnSuspectOrDead) {
+  Node a("a", 1);
+  a.hear({{GossipKind::kSuspect, "q", 0, "b"}, {GossipKind::kDead, "r", 0, "b"}}, 0);
+  EXPECT_FALSE(a.swim.member("q").has_value());
+  EXPECT_FALSE(a.swim.member("r").has_value());
+  a.hear({{GossipKind::kAlive, "q", 2, "q"}}, 1 * kS);
+  ASSERT_TRUE(a.swim.member("q").has_value());
+  EXPECT_EQ(a.inc("q"), 2u);
+  EXPECT_EQ(a.changes.back(), (StatusChange{1 * kS, "a", "q", Status::kAlive, 2}));
+}
+
+// ---- dissemination ----------------------------------------------------------------
+
+int count_carrying(Node& a, const Gossip& g, int periods) {
+  int n = 0;
+  for (int p = 0; p < periods; ++p) {
+    for (Nanos t = p * kS; t < (p + 1) * kS; t = a.swim.next_deadline()) {
+      auto out = a.swim.tick(t);
+      for (const auto& m : out) {
+        n += carries(m, g);
+        if (m.type == MessageType::kPing) a.swim.receive(ack(m), t + 1 * kMs);
+      }
+    }
+  }
+  return n;
+}
+
+TEST(Swim, GossipIsRetransmittedABoundedNumberOfTimes) {
+  Node a("a", 7);  // with the joiner: n = 9, limit = 4 * ceil(log10(10)) = 4
+  a.hear({{GossipKind::kAlive, "q", 1, "q"}}, 0);
+  EXPECT_EQ(a.swim.pending_gossip(), 1u);
+  EXPECT_EQ(count_carrying(a, Gossip{GossipKind::kAlive, "q", 1, "q"}, 10), retransmit_limit(4, 9));
+  EXPECT_EQ(retransmit_limit(4, 9), 4);
+  EXPECT_EQ(a.swim.pending_gossip(), 0u);
+
+  Node g("a", 7, SwimConfig::lan());  // with periodic gossip as well: same bound
+  g.hear({{GossipKind::kAlive, "q", 1, "q"}}, 0);
+  EXPECT_EQ(count_carrying(g, Gossip{GossipKind::kAlive, "q", 1, "q"}, 10), 4);
+}
+
+TEST(Swim, PeriodicGossipGoesToGossipNodesEveryInterval) {
+  Node a("a", 7, SwimConfig::lan());
+  a.swim.tick(0);
+  EXPECT_EQ(a.swim.next_deadline(), 500 * kMs) << "nothing to gossip: no gossip wake-ups";
+  a.hear({{GossipKind::kAlive, "q", 1, "q"}}, 50 * kMs);
+  EXPECT_EQ(a.swim.next_deadline(), 200 * kMs);
+  auto out = of_type(a.swim.tick(200 * kMs), MessageType::kGossip);
+  EXPECT_EQ(out.size(), 3u);
+  std::set<std::string> to;
+  for (const auto& m : out) to.insert(m.to);
+  EXPECT_EQ(to.size(), 3u);
+}
+
+TEST(Swim, NewerGossipAboutANodeReplacesTheOlder) {
+  Node a("a", 3);
+  a.hear({{GossipKind::kSuspect, "b", 0, "c"}}, 0);
+  a.hear({{GossipKind::kAlive, "b", 1, "b"}}, 1);
+  EXPECT_EQ(a.swim.pending_gossip(), 1u);
+  auto out = a.swim.tick(2);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].gossip, (std::vector<Gossip>{{GossipKind::kAlive, "b", 1, "b"}}));
+}
+
+TEST(Swim, PiggybackIsCappedFewestTransmissionsFirst) {
+  SwimConfig c = quiet();
+  c.max_gossip_per_message = 2;
+  Node a("a", 7, c);
+  a.hear({{GossipKind::kAlive, "q", 1, "q"}}, 0);
+  auto first = a.swim.tick(0);
+  a.swim.receive(ack(first.at(0)), 1 * kMs);
+  a.hear({{GossipKind::kAlive, "r", 1, "r"}, {GossipKind::kAlive, "s", 1, "s"}}, 2 * kMs);
+  auto out = a.swim.tick(1 * kS);
+  ASSERT_EQ(out.at(0).gossip.size(), 2u);
+  EXPECT_FALSE(carries(out[0], Gossip{GossipKind::kAlive, "q", 1, "q"})) << "q was sent once already";
+}
+
+// ---- Lifeguard ------------------------------------------------------------------
+
+TEST(Swim, LifeguardAwarenessScalesProbeTimes) {
+  SwimConfig c = quiet();
+  c.awareness_max_multiplier = 8;
+  Node a("a", 4, c);
+  auto ping = a.swim.tick(0).at(0);
+  auto reqs = a.swim.tick(500 * kMs);
+  ASSERT_EQ(reqs.size(), 3u);
+  a.swim.receive(Message{MessageType::kNack, reqs[0].to, "a", ping.seq, "", {}}, 800 * kMs);
+  auto out = a.swim.tick(1 * kS);  // failed: 3 nacks expected, 1 received
+  EXPECT_EQ(a.swim.awareness(), 2);
+  EXPECT_EQ(a.swim.next_deadline(), 1 * kS + 3 * 500 * kMs) << "probe timeout x (2 + 1)";
+  auto next = of_type(out, MessageType::kPing).at(0);
+  a.swim.receive(ack(next), 1 * kS + 5 * kMs);
+  EXPECT_EQ(a.swim.awareness(), 1) << "a direct ack lowers the score";
+  EXPECT_EQ(a.swim.next_deadline(), 1 * kS + 3 * kS) << "period x (2 + 1) for the probe started at score 2";
+}
+
+TEST(Swim, WithoutLifeguardAwarenessStaysZero) {
+  Node a("a", 4);
+  a.swim.tick(0);
+  a.swim.tick(500 * kMs);
+  a.swim.tick(1 * kS);
+  EXPECT_EQ(a.swim.awareness(), 0);
+  EXPECT_EQ(a.swim.next_deadline(), 1500 * kMs);
+}
+
+// ---- the suspect-bumps-incarnation bug (reproduction switch) ---------------------
+
+Status refutation_outcome(bool bug) {
+  SwimConfig c = quiet();
+  c.bug_suspect_bumps_incarnation = bug;
+  Node a("a", 3, c);
+  auto ping = a.swim.tick(0).at(0);  // never acked
+  a.swim.tick(500 * kMs);
+  a.swim.tick(1 * kS);
+  EXPECT_EQ(a.status(ping.to), Status::kSuspect);
+  EXPECT_EQ(a.inc(ping.to), bug ? 1u : 0u);
+  // The target refutes an earlier suspicion at incarnation 0 with alive@1.
+  a.hear({{GossipKind::kAlive, ping.to, 1, ping.to}}, 1100 * kMs);
+  return a.status(ping.to);
+}
+
+TEST(Swim, SuspectBumpsIncarnationBugLosesTheRefutation) {
+  EXPECT_EQ(refutation_outcome(false), Status::kAlive);
+  EXPECT_EQ(refutation_outcome(true), Status::kSuspect) << "with the bug the refutation is lost";
+}
+
+}  // namespace
+}  // namespace faultline::reference
