@@ -108,9 +108,11 @@ Result<std::unique_ptr<SequenceSink>> SequenceSink::start(const std::string& ns,
         std::memcpy(&seq, buffer, 4);
         std::memcpy(&h, buffer + 4, 4);
         bool intact = (fnv1a(buffer + 8, static_cast<std::size_t>(n) - 8) ^ seq) == h;
+        long long sent, now = now_ns();
+        std::memcpy(&sent, buffer + 8, 8);
         std::lock_guard lock(s->mutex_);
-        s->arrivals_.push_back({seq, intact});
-        s->last_arrival_ns_ = now_ns();
+        s->arrivals_.push_back({seq, intact, now - sent});
+        s->last_arrival_ns_ = now;
       }
     }
   });
@@ -120,6 +122,11 @@ Result<std::unique_ptr<SequenceSink>> SequenceSink::start(const std::string& ns,
 SequenceSink::~SequenceSink() {
   stop_ = true;
   if (thread_.joinable()) thread_.join();
+}
+
+void SequenceSink::clear() {
+  std::lock_guard lock(mutex_);
+  arrivals_.clear();
 }
 
 std::vector<Arrival> SequenceSink::collect(int quiet_ms) {
@@ -159,6 +166,10 @@ SequenceStats analyze(const std::vector<Arrival>& arrivals) {
 int send_sequence(const std::string& addr, std::uint16_t port, int count, int size, int gap_us) {
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return 0;
+  // Packets held by a delay still count against the sender's buffer (as
+  // under netem); a large one keeps the sender from being the bottleneck.
+  int buffer = 32 << 20;
+  setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &buffer, sizeof buffer);
   auto sa = make_addr(addr, port);
   int sent = 0;
   long long next = now_ns();

@@ -38,6 +38,7 @@ class UdpEcho {
 struct Arrival {
   std::uint32_t seq;
   bool intact;
+  long long latency_ns;  // arrival minus send time (both CLOCK_MONOTONIC, one host)
 };
 
 // Records arrivals (seq, payload intact) from a thread, with a socket bound in ns.
@@ -48,6 +49,7 @@ class SequenceSink {
   std::uint16_t port() const { return port_; }
   // Waits until nothing arrived for quiet_ms, then returns everything so far.
   std::vector<Arrival> collect(int quiet_ms = 300);
+  void clear();
 
  private:
   SequenceSink() = default;
