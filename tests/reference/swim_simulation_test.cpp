@@ -11,7 +11,7 @@ namespace {
 constexpr Nanos kS = 1'000'000'000;
 
 #ifdef FAULTLINE_SANITIZED
-constexpr std::uint64_t kSeeds = 5;
+constexpr std::uint64_t kSeeds = 3;
 #else
 constexpr std::uint64_t kSeeds = 12;
 #endif
