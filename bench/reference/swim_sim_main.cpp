@@ -32,6 +32,7 @@ struct Summary {
   std::uint64_t false_suspicions = 0;
   std::uint64_t false_deaths = 0;
   std::size_t falsely_dead_nodes = 0;
+  std::size_t dead_pairs_at_end = 0;
   std::size_t live_nodes = 0;
   std::uint64_t refutations = 0;
   std::uint64_t messages = 0;
@@ -72,6 +73,7 @@ bool run(Summary& s, const ref::SwimSimulationConfig& base, std::size_t seeds, s
     s.false_suspicions += result->false_suspicions;
     s.false_deaths += result->false_deaths;
     s.falsely_dead_nodes += result->falsely_dead_nodes;
+    s.dead_pairs_at_end += result->dead_pairs_at_end;
     s.live_nodes += result->live_nodes;
     s.refutations += result->refutations;
     s.messages += result->messages_sent;
@@ -136,16 +138,16 @@ int main(int argc, char** argv) {
   fmt::print("  ratio              {:.3f}  ({} the 20% band)\n\n", mean_detection / predicted,
              std::fabs(mean_detection / predicted - 1) <= 0.2 ? "within" : "OUTSIDE");
 
-  fmt::print("{:>5} | {:>18} | {:>9} | {:>9} | {:>12} | {:>12} | {:>12} | {:>11}\n", "loss", "completeness",
-             "detection", "all dead", "false", "false dead", "live nodes", "refutations");
-  fmt::print("{:>5} | {:>18} | {:>9} | {:>9} | {:>12} | {:>12} | {:>12} | {:>11}\n", "", "(dead at all live)",
-             "(first)", "(mean)", "suspicions", "events", "ever dead", "");
+  fmt::print("{:>5} | {:>18} | {:>9} | {:>9} | {:>11} | {:>10} | {:>10} | {:>11} | {:>11}\n", "loss",
+             "completeness", "detection", "all dead", "false", "false dead", "live nodes", "still dead", "refutations");
+  fmt::print("{:>5} | {:>18} | {:>9} | {:>9} | {:>11} | {:>10} | {:>10} | {:>11} | {:>11}\n", "",
+             "(dead at all live)", "(first)", "(mean)", "suspicions", "events", "ever dead", "at end", "");
   for (const auto& s : summaries) {
-    fmt::print("{:>4.0f}% | {:>6}/{:<4} {:>6.1f}% | {:>8.3f}s | {:>8.3f}s | {:>11.3f}% | {:>12} | {:>11.2f}% | {:>11}\n",
+    fmt::print("{:>4.0f}% | {:>6}/{:<4} {:>6.1f}% | {:>8.3f}s | {:>8.3f}s | {:>10.3f}% | {:>10} | {:>9.2f}% | {:>11} | {:>11}\n",
                s.loss * 100, s.complete, s.crashes, s.crashes ? 100.0 * s.complete / s.crashes : 100.0,
                s.detected ? s.detection_sum / s.detected : NAN, s.complete ? s.all_dead_sum / s.complete : NAN,
                s.live_probes ? 100.0 * s.failed_live_probes / s.live_probes : 0.0, s.false_deaths,
-               s.live_nodes ? 100.0 * s.falsely_dead_nodes / s.live_nodes : 0.0, s.refutations);
+               s.live_nodes ? 100.0 * s.falsely_dead_nodes / s.live_nodes : 0.0, s.dead_pairs_at_end, s.refutations);
   }
   fmt::print("\n");
   fmt::print("completeness      crashed nodes declared dead by every live node by the end of the run\n");
@@ -153,7 +155,9 @@ int main(int argc, char** argv) {
   fmt::print("all dead          time from crash until the last live node declared it dead (mean)\n");
   fmt::print("false suspicions  false-positive rate: probes of live nodes that failed, each raising or\n");
   fmt::print("                  confirming a suspicion of a live node, out of all probes of live nodes\n");
-  fmt::print("false dead events dead declarations (at any observer) about live nodes; each is later refuted\n");
+  fmt::print("false dead events dead declarations (at any observer) about live nodes\n");
   fmt::print("live nodes ever dead  share of live nodes that some node declared dead at least once\n");
+  fmt::print("still dead at end (live observer, live node) pairs still marked dead when the run ends\n");
+  fmt::print("                  (0: every false death was refuted by the node's higher incarnation)\n");
   return 0;
 }

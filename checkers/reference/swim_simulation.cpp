@@ -161,6 +161,12 @@ Result<SwimSimulationResult> run_swim_simulation(const SwimSimulationConfig& con
     result.gossip_messages += s.gossip_messages;
     if (crashed_at[i] == kNever) ++result.live_nodes;
     if (falsely_dead[i]) ++result.falsely_dead_nodes;
+    if (crashed_at[i] != kNever) continue;
+    for (std::size_t j = 0; j < n; ++j) {
+      if (j == i || crashed_at[j] != kNever) continue;
+      auto view = nodes[i]->member(names[j]);
+      if (view && view->status == Status::kDead) ++result.dead_pairs_at_end;
+    }
   }
   for (auto& report : result.crashes) {
     std::size_t subject = index.at(report.node);

@@ -19,7 +19,9 @@
 //  - false positives: probes of nodes not crashed that failed (each raises or
 //    confirms a false suspicion) out of all probes of such nodes; suspect /
 //    dead events (at any observer) about nodes not crashed at that time;
-//    falsely_dead_nodes counts distinct live nodes declared dead by someone.
+//    falsely_dead_nodes counts distinct live nodes declared dead by someone;
+//    dead_pairs_at_end counts (live observer, live subject) pairs where the
+//    observer still holds the subject dead when the run ends (unrefuted).
 // Returns an kInvalidInput Error naming the field for a bad config.
 #pragma once
 
@@ -66,6 +68,7 @@ struct SwimSimulationResult {
   std::uint64_t false_suspicions = 0;
   std::uint64_t false_deaths = 0;
   std::size_t falsely_dead_nodes = 0;
+  std::size_t dead_pairs_at_end = 0;
   std::size_t live_nodes = 0;
   std::uint64_t probes = 0;
   std::uint64_t live_probes = 0;         // probes of nodes not crashed

@@ -48,6 +48,7 @@ TEST(SwimSimulation, EveryCrashedNodeIsDeclaredDeadByEveryLiveNodeAndDetectionMa
     // Loss-free network: no live node is ever suspected, let alone declared dead.
     EXPECT_EQ(r->false_deaths, 0u) << "seed " << seed;
     EXPECT_EQ(r->falsely_dead_nodes, 0u) << "seed " << seed;
+    EXPECT_EQ(r->dead_pairs_at_end, 0u) << "seed " << seed;
     EXPECT_EQ(r->false_suspicions, 0u) << "seed " << seed;
     EXPECT_EQ(r->failed_live_probes, 0u) << "seed " << seed;
   }
