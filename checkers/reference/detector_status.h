@@ -33,6 +33,11 @@ struct StatusChange {
   bool operator==(const StatusChange&) const = default;
 };
 
+// The change as one line of a DESIGN.md history (JSONL, no newline), with
+// `time` as given: {"time":T,"type":"detector","node":observer,
+// "subject":subject,"status":"suspect","incarnation":I}.
+std::string to_history_line(const StatusChange& change);
+
 // Called synchronously, inside the detector call that made the decision.
 using ChangeListener = std::function<void(const StatusChange&)>;
 

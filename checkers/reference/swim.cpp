@@ -63,13 +63,14 @@ Nanos SwimNode::next_deadline() const {
 // ---- sending and dissemination -------------------------------------------
 
 void SwimNode::send(std::vector<Message>& out, MessageType type, const std::string& to, std::uint64_t seq,
-                    const std::string& target) {
+                    const std::string& target, const Gossip* extra) {
   Message m;
   m.type = type;
   m.from = self_;
   m.to = to;
   m.seq = seq;
   m.target = target;
+  if (extra) m.gossip.push_back(*extra);
   if (!broadcasts_.empty()) {
     // Fewest transmissions first, newest first among equals.
     std::sort(broadcasts_.begin(), broadcasts_.end(), [](const Broadcast& a, const Broadcast& b) {
@@ -330,7 +331,15 @@ std::vector<Message> SwimNode::receive(const Message& message, Nanos now) {
   for (const auto& item : message.gossip) apply(item, now);
   switch (message.type) {
     case MessageType::kPing:
-      if (message.to == self_) send(out, MessageType::kAck, message.from, message.seq);
+      if (message.to == self_) {
+        auto sender = members_.find(message.from);
+        if (sender != members_.end() && sender->second.status == Status::kDead) {
+          Gossip dead{GossipKind::kDead, message.from, sender->second.incarnation, self_};
+          send(out, MessageType::kAck, message.from, message.seq, {}, &dead);
+        } else {
+          send(out, MessageType::kAck, message.from, message.seq);
+        }
+      }
       break;
     case MessageType::kPingReq: {
       std::uint64_t seq = ++seq_;

@@ -44,6 +44,11 @@
 //    gossip_interval > 0, pending gossip also goes out every gossip_interval
 //    (phase from `start`) to gossip_nodes random members not dead, or dead
 //    for at most gossip_to_the_dead_time (memberlist's gossip()).
+//  - Rejoin: a ping from a member this node holds dead is acked with that
+//    dead{member, incarnation} gossip added, so a restarted node (which
+//    starts at incarnation 0) learns it was declared dead and refutes with a
+//    higher incarnation, which revives it everywhere (memberlist gets the
+//    same effect from its push-pull state sync on rejoin).
 //  - Lifeguard (awareness_max_multiplier > 1): relays send nack when their
 //    own ping of the target is not acked within probe_timeout; the score goes
 //    -1 on a directly acked probe, + (expected nacks - nacks received) on a
@@ -153,7 +158,7 @@ class SwimNode {
   };
 
   void send(std::vector<Message>& out, MessageType type, const std::string& to, std::uint64_t seq,
-            const std::string& target = {});
+            const std::string& target = {}, const Gossip* extra = nullptr);
   void gossip(Gossip item);
   void apply(const Gossip& item, Nanos now);
   void apply_alive(const Gossip& item, Nanos now);

@@ -41,6 +41,16 @@ TEST(HeartbeatDetector, NextHeartbeatRevivesAndFailuresAreCounted) {
   EXPECT_EQ(d.failure_count("n2"), 2u);
 }
 
+TEST(HeartbeatDetector, ChangesAreDesignHistoryLines) {
+  HeartbeatDetector d("n1", HeartbeatConfig{2 * kS});
+  d.heartbeat("n3", 0);
+  auto changes = d.evaluate(6'100'000'000);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(to_history_line(changes[0]),
+            R"({"time":6100000000,"type":"detector","node":"n1","subject":"n3","status":"dead","incarnation":0})");
+  EXPECT_STREQ(to_string(Status::kSuspect), "suspect");
+}
+
 TEST(HeartbeatDetector, LongSilenceGoesStraightToDeadInOneSweep) {
   HeartbeatDetector d("me", HeartbeatConfig{2 * kS});
   d.heartbeat("n2", 0);

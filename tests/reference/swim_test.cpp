@@ -352,6 +352,26 @@ INSTANTIATE_TEST_SUITE_P(
         Rule{S::kDead, G::kAlive, 6, S::kAlive, 6}, Rule{S::kDead, G::kSuspect, 5, S::kDead, 5},
         Rule{S::kDead, G::kSuspect, 6, S::kDead, 5}, Rule{S::kDead, G::kDead, 6, S::kDead, 5}));
 
+TEST(Swim, ARestartedNodeLearnsItWasDeadAndRejoins) {
+  Node a("a", 3);
+  a.hear({{GossipKind::kDead, "b", 3, "c"}}, 0);
+  ASSERT_EQ(a.status("b"), Status::kDead);
+  Node b("b", 0);  // restarted: incarnation 0, knows nothing
+  b.swim.add_member("a");
+  auto ping = b.swim.tick(1 * kS).at(0);
+  ASSERT_EQ(ping.to, "a");
+  auto reply = a.swim.receive(ping, 1 * kS + 1 * kMs);
+  ASSERT_EQ(reply.size(), 1u);
+  EXPECT_TRUE(carries(reply[0], Gossip{GossipKind::kDead, "b", 3, "a"}));
+  b.swim.receive(reply[0], 1 * kS + 2 * kMs);
+  EXPECT_EQ(b.swim.incarnation(), 4u);
+  auto next = b.swim.tick(2 * kS).at(0);
+  a.swim.receive(next, 2 * kS + 1 * kMs);
+  EXPECT_EQ(a.status("b"), Status::kAlive);
+  EXPECT_EQ(a.inc("b"), 4u);
+  EXPECT_EQ(a.changes.back(), (StatusChange{2 * kS + 1 * kMs, "a", "b", Status::kAlive, 4}));
+}
+
 TEST(Swim, UnknownNodeJoinsOnAliveButNotOnSuspectOrDead) {
   Node a("a", 1);
   a.hear({{GossipKind::kSuspect, "q", 0, "b"}, {GossipKind::kDead, "r", 0, "b"}}, 0);
