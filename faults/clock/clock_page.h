@@ -72,6 +72,9 @@ struct ClockPage {
   ClockSlotParams slots[kSlotCount];
   // Writer-only (under flock); not covered by the seqlock.
   ActiveFault active[kMaxActiveFaults];
+  // Offset folded into monotonic/boottime by healed faults (never undone, so
+  // they never go backwards); "true time" for these slots is t + folded.
+  std::int64_t folded[kSlotCount];
 };
 
 // Seqlock read: a consistent snapshot of all slots. Returns false when the

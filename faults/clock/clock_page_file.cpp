@@ -91,6 +91,7 @@ Result<ClockPageFile> ClockPageFile::open(const std::filesystem::path& path) {
       slot.rate_ppb.store(kRateOne);
     }
     std::memset(page->active, 0, sizeof(page->active));
+    std::memset(page->folded, 0, sizeof(page->folded));
     page->version.store(kClockPageVersion);
     page->magic.store(kClockPageMagic, std::memory_order_release);
     ::fsync(fd);
@@ -175,9 +176,11 @@ Result<void> ClockPageFile::remove(const std::string& id) {
   for (int s = 0; s < kSlotCount; ++s) {
     if (!(slots & (1 << s))) continue;
     std::int64_t fake = maps[s].apply(now[s]);
-    std::int64_t target = now[s] + remaining_skew(page_, s);
+    std::int64_t skew = remaining_skew(page_, s);
+    std::int64_t target = now[s] + page_->folded[s] + skew;
     maps[s].anchor_true = now[s];
     maps[s].anchor_fake = s == kRealtime ? target : std::max(fake, target);
+    if (s != kRealtime) page_->folded[s] = maps[s].anchor_fake - now[s] - skew;
     maps[s].rate_ppb = effective_rate(page_, s);
   }
   write_clock_params(page_, maps);

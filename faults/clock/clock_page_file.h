@@ -17,10 +17,12 @@
 //      stop     : the slot freezes at F (rate 0);
 //      remove   : realtime returns to t + the remaining skews (a jump in
 //                 either direction, as a real NTP step would); monotonic and
-//                 boottime continue from max(F, t + remaining skews), i.e. an
-//                 offset accumulated by skew/drift is folded in and kept, so
-//                 these clocks never go backwards. With no fault left,
-//                 realtime is exactly true time again.
+//                 boottime continue from max(F, t + folded + remaining skews),
+//                 where folded is the offset earlier heals left behind: an
+//                 offset gained by skew/drift is folded in and kept, time lost
+//                 to a stop or slow drift is caught up, so these clocks never
+//                 go backwards. With no fault left, realtime is exactly true
+//                 time again.
 #pragma once
 
 #include <cstdint>

@@ -67,7 +67,8 @@ std::vector<Chunk> chunks_of(const HealRecord& r) {
 Result<std::uint64_t> size_field(const FaultSpec& spec, const char* field, std::uint64_t fallback) {
   auto it = spec.params.find(field);
   if (it == spec.params.end()) return fallback;
-  if (it->is_number_unsigned()) return it->get<std::uint64_t>();
+  if (it->is_number_unsigned() || (it->is_number_integer() && it->get<std::int64_t>() >= 0))
+    return it->get<std::uint64_t>();
   if (it->is_string()) {
     auto parsed = parse_size(it->get<std::string>());
     if (!parsed) return parsed.error().with_context(fmt::format("corrupt-file field \"{}\"", field));
@@ -132,7 +133,7 @@ class CorruptFile : public Mechanism {
     }
     std::uint64_t seed = std::random_device{}();
     if (auto s = spec.params.find("seed"); s != spec.params.end()) {
-      if (!s->is_number_unsigned()) return invalid_input("corrupt-file field \"seed\" must be a non-negative integer");
+      if (!s->is_number_unsigned() && !(s->is_number_integer() && s->get<std::int64_t>() >= 0)) return invalid_input("corrupt-file field \"seed\" must be a non-negative integer");
       seed = s->get<std::uint64_t>();
     }
     auto id = fault_id_for(spec);

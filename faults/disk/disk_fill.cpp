@@ -64,7 +64,7 @@ class DiskFill : public Mechanism {
     if ((leave != spec.params.end()) == (percent != spec.params.end()))
       return invalid_input("disk-fill needs exactly one of \"leave\" (bytes to leave free, e.g. \"1MiB\") or \"percent\"");
     if (leave != spec.params.end()) {
-      Result<std::uint64_t> bytes = leave->is_number_unsigned() ? Result<std::uint64_t>(leave->get<std::uint64_t>())
+      Result<std::uint64_t> bytes = leave->is_number_integer() && leave->get<std::int64_t>() >= 0 ? Result<std::uint64_t>(leave->get<std::uint64_t>())
                                     : leave->is_string()        ? parse_size(leave->get<std::string>())
                                                                 : invalid_input("must be a size such as \"1MiB\"");
       if (!bytes) return bytes.error().with_context("disk-fill field \"leave\"");
