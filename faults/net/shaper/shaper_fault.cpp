@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -125,14 +126,16 @@ Result<ShaperFault> ShaperFault::parse(const FaultSpec& spec, const std::string&
     fault.percent = *percent;
     fault.correlation = *correlation;
     if (k == "reorder") {
-      auto delay = duration_field(p, k, "delay", std::nullopt);
-      if (!delay) return field_error(k, "delay", "required: netem reorders by sending \"percent\" of packets at once "
-                                                  "and delaying the rest by \"delay\"");
+      auto delay = duration_field(p, k, "delay", Nanos{10'000'000});  // netem mechanism's default too
+      if (!delay) return delay.error();
+      if (*delay <= 0)
+        return field_error(k, "delay", "must be > 0: netem reorders by sending \"percent\" of packets at once "
+                                       "and delaying the rest by \"delay\"");
       fault.delay = *delay;
       if (auto g = p.find("gap"); g != p.end()) {
-        if (!g->is_number_unsigned() || g->get<std::uint64_t>() == 0 || g->get<std::uint64_t>() > 1'000'000)
-          return field_error(k, "gap", "must be a positive integer");
-        fault.gap = g->get<std::uint32_t>();
+        if (!g->is_number_unsigned() || g->get<std::uint64_t>() > 1'000'000)
+          return field_error(k, "gap", "must be a non-negative integer");
+        fault.gap = std::max<std::uint32_t>(g->get<std::uint32_t>(), 1);  // tc turns gap 0 into 1
       }
     }
     if (k == "corrupt") {

@@ -7,8 +7,8 @@
 //              "correlation" (percent), "distribution" (uniform|normal|pareto|
 //              paretonormal; default uniform, netem's default)
 //   reorder:   "percent" (sent at once), "correlation", "delay" (the rest are
-//              delayed by it; required, as netem reorders only with a delay),
-//              "gap" (netem's gap, default 1)
+//              delayed by it; default 10ms as in the netem mechanism, > 0),
+//              "gap" (netem's gap, default 1; 0 means 1 as tc does)
 //   duplicate: "percent", "correlation"
 //   corrupt:   "percent", "correlation", "recompute_checksum" (default true:
 //              the receiver sees corrupted data; false: netem's stale checksum)
