@@ -266,7 +266,14 @@ void SwimNode::start_probe(std::vector<Message>& out, Nanos now) {
   p.deadline = now + interval;
   probe_ = p;
   ++stats_.probes;
-  send(out, MessageType::kPing, p.target, p.seq);
+  const Member& member = members_[p.target];
+  if (member.status == Status::kSuspect) {
+    // memberlist (Lifeguard's buddy system): tell a suspect it is suspected.
+    Gossip suspect{GossipKind::kSuspect, p.target, member.incarnation, self_};
+    send(out, MessageType::kPing, p.target, p.seq, {}, &suspect);
+  } else {
+    send(out, MessageType::kPing, p.target, p.seq);
+  }
 }
 
 void SwimNode::finish_probe(bool success, Nanos now) {

@@ -43,7 +43,8 @@
 //    entry is sent at most retransmit_mult * ceil(log10(n + 1)) times. With
 //    gossip_interval > 0, pending gossip also goes out every gossip_interval
 //    (phase from `start`) to gossip_nodes random members not dead, or dead
-//    for at most gossip_to_the_dead_time (memberlist's gossip()).
+//    for at most gossip_to_the_dead_time (memberlist's gossip()). A ping to a
+//    suspect member always carries its suspicion (memberlist's buddy system).
 //  - Rejoin: a ping from a member this node holds dead is acked with that
 //    dead{member, incarnation} gossip added, so a restarted node (which
 //    starts at incarnation 0) learns it was declared dead and refutes with a

@@ -372,6 +372,24 @@ TEST(Swim, ARestartedNodeLearnsItWasDeadAndRejoins) {
   EXPECT_EQ(a.changes.back(), (StatusChange{2 * kS + 1 * kMs, "a", "b", Status::kAlive, 4}));
 }
 
+TEST(Swim, PingToASuspectCarriesItsSuspicion) {
+  SwimConfig c = quiet();
+  c.max_gossip_per_message = 1;
+  Node a("a", 2, c);  // b, c
+  a.hear({{GossipKind::kSuspect, "b", 2, "c"}, {GossipKind::kAlive, "c", 1, "c"}}, 0);
+  std::vector<Message> pings;
+  for (int p = 0; p < 2; ++p) {
+    for (const auto& m : of_type(a.swim.tick(p * kS), MessageType::kPing)) {
+      pings.push_back(m);
+      a.swim.receive(ack(m), p * kS + 1 * kMs);
+    }
+  }
+  ASSERT_EQ(pings.size(), 2u);
+  const Message& to_b = pings[0].to == "b" ? pings[0] : pings[1];
+  ASSERT_EQ(to_b.to, "b");
+  EXPECT_TRUE(carries(to_b, Gossip{GossipKind::kSuspect, "b", 2, "a"}));
+}
+
 TEST(Swim, UnknownNodeJoinsOnAliveButNotOnSuspectOrDead) {
   Node a("a", 1);
   a.hear({{GossipKind::kSuspect, "q", 0, "b"}, {GossipKind::kDead, "r", 0, "b"}}, 0);
