@@ -83,6 +83,9 @@ class Replay {
         return mismatch(exp, observed);
       return std::nullopt;
     }
+    // Only open->half_open may be logged before its cause (the call it admits).
+    if (!(observed.transition.from == BreakerStateKind::kOpen && observed.transition.to == BreakerStateKind::kHalfOpen))
+      return unexpected(observed);
     observed_.push_back(observed);
     return std::nullopt;
   }
@@ -245,6 +248,13 @@ class BreakerChecker : public Checker {
       }
     }
 
+    if (options.deadline > 0 && monotonic_now() > options.deadline) {
+      CheckResult r;
+      r.valid = Validity::kUnknown;
+      r.findings = {{"valid", "unknown"}, {"reason", "timed out before the replay started"}};
+      r.text = "breaker: unknown (timed out)";
+      return r;
+    }
     std::size_t boundary_calls = 0;
     struct Found {
       const Stream* stream;

@@ -58,9 +58,6 @@ class RetryChecker : public Checker {
     std::unordered_map<std::int64_t, OpState>* node_ops = nullptr;
 
     for (std::size_t i = 0; i < h.events.size(); ++i) {
-      const Event& e = h.events[i];
-      const auto* re = std::get_if<RetryEvent>(&e.body);
-      if (!re) continue;
       if ((i & 0xffff) == 0 && options.deadline > 0 && monotonic_now() > options.deadline) {
         CheckResult r;
         r.valid = Validity::kUnknown;
@@ -68,6 +65,9 @@ class RetryChecker : public Checker {
         r.text = "retry: unknown (timed out)";
         return r;
       }
+      const Event& e = h.events[i];
+      const auto* re = std::get_if<RetryEvent>(&e.body);
+      if (!re) continue;
       ++attempts;
       max_seen = std::max(max_seen, re->attempt);
       if (!node_ops || re->node != last_node) {

@@ -1,0 +1,114 @@
+// `faultline check` run as a user runs it: the built binary on the
+// hand-written histories, producing every exit code of DESIGN.md.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace {
+
+const std::string kData = FAULTLINE_CHECKERS_DATA;
+
+struct Run {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs `faultline check ARGS` with stdout to `stdout_to` (a file by default).
+Run check(const std::string& args, const std::string& stdout_to = "") {
+  const std::string tag = std::to_string(getpid());
+  const std::string out_file = "/tmp/faultline-check-test-" + tag + ".out";
+  const std::string err_file = "/tmp/faultline-check-test-" + tag + ".err";
+  const std::string cmd = std::string(FAULTLINE_BIN) + " check " + args + " >" +
+                          (stdout_to.empty() ? out_file : stdout_to) + " 2>" + err_file;
+  Run r;
+  int status = std::system(cmd.c_str());
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  auto slurp = [](const std::string& path) {
+    std::ifstream in(path);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  r.out = slurp(out_file);
+  r.err = slurp(err_file);
+  std::remove(out_file.c_str());
+  std::remove(err_file.c_str());
+  return r;
+}
+
+std::string data(const std::string& name) { return kData + "/" + name; }
+
+TEST(CheckCommand, ValidHistoryExitsZero) {
+  auto r = check(data("breaker_ok.jsonl") + " --config " + data("config.yaml"));
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("verdict: valid"), std::string::npos) << r.out;
+  // JSON config file too, with --checker naming two checkers
+  r = check(data("retry_ok.jsonl") + " --config " + data("config.json") + " --checker retry --checker breaker");
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+}
+
+TEST(CheckCommand, InvalidHistoryExitsOneAndNamesTheProperty) {
+  auto r = check(data("breaker_unlimited_half_open.jsonl") + " --config " + data("config.yaml"));
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("breaker: INVALID"), std::string::npos) << r.out;
+  r = check(data("detector_completeness_fail.jsonl") + " --config " + data("config.yaml"));
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("completeness: n2 did not declare n3 dead"), std::string::npos) << r.out;
+}
+
+TEST(CheckCommand, JsonOutputHasTheDesignShape) {
+  auto r = check(data("retry_no_cap.jsonl") + " --config " + data("config.yaml") + " --json");
+  ASSERT_EQ(r.code, 1) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["valid"], false);
+  ASSERT_TRUE(j["checkers"].contains("retry"));
+  EXPECT_EQ(j["checkers"]["retry"]["valid"], false);
+  EXPECT_EQ(j["checkers"]["retry"]["violations"][0]["rule"], "delay_bounds");
+  EXPECT_EQ(j["checkers"]["retry"]["violations"][0]["line"], 11);
+}
+
+TEST(CheckCommand, TimeoutMakesTheVerdictUnknownExitTwo) {
+  auto r = check(data("detector_ok.jsonl") + " --config " + data("config.yaml") + " --timeout 1ns --json");
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["valid"], "unknown");
+}
+
+TEST(CheckCommand, BadInputExits254WithFileLineAndReason) {
+  auto r = check(data("bad_history.jsonl"));
+  EXPECT_EQ(r.code, 254);
+  EXPECT_NE(r.err.find("bad_history.jsonl:2: missing field \"permitted\""), std::string::npos) << r.err;
+
+  r = check(data("breaker_ok.jsonl") + " --config " + data("config_bad_field.yaml"));
+  EXPECT_EQ(r.code, 254);
+  EXPECT_NE(r.err.find("config_bad_field.yaml:3:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("failure_treshold"), std::string::npos) << r.err;
+
+  r = check(data("breaker_ok.jsonl") + " --checker nonsense");
+  EXPECT_EQ(r.code, 254);
+  EXPECT_NE(r.err.find("unknown checker \"nonsense\""), std::string::npos) << r.err;
+
+  r = check(data("no-such-history.jsonl"));
+  EXPECT_EQ(r.code, 254);
+  EXPECT_NE(r.err.find("no-such-history.jsonl"), std::string::npos) << r.err;
+
+  r = check(data("breaker_ok.jsonl") + " --timeout soon");
+  EXPECT_EQ(r.code, 254) << r.err;
+
+  r = check("");  // HISTORY is required
+  EXPECT_EQ(r.code, 254) << r.err;
+}
+
+TEST(CheckCommand, UnwritableVerdictIsAnInternalError255) {
+  // stdout on /dev/full: the verdict cannot be written, which is neither a
+  // verdict nor bad input.
+  auto r = check(data("breaker_ok.jsonl") + " --config " + data("config.yaml"), "/dev/full");
+  EXPECT_EQ(r.code, 255) << r.err;
+  EXPECT_NE(r.err.find("cannot write the verdict"), std::string::npos) << r.err;
+}
+
+}  // namespace

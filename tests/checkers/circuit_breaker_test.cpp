@@ -1,0 +1,243 @@
+// The reference circuit breaker, every rule pinned with explicit times.
+#include "checkers/reference/circuit_breaker.h"
+
+#include <gtest/gtest.h>
+
+namespace faultline::reference {
+namespace {
+
+constexpr Nanos kMs = 1'000'000;
+constexpr Nanos kS = 1'000'000'000;
+using S = BreakerStateKind;
+
+BreakerConfig consecutive(int threshold, Nanos timeout, int half_open_max = 1, int successes = 1) {
+  BreakerConfig c;
+  c.policy = BreakerPolicy::kConsecutive;
+  c.failure_threshold = threshold;
+  c.recovery_timeout = timeout;
+  c.half_open_max_calls = half_open_max;
+  c.success_threshold = successes;
+  return c;
+}
+
+// Makes a call at t and records its failure at t.
+void fail_at(CircuitBreaker& b, Nanos t) {
+  auto d = b.allow(t);
+  ASSERT_TRUE(d.permitted);
+  b.record(t, d.call, false);
+}
+
+TEST(CircuitBreaker, ConsecutiveFailuresOpenAtThatInstant) {
+  CircuitBreaker b(consecutive(3, 1 * kS));
+  fail_at(b, 10 * kMs);
+  fail_at(b, 20 * kMs);
+  EXPECT_EQ(b.state(), S::kClosed);
+  auto d = b.allow(30 * kMs);
+  auto o = b.record(30 * kMs, d.call, false);
+  ASSERT_TRUE(o.transition.has_value());
+  EXPECT_EQ(o.transition->from, S::kClosed);
+  EXPECT_EQ(o.transition->to, S::kOpen);
+  EXPECT_EQ(b.state(), S::kOpen);
+  EXPECT_EQ(b.opened_at(), 30 * kMs);
+}
+
+TEST(CircuitBreaker, SuccessResetsTheConsecutiveCount) {
+  CircuitBreaker b(consecutive(3, 1 * kS));
+  fail_at(b, 1);
+  fail_at(b, 2);
+  auto d = b.allow(3);
+  b.record(3, d.call, true);
+  fail_at(b, 4);
+  fail_at(b, 5);
+  EXPECT_EQ(b.state(), S::kClosed);
+  fail_at(b, 6);
+  EXPECT_EQ(b.state(), S::kOpen);
+}
+
+TEST(CircuitBreaker, TrippedBreakerRejectsUntilTimeoutThenAdmitsExactlyHalfOpenMaxCalls) {
+  CircuitBreaker b(consecutive(1, 1 * kS, /*half_open_max=*/2, /*successes=*/3));
+  fail_at(b, 100 * kMs);  // opens at 0.1s; admits again from 1.1s
+  for (Nanos t : {100 * kMs, 500 * kMs, 1100 * kMs - 1}) {
+    auto d = b.allow(t);
+    EXPECT_FALSE(d.permitted) << "t=" << t;
+    EXPECT_FALSE(d.transition.has_value());
+    EXPECT_EQ(b.state(), S::kOpen);
+  }
+  auto first = b.allow(1100 * kMs);
+  EXPECT_TRUE(first.permitted);
+  ASSERT_TRUE(first.transition.has_value());
+  EXPECT_EQ(first.transition->to, S::kHalfOpen);
+  auto second = b.allow(1101 * kMs);
+  EXPECT_TRUE(second.permitted);
+  EXPECT_FALSE(b.allow(1102 * kMs).permitted);  // two trials in flight
+  EXPECT_FALSE(b.allow(1103 * kMs).permitted);
+  EXPECT_EQ(b.trials_in_flight(), 2);
+  // A trial success frees a slot: one more trial, not more.
+  b.record(1110 * kMs, first.call, true);
+  EXPECT_EQ(b.state(), S::kHalfOpen);
+  EXPECT_TRUE(b.allow(1111 * kMs).permitted);
+  EXPECT_FALSE(b.allow(1112 * kMs).permitted);
+}
+
+TEST(CircuitBreaker, SuccessThresholdTrialSuccessesClose) {
+  CircuitBreaker b(consecutive(1, 1 * kS, 1, 2));
+  fail_at(b, 0);
+  auto t1 = b.allow(1 * kS);
+  ASSERT_TRUE(t1.permitted);
+  EXPECT_FALSE(b.record(1 * kS + 1, t1.call, true).transition.has_value());
+  auto t2 = b.allow(1 * kS + 2);
+  ASSERT_TRUE(t2.permitted);
+  auto o = b.record(1 * kS + 3, t2.call, true);
+  ASSERT_TRUE(o.transition.has_value());
+  EXPECT_EQ(o.transition->from, S::kHalfOpen);
+  EXPECT_EQ(o.transition->to, S::kClosed);
+  EXPECT_TRUE(b.allow(1 * kS + 4).permitted);
+}
+
+TEST(CircuitBreaker, TrialFailureReopensAtThatInstant) {
+  CircuitBreaker b(consecutive(1, 1 * kS));
+  fail_at(b, 0);
+  auto trial = b.allow(1 * kS);
+  ASSERT_TRUE(trial.permitted);
+  auto o = b.record(1500 * kMs, trial.call, false);
+  ASSERT_TRUE(o.transition.has_value());
+  EXPECT_EQ(o.transition->to, S::kOpen);
+  EXPECT_EQ(b.opened_at(), 1500 * kMs);
+  EXPECT_FALSE(b.allow(2500 * kMs - 1).permitted);
+  EXPECT_TRUE(b.allow(2500 * kMs).permitted);
+}
+
+TEST(CircuitBreaker, StaleResultFromBeforeATransitionChangesNothing) {
+  CircuitBreaker b(consecutive(2, 1 * kS));
+  auto a = b.allow(0), c1 = b.allow(0), c2 = b.allow(0);
+  b.record(10, c1.call, false);
+  b.record(20, c2.call, false);
+  ASSERT_EQ(b.state(), S::kOpen);
+  auto trial = b.allow(1 * kS + 20);
+  ASSERT_EQ(b.state(), S::kHalfOpen);
+  const auto generation = b.generation();
+  // Call a was admitted in closed (an older generation): its failure would
+  // reopen a half-open breaker if it counted.
+  auto stale = b.record(1 * kS + 30, a.call, false);
+  EXPECT_TRUE(stale.known);
+  EXPECT_FALSE(stale.counted);
+  EXPECT_FALSE(stale.transition.has_value());
+  EXPECT_EQ(b.state(), S::kHalfOpen);
+  EXPECT_EQ(b.generation(), generation);
+  EXPECT_EQ(b.trials_in_flight(), 1);
+  auto o = b.record(1 * kS + 40, trial.call, true);
+  ASSERT_TRUE(o.transition.has_value());
+  EXPECT_EQ(b.state(), S::kClosed);
+}
+
+TEST(CircuitBreaker, StaleSuccessInClosedDoesNotResetTheCount) {
+  CircuitBreaker b(consecutive(2, 10 * kMs, 2));
+  fail_at(b, 0);
+  fail_at(b, 1);  // open at 1
+  auto t1 = b.allow(10 * kMs + 1);
+  auto t2 = b.allow(10 * kMs + 2);
+  b.record(10 * kMs + 3, t1.call, true);  // closes (success_threshold 1); t2 is now stale
+  ASSERT_EQ(b.state(), S::kClosed);
+  fail_at(b, 20 * kMs);
+  EXPECT_FALSE(b.record(20 * kMs + 1, t2.call, true).counted);
+  fail_at(b, 20 * kMs + 2);  // second consecutive failure: the stale success did not reset it
+  EXPECT_EQ(b.state(), S::kOpen);
+}
+
+TEST(CircuitBreaker, ResultOfUnknownCallIsIgnored) {
+  CircuitBreaker b(consecutive(1, 1 * kS));
+  auto o = b.record(5, 42, false);
+  EXPECT_FALSE(o.known);
+  EXPECT_EQ(b.state(), S::kClosed);
+  auto rejected = b.allow(6);
+  b.record(6, rejected.call, false);  // opens
+  auto r = b.allow(7);
+  ASSERT_FALSE(r.permitted);
+  EXPECT_FALSE(b.record(8, r.call, false).known);  // rejected calls have no result
+}
+
+// resilience4j count-based window: rate evaluated once min(minimum_calls,
+// window_size) results are in; opens at or above the threshold.
+TEST(CircuitBreaker, RatePolicyFollowsResilience4jCountBasedWindow) {
+  BreakerConfig c;
+  c.policy = BreakerPolicy::kRate;
+  c.window_size = 4;
+  c.minimum_calls = 4;
+  c.failure_rate_threshold = 50;
+  CircuitBreaker b(c);
+  auto result = [&](Nanos t, bool ok) {
+    auto d = b.allow(t);
+    EXPECT_TRUE(d.permitted);
+    return b.record(t, d.call, ok);
+  };
+  result(1, false);
+  result(2, false);
+  EXPECT_EQ(b.state(), S::kClosed);  // 100% but only 2 of the 4 minimum calls
+  result(3, true);
+  auto o = result(4, true);  // F F S S: 50% >= 50%
+  EXPECT_TRUE(o.transition.has_value());
+  EXPECT_EQ(b.state(), S::kOpen);
+}
+
+TEST(CircuitBreaker, RatePolicySlidesAndStaysBelowThreshold) {
+  BreakerConfig c;
+  c.policy = BreakerPolicy::kRate;
+  c.window_size = 4;
+  c.minimum_calls = 4;
+  c.failure_rate_threshold = 50;
+  CircuitBreaker b(c);
+  auto result = [&](Nanos t, bool ok) {
+    auto d = b.allow(t);
+    return b.record(t, d.call, ok);
+  };
+  result(1, false);
+  for (Nanos t = 2; t <= 4; ++t) result(t, true);  // F S S S: 25%
+  EXPECT_EQ(b.state(), S::kClosed);
+  result(5, false);  // window S S S F: 25%
+  EXPECT_EQ(b.state(), S::kClosed);
+  result(6, false);  // S S F F: 50%
+  EXPECT_EQ(b.state(), S::kOpen);
+}
+
+TEST(CircuitBreaker, RateMinimumCallsCappedByWindowSize) {
+  BreakerConfig c;
+  c.policy = BreakerPolicy::kRate;
+  c.window_size = 2;
+  c.minimum_calls = 10;
+  c.failure_rate_threshold = 100;
+  CircuitBreaker b(c);
+  fail_at(b, 1);
+  EXPECT_EQ(b.state(), S::kClosed);
+  fail_at(b, 2);
+  EXPECT_EQ(b.state(), S::kOpen);
+}
+
+TEST(CircuitBreaker, EmitsDesignEventsInOrder) {
+  CircuitBreaker b(consecutive(1, 1 * kS));
+  std::vector<std::string> lines;
+  b.set_listener([&](const BreakerRecord& r) { lines.push_back(to_jsonl(r, "n1", "peer-n3")); });
+  auto d = b.allow(100);
+  b.record(200, d.call, false);
+  b.allow(300);
+  b.allow(1 * kS + 200);
+  ASSERT_EQ(lines.size(), 6u);
+  EXPECT_EQ(lines[0], R"({"time":100,"type":"breaker","node":"n1","name":"peer-n3","event":"call","call":1,"permitted":true})");
+  EXPECT_EQ(lines[1], R"({"time":200,"type":"breaker","node":"n1","name":"peer-n3","event":"result","call":1,"outcome":"failure"})");
+  EXPECT_EQ(lines[2], R"({"time":200,"type":"breaker","node":"n1","name":"peer-n3","event":"transition","from":"closed","to":"open"})");
+  EXPECT_EQ(lines[3], R"({"time":300,"type":"breaker","node":"n1","name":"peer-n3","event":"call","call":2,"permitted":false})");
+  // open -> half_open is logged just before the call it admits
+  EXPECT_EQ(lines[4], R"({"time":1000000200,"type":"breaker","node":"n1","name":"peer-n3","event":"transition","from":"open","to":"half_open"})");
+  EXPECT_EQ(lines[5], R"({"time":1000000200,"type":"breaker","node":"n1","name":"peer-n3","event":"call","call":3,"permitted":true})");
+}
+
+TEST(CircuitBreaker, ValidateNamesTheField) {
+  BreakerConfig c;
+  c.half_open_max_calls = 0;
+  auto r = validate(c);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("half_open_max_calls"), std::string::npos);
+  EXPECT_TRUE(validate(BreakerConfig{}).ok());
+}
+
+}  // namespace
+}  // namespace faultline::reference
