@@ -16,6 +16,7 @@ packages=(
   # host tools the mechanisms and tests use
   iptables iproute2 conntrack procps psmisc util-linux e2fsprogs fuse3
   openssh-server openssh-client libxml2-utils libjs-chart.js
+  python3  # the stand-in SUT of examples/suites (http.server) until the demo node
   chromium
 )
 

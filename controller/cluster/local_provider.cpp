@@ -1,0 +1,343 @@
+#include "controller/cluster/local_provider.h"
+
+#include <csignal>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <openssl/rand.h>
+
+#include "controller/cluster/exec.h"
+#include "controller/cluster/subnet.h"
+
+namespace faultline::controller {
+namespace {
+
+std::string random_hex(std::size_t bytes) {
+  std::vector<unsigned char> buffer(bytes);
+  if (RAND_bytes(buffer.data(), static_cast<int>(bytes)) != 1) {
+    std::random_device rd;
+    for (auto& b : buffer) b = static_cast<unsigned char>(rd());
+  }
+  std::string out;
+  for (auto b : buffer) out += fmt::format("{:02x}", b);
+  return out;
+}
+
+Result<void> write_state(const nlohmann::json& state, const std::filesystem::path& file) {
+  std::error_code ec;
+  std::filesystem::create_directories(file.parent_path(), ec);
+  auto tmp = file;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    if (!out) return io_error(fmt::format("{}: cannot write cluster state", tmp.string()));
+    out << state.dump(2) << "\n";
+    out.flush();
+    if (!out) return io_error(fmt::format("{}: cannot write cluster state", tmp.string()));
+  }
+  std::filesystem::rename(tmp, file, ec);
+  if (ec) return io_error(fmt::format("{}: {}", file.string(), ec.message()));
+  return ok_result();
+}
+
+Result<void> ip(const std::vector<std::string>& args) {
+  std::vector<std::string> argv{"ip"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto r = run_command(argv);
+  if (!r) return r.error();
+  return ok_result();
+}
+
+class LocalCluster : public Cluster {
+ public:
+  LocalCluster(LocalProvider& provider, nlohmann::json state, std::filesystem::path file, std::vector<NodeInfo> nodes)
+      : provider_(provider), state_(std::move(state)), file_(std::move(file)), nodes_(std::move(nodes)) {
+    id_ = state_["id"];
+  }
+  ~LocalCluster() override {
+    if (!released_) (void)teardown();
+  }
+  const std::string& id() const override { return id_; }
+  const std::vector<NodeInfo>& nodes() const override { return nodes_; }
+  std::filesystem::path state_file() const override { return file_; }
+  Result<void> teardown() override {
+    if (torn_down_) return ok_result();
+    torn_down_ = true;
+    return provider_.down(state_);
+  }
+  void release() override { released_ = true; }
+
+ private:
+  LocalProvider& provider_;
+  nlohmann::json state_;
+  std::filesystem::path file_;
+  std::vector<NodeInfo> nodes_;
+  std::string id_;
+  bool released_ = false;
+  bool torn_down_ = false;
+};
+
+}  // namespace
+
+bool wait_for_tcp(const std::string& host, std::uint16_t port, Nanos timeout, const std::function<bool()>& interrupted) {
+  Nanos deadline = monotonic_now() + timeout;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  if (::inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) return false;
+  while (monotonic_now() < deadline) {
+    if (interrupted && interrupted()) return false;
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) return false;
+    int r = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    bool connected = r == 0;
+    if (!connected && errno == EINPROGRESS) {
+      pollfd p{fd, POLLOUT, 0};
+      if (::poll(&p, 1, 500) == 1) {
+        int err = 0;
+        socklen_t len = sizeof err;
+        ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+        connected = err == 0;
+      }
+    }
+    ::close(fd);
+    if (connected) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+Result<void> LocalProvider::validate(const ClusterConfig& config) const {
+  auto subnet = parse_subnet(config.subnet);
+  if (!subnet) return subnet.error().with_context("cluster.subnet");
+  if (config.nodes.size() + 2 > subnet->size())
+    return invalid_input(fmt::format("cluster.subnet {} has no room for {} nodes and the bridge", config.subnet, config.nodes.size()));
+  if (config.options.is_object()) {
+    for (auto& [key, value] : config.options.items()) {
+      if (key == "agent_port") {
+        if (!value.is_number_integer() || value.get<int>() < 1 || value.get<int>() > 65535)
+          return invalid_input("cluster.options.agent_port: expected a port number");
+      } else if (key == "data_size") {
+        if (!value.is_string() || !parse_size(value.get<std::string>()))
+          return invalid_input("cluster.options.data_size: expected a size such as 64MiB");
+      } else {
+        return invalid_input(fmt::format("cluster.options.{}: unknown option for the local provider (agent_port, data_size)", key));
+      }
+    }
+  }
+  return ok_result();
+}
+
+Result<std::unique_ptr<Cluster>> LocalProvider::up(const ClusterConfig& config, const ProviderOptions& options) {
+  if (::geteuid() != 0) return unavailable("the local provider needs root (network namespaces, veth, bridge)");
+  if (auto v = validate(config); !v) return v.error();
+  auto subnet = *parse_subnet(config.subnet);
+  // Refuse a subnet some interface already has (another cluster, a real network).
+  if (auto addrs = run_command({"ip", "-4", "-o", "addr", "show"}); addrs) {
+    std::istringstream lines(*addrs);
+    std::string line;
+    while (std::getline(lines, line)) {
+      std::istringstream words(line);
+      std::string index, ifname, family, cidr;
+      words >> index >> ifname >> family >> cidr;
+      auto address = cidr.substr(0, cidr.find('/'));
+      if (subnet.contains(address))
+        return unavailable(fmt::format("subnet {} is already in use on interface {} ({}); choose another with --set cluster.subnet=...",
+                                       config.subnet, ifname, cidr));
+    }
+  }
+  const std::string agent_bin = (options.bin_dir / "faultline-agent").string();
+  if (::access(agent_bin.c_str(), X_OK) != 0)
+    return unavailable(fmt::format("{}: faultline-agent not found (build it: cmake --build ... --target faultline-agent)", agent_bin));
+  const std::uint16_t agent_port = static_cast<std::uint16_t>(config.options.value("agent_port", 7070));
+  const std::string data_size = config.options.value("data_size", std::string("64MiB"));
+  const std::uint64_t data_bytes = *parse_size(data_size);
+
+  const std::string id = options.cluster_id.empty() ? random_hex(3) : options.cluster_id;
+  const std::filesystem::path file = cluster_state_dir() / (id + ".json");
+  const std::filesystem::path work = std::filesystem::path("/run/faultline") / id;
+  nlohmann::json state{{"provider", "local"}, {"id", id}, {"subnet", config.subnet}, {"bridge", "flb" + id},
+                       {"work_dir", work.string()}, {"namespaces", nlohmann::json::array()},
+                       {"mounts", nlohmann::json::array()}, {"pids", nlohmann::json::array()},
+                       {"nodes", nlohmann::json::array()}, {"created_by_pid", ::getpid()}};
+  if (std::filesystem::exists(file)) return invalid_input(fmt::format("cluster {} already exists ({})", id, file.string()));
+  if (auto w = write_state(state, file); !w) return w.error();
+  // From here on, any failure removes what was made.
+  auto cluster = std::make_unique<LocalCluster>(*this, state, file, std::vector<NodeInfo>{});
+  auto fail = [&](const Error& error) -> Result<std::unique_ptr<Cluster>> {
+    (void)down(state);
+    cluster->release();
+    return error;
+  };
+  auto save = [&]() { return write_state(state, file); };
+  auto check_interrupt = [&]() { return options.interrupted && options.interrupted(); };
+
+  const std::string bridge = "flb" + id;
+  if (auto r = ip({"link", "add", "name", bridge, "type", "bridge", "nf_call_iptables", "0", "nf_call_ip6tables", "0"}); !r) {
+    if (auto r2 = ip({"link", "add", "name", bridge, "type", "bridge"}); !r2) return fail(r2.error());
+  }
+  state["bridge_created"] = true;
+  if (auto s = save(); !s) return fail(s.error());
+  const std::string prefix = "/" + std::to_string(subnet.prefix);
+  if (auto r = ip({"addr", "add", subnet.gateway() + prefix, "dev", bridge}); !r) return fail(r.error());
+  if (auto r = ip({"link", "set", bridge, "up"}); !r) return fail(r.error());
+
+  std::vector<NodeInfo> nodes;
+  for (std::size_t i = 0; i < config.nodes.size(); ++i) {
+    if (check_interrupt()) return fail(Error{ErrorCode::kUnavailable, "interrupted while bringing the cluster up"});
+    const auto& name = config.nodes[i];
+    const std::string ns = fmt::format("faultline-{}-{}", id, name);
+    const std::string host_if = fmt::format("fl{}h{}", id, i + 1);
+    const std::string peer_if = fmt::format("fl{}c{}", id, i + 1);
+    const std::string address = subnet.host(static_cast<std::uint32_t>(i + 1));
+    if (auto r = ip({"netns", "add", ns}); !r) return fail(r.error());
+    state["namespaces"].push_back(ns);
+    if (auto s = save(); !s) return fail(s.error());
+    for (const auto& step : std::vector<std::vector<std::string>>{
+             {"link", "add", host_if, "type", "veth", "peer", "name", peer_if},
+             {"link", "set", peer_if, "netns", ns},
+             {"link", "set", host_if, "master", bridge},
+             {"link", "set", host_if, "up"},
+             {"-n", ns, "link", "set", peer_if, "name", "eth0"},
+             {"-n", ns, "addr", "add", address + prefix, "dev", "eth0"},
+             {"-n", ns, "link", "set", "eth0", "up"},
+             {"-n", ns, "link", "set", "lo", "up"},
+             {"-n", ns, "route", "add", "default", "via", subnet.gateway()}}) {
+      if (auto r = ip(step); !r) return fail(r.error());
+    }
+    NodeInfo node;
+    node.name = name;
+    node.address = address;
+    const auto node_dir = work / name;
+    const auto state_dir = node_dir / "state";
+    const auto data_dir = node_dir / "data";
+    std::error_code ec;
+    std::filesystem::create_directories(state_dir, ec);
+    std::filesystem::create_directories(data_dir, ec);
+    if (ec) return fail(io_error(fmt::format("{}: {}", node_dir.string(), ec.message())));
+    if (auto r = run_command({"mount", "-t", "tmpfs", "-o", fmt::format("size={},mode=0755", data_bytes), "faultline-data", data_dir.string()}); !r)
+      return fail(r.error());
+    state["mounts"].push_back(data_dir.string());
+    if (auto s = save(); !s) return fail(s.error());
+    const std::string token = random_hex(32);
+    node.agent.host = address;
+    node.agent.port = agent_port;
+    node.agent.token = token;
+    const auto token_file = state_dir / "token";
+    {
+      int fd = ::open(token_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+      if (fd < 0) return fail(io_error(fmt::format("{}: cannot write token", token_file.string())));
+      (void)!::write(fd, token.data(), token.size());
+      ::close(fd);
+    }
+    node.state_dir = state_dir.string();
+    node.data_dir = data_dir.string();
+    node.events = (state_dir / "events.sock").string();
+    node.logs["agent.log"] = node_dir / "agent.log";
+    node.logs["sut.stdout.log"] = state_dir / "sut.stdout.log";
+    node.logs["sut.stderr.log"] = state_dir / "sut.stderr.log";
+    auto pid = spawn_daemon({agent_bin, "--listen", fmt::format("{}:{}", address, agent_port), "--token-file",
+                             token_file.string(), "--state-dir", state_dir.string()},
+                            node_dir / "agent.log", ns);
+    if (!pid) return fail(pid.error());
+    state["pids"].push_back(*pid);
+    state["nodes"].push_back({{"name", name}, {"address", address}, {"namespace", ns}, {"agent_port", agent_port},
+                              {"agent_pid", *pid}, {"token_file", token_file.string()}, {"state_dir", state_dir.string()},
+                              {"data_dir", data_dir.string()}, {"events", node.events}, {"host_interface", host_if}});
+    if (auto s = save(); !s) return fail(s.error());
+    nodes.push_back(std::move(node));
+  }
+  // Every agent must accept connections before the cluster is handed over.
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    if (!wait_for_tcp(nodes[i].address, agent_port, 15'000'000'000, options.interrupted)) {
+      std::string log;
+      std::ifstream in(nodes[i].logs["agent.log"]);
+      std::getline(in, log, '\0');
+      if (log.size() > 600) log = "..." + log.substr(log.size() - 600);
+      return fail(unavailable(fmt::format("node {}: faultline-agent did not start listening on {}:{}{}{}", nodes[i].name,
+                                          nodes[i].address, agent_port, log.empty() ? "" : "; its log:\n", log)));
+    }
+  }
+  cluster->release();
+  return std::unique_ptr<Cluster>(std::make_unique<LocalCluster>(*this, state, file, std::move(nodes)));
+}
+
+Result<void> LocalProvider::down(const nlohmann::json& state) {
+  std::vector<std::string> problems;
+  if (state.contains("pids"))
+    for (const auto& pid : state["pids"]) stop_process(pid.get<pid_t>(), 5'000'000'000);
+  std::vector<std::string> namespaces;
+  if (state.contains("namespaces"))
+    for (const auto& ns : state["namespaces"]) namespaces.push_back(ns.get<std::string>());
+  // Anything still running inside our namespaces (a SUT the agent left behind).
+  for (const auto& ns : namespaces) {
+    auto pids = run_command({"ip", "netns", "pids", ns});
+    if (!pids) continue;
+    std::istringstream in(*pids);
+    pid_t pid;
+    while (in >> pid) ::kill(pid, SIGKILL);
+  }
+  if (state.contains("mounts"))
+    for (const auto& mount : state["mounts"]) {
+      auto path = mount.get<std::string>();
+      if (auto r = run_command({"umount", path}); !r) {
+        if (auto r2 = run_command({"umount", "-l", path}); !r2 && r2.error().message.find("not mounted") == std::string::npos)
+          problems.push_back(r2.error().message);
+      }
+    }
+  for (const auto& ns : namespaces) {
+    if (!std::filesystem::exists("/run/netns/" + ns)) continue;
+    if (auto r = ip({"netns", "del", ns}); !r) problems.push_back(r.error().message);
+  }
+  if (state.value("bridge_created", false)) {
+    auto bridge = state.value("bridge", std::string());
+    if (!bridge.empty() && std::filesystem::exists("/sys/class/net/" + bridge))
+      if (auto r = ip({"link", "del", bridge}); !r) problems.push_back(r.error().message);
+  }
+  std::error_code ec;
+  auto work = state.value("work_dir", std::string());
+  if (!work.empty() && work.rfind("/run/faultline/", 0) == 0) std::filesystem::remove_all(work, ec);
+  if (problems.empty()) {
+    std::filesystem::path file = state.contains("state_file") ? std::filesystem::path(state["state_file"].get<std::string>())
+                                                              : cluster_state_dir() / (state.value("id", std::string()) + ".json");
+    std::filesystem::remove(file, ec);
+    return ok_result();
+  }
+  std::string message = "could not remove everything:";
+  for (const auto& p : problems) message += "\n  " + p;
+  return io_error(message);
+}
+
+nlohmann::json LocalProvider::status(const nlohmann::json& state) {
+  nlohmann::json out{{"id", state.value("id", "")}, {"provider", "local"}, {"subnet", state.value("subnet", "")}};
+  auto bridge = state.value("bridge", std::string());
+  out["bridge"] = {{"name", bridge}, {"exists", std::filesystem::exists("/sys/class/net/" + bridge)}};
+  auto nodes = nlohmann::json::array();
+  if (state.contains("nodes"))
+    for (const auto& node : state["nodes"]) {
+      auto ns = node.value("namespace", std::string());
+      nlohmann::json n{{"name", node.value("name", "")}, {"address", node.value("address", "")},
+                       {"namespace", ns}, {"namespace_exists", std::filesystem::exists("/run/netns/" + ns)},
+                       {"agent_pid", node.value("agent_pid", 0)},
+                       {"agent_running", process_alive(node.value("agent_pid", 0))}};
+      n["agent_listening"] = n["agent_running"].get<bool>() &&
+                             wait_for_tcp(node.value("address", ""), node.value("agent_port", 7070), 300'000'000);
+      nodes.push_back(n);
+    }
+  out["nodes"] = nodes;
+  return out;
+}
+
+FAULTLINE_REGISTER_PROVIDER("local", LocalProvider);
+
+}  // namespace faultline::controller

@@ -1,0 +1,38 @@
+// Partitions: from a mode to a grudge, and from a grudge to per-node specs.
+//
+// Contract: compute_grudge() turns a partition mode over the chosen nodes
+// into a grudge: node -> the nodes whose packets it drops. Grudges are
+// symmetric (a drops b iff b drops a), never contain a node itself, and list
+// nodes in cluster order. Modes (Jepsen's names):
+//  - isolate: each target is cut off from every other node of the cluster;
+//  - halves: the targets, shuffled, split into two halves (first has ⌊n/2⌋)
+//    that drop each other; non-targets are untouched;
+//  - majority-ring: targets, shuffled, on a ring; each sees itself and its
+//    nearest neighbours, a majority, but no two see the same majority;
+//  - bridge: two halves plus one bridge node that sees both sides;
+//  - grudge: the explicit "grudge" map of the spec (made symmetric).
+// partition_specs() gives each node with a non-empty grudge its own spec
+// {"kind":"partition","peers":[addresses...]} (nodes with nothing to drop get
+// none).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/result.h"
+#include "controller/nemesis/rng.h"
+
+namespace faultline::controller {
+
+using Grudge = std::map<std::string, std::vector<std::string>>;
+
+Result<Grudge> compute_grudge(const nlohmann::json& spec, const std::vector<std::string>& targets,
+                              const std::vector<std::string>& nodes, Rng& rng);
+
+std::map<std::string, nlohmann::json> partition_specs(const Grudge& grudge,
+                                                      const std::map<std::string, std::string>& addresses);
+
+}  // namespace faultline::controller

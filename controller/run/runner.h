@@ -1,0 +1,53 @@
+// Runner: `faultline run` end to end — the control loop of one test.
+//
+// Contract: run_suite() takes a parsed Suite and
+//  1. builds the schedule and refuses, before anything starts, what cannot
+//     run (unknown provider, bad provider options, clock faults without a
+//     per-process clock or "mechanism":"system");
+//  2. brings the cluster up (provider.h), connects once to every agent,
+//     checks every agent's capabilities against every kind the schedule can
+//     produce (refusing with node, kind and reason), estimates each agent's
+//     clock offset (Cristian, clock_offset.h), subscribes to SUT events,
+//     renews leases every lease/3, starts the SUT and waits until it is up;
+//  3. runs the client workload and the nemesis schedule, recording
+//     history.jsonl as it goes (cluster, fault start/end with effective
+//     targets and grudges, SUT events on the controller timeline, client ops);
+//  4. heals everything, verifies every agent lists no fault, stops the SUT,
+//     copies agent and SUT logs, tears the cluster down, runs the checkers
+//     and writes results.json, junit.xml and report.html into
+//     OUT/<suite>/<timestamp>/ (and points OUT/<suite>/latest at it).
+// SIGINT/SIGTERM at any point: heal everything, write what there is, exit 2.
+// Returns the exit code (DESIGN.md): the verdict, 254 for a suite that
+// cannot run here (refused before the run), 255 for an internal failure.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include "agent/client/agent_client.h"
+#include "controller/suite/suite.h"
+
+namespace faultline::controller {
+
+using AgentConnector = std::function<Result<std::unique_ptr<agent::AgentClient>>(const agent::AgentEndpoint&)>;
+
+struct RunnerOptions {
+  std::filesystem::path out_root = "out";
+  std::filesystem::path bin_dir;        // where faultline-agent is (default: beside this program)
+  std::optional<bool> progress_tty;     // default: isatty(stderr)
+  AgentConnector connect;               // default: AgentClient::connect
+  bool quiet = false;
+};
+
+int run_suite(const Suite& suite, const RunnerOptions& options);
+
+// The default connector (AgentClient::connect) or, when the agent client
+// library is not part of this build, one that says so.
+AgentConnector default_agent_connector();
+
+// Directory of the running program (/proc/self/exe).
+std::filesystem::path self_dir();
+
+}  // namespace faultline::controller

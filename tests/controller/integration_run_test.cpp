@@ -1,0 +1,230 @@
+// `faultline run` on the local provider, as root: a real cluster of network
+// namespaces, real agents, real faults; and the controller SIGKILLed mid-run.
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace {
+
+const std::string kBin = FAULTLINE_BIN_DIR;
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string sh(const std::string& cmd) {
+  std::string out;
+  if (FILE* f = ::popen((cmd + " 2>&1").c_str(), "r")) {
+    char buffer[4096];
+    size_t n;
+    while ((n = std::fread(buffer, 1, sizeof buffer, f)) > 0) out.append(buffer, n);
+    ::pclose(f);
+  }
+  return out;
+}
+
+// A scratch directory and state dir, removed (with any cluster left) at the end.
+struct Scratch {
+  std::filesystem::path dir;
+  Scratch() {
+    dir = std::filesystem::temp_directory_path() / ("faultline-run-it-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir / "state");
+  }
+  ~Scratch() {
+    sh("FAULTLINE_STATE_DIR=" + (dir / "state").string() + " " + kBin + "/faultline cluster down --all");
+    std::filesystem::remove_all(dir);
+  }
+  std::string env() const { return "FAULTLINE_STATE_DIR=" + (dir / "state").string() + " "; }
+};
+
+// A subnet no other test of this process family uses.
+std::string subnet() { return "198.19." + std::to_string(::getpid() % 250) + ".0/24"; }
+
+bool ready() {
+  if (::geteuid() != 0) return false;
+  return std::filesystem::exists(kBin + "/faultline-agent") && std::filesystem::exists(kBin + "/faultline");
+}
+
+// Checks that nothing of a cluster (by id) is left on the machine.
+void expect_nothing_left(const std::string& id, const std::string& net) {
+  EXPECT_EQ(sh("ip netns list | grep -c 'faultline-" + id + "-' || true"), "0\n");
+  EXPECT_FALSE(std::filesystem::exists("/sys/class/net/flb" + id));
+  EXPECT_EQ(sh("ip -o link show | grep -c 'fl" + id + "' || true"), "0\n");
+  EXPECT_EQ(sh("grep -c '/run/faultline/" + id + "' /proc/mounts || true"), "0\n");
+  EXPECT_FALSE(std::filesystem::exists("/run/faultline/" + id));
+  EXPECT_EQ(sh("pgrep -f -c 'run/faultline/" + id + "/' || true"), "0\n");
+  auto prefix = net.substr(0, net.rfind('.'));
+  EXPECT_EQ(sh("iptables-save 2>/dev/null | grep -c '" + prefix + "\\.' || true"), "0\n");
+  EXPECT_EQ(sh("tc qdisc show | grep -c 'fl" + id + "' || true"), "0\n");
+}
+
+std::string write_suite(const Scratch& s, const std::string& name, const std::string& body) {
+  auto path = s.dir / (name + ".yaml");
+  std::ofstream(path) << body;
+  return path.string();
+}
+
+}  // namespace
+
+TEST(RunLocal, FaultsAppliedHealedOutputsWrittenNothingLeft) {
+  if (!ready()) GTEST_SKIP() << "needs root and the built faultline + faultline-agent";
+  Scratch s;
+  auto suite = write_suite(s, "it-run", R"(name: it-run
+duration: 14s
+lease: 6s
+cluster:
+  nodes: 4
+  subnet: SUBNET
+sut:
+  command: ["/usr/bin/python3", "-m", "http.server", "{port}", "--bind", "{address}", "--directory", "{data}"]
+  port: 8080
+  ready: {tcp: 8080, timeout: 20s}
+  per_process_clock: true
+nemesis:
+  seed: 3
+  schedule:
+    - at: 1s
+      fault: {kind: partition, mode: halves}
+      duration: 2s
+    - at: 2s
+      fault: {kind: kill}
+      targets: [n1]
+      duration: 2s
+    - at: 4s
+      fault: {kind: pause}
+      targets: [n2]
+      duration: 2s
+    - at: 6s
+      fault: {kind: clock-skew, offset: 30s}
+      targets: [n3]
+      duration: 2s
+    - at: 8s
+      fault: {kind: delay, delay: 50ms}
+      targets: all
+      duration: 2s
+    - at: 10s
+      fault: {kind: disk-fill, path: "{data}", leave: 1MiB}
+      targets: [n4]
+      duration: 2s
+)");
+  std::string text = slurp(suite);
+  text.replace(text.find("SUBNET"), 6, subnet());
+  std::ofstream(suite) << text;
+  auto out = s.dir / "out";
+  int status = std::system((s.env() + kBin + "/faultline run " + suite + " --out " + out.string() + " > " +
+                            (s.dir / "stdout").string() + " 2> " + (s.dir / "stderr").string())
+                               .c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  const int code = WEXITSTATUS(status);
+  const auto run = out / "it-run" / "latest";
+  ASSERT_TRUE(std::filesystem::exists(run / "results.json")) << slurp(s.dir / "stderr");
+  auto results = nlohmann::json::parse(slurp(run / "results.json"));
+  EXPECT_EQ(results["exit_code"], code);
+  EXPECT_EQ(code, 0) << slurp(s.dir / "stderr") << results.dump(2);
+  EXPECT_TRUE(results["healed_verified"].get<bool>());
+  for (const char* f : {"history.jsonl", "junit.xml", "report.html", "logs/n1/agent.log"})
+    EXPECT_TRUE(std::filesystem::exists(run / f)) << f;
+  EXPECT_NE(slurp(s.dir / "stdout").find("report.html"), std::string::npos);
+  // Every fault started and ended, on its targets, with the grudge for the partition.
+  std::map<std::string, int> starts, ends;
+  bool grudge = false;
+  std::istringstream lines(slurp(run / "history.jsonl"));
+  std::string line;
+  while (std::getline(lines, line)) {
+    auto e = nlohmann::json::parse(line);
+    if (e["type"] != "fault") continue;
+    if (e["phase"] == "start") {
+      starts[e["fault"]["kind"]]++;
+      EXPECT_FALSE(e.contains("errors")) << line;
+      if (e["fault"]["kind"] == "partition") grudge = e["grudge"].size() == 4;
+    } else {
+      ends[e["id"]]++;
+    }
+  }
+  for (const char* kind : {"partition", "kill", "pause", "clock-skew", "delay", "disk-fill"}) EXPECT_EQ(starts[kind], 1) << kind;
+  EXPECT_EQ(ends.size(), 6u);
+  EXPECT_TRUE(grudge);
+  // The JUnit file validates.
+  EXPECT_EQ(std::system(("xmllint --noout --schema " + std::string(FAULTLINE_TEST_DATA) + "/junit.xsd " +
+                         (run / "junit.xml").string() + " >/dev/null 2>&1").c_str()),
+            0);
+  // Nothing of the cluster is left.
+  auto cluster_line = slurp(s.dir / "stderr");
+  auto pos = cluster_line.find("cluster ");
+  ASSERT_NE(pos, std::string::npos);
+  std::string id = cluster_line.substr(pos + 8, 6);
+  EXPECT_TRUE(std::filesystem::is_empty(s.dir / "state"));
+  expect_nothing_left(id, subnet());
+}
+
+TEST(RunLocal, BadSuiteIsRejectedBeforeAnythingStarts) {
+  if (!ready()) GTEST_SKIP() << "needs root and the built faultline";
+  Scratch s;
+  auto suite = write_suite(s, "bad", "duration: 10s\ncluster: {nodes: 3}\nsut: {command: 'true'}\nnemesis:\n  - at: 1s\n    fault: {kind: partition, mode: sideways}\n    duration: 1s\n");
+  auto out = sh(s.env() + kBin + "/faultline run " + suite + " --out " + (s.dir / "out").string() + "; echo exit=$?");
+  EXPECT_NE(out.find("bad.yaml:6: nemesis[0].fault.mode: unknown partition mode 'sideways'"), std::string::npos) << out;
+  EXPECT_NE(out.find("exit=254"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(s.dir / "out"));
+  EXPECT_TRUE(std::filesystem::is_empty(s.dir / "state"));
+}
+
+TEST(RunLocal, ControllerKilledAgentsHealWithinLeaseHistoryReadable) {
+  if (!ready()) GTEST_SKIP() << "needs root and the built faultline + faultline-agent";
+  Scratch s;
+  std::string net = subnet();
+  auto suite = write_suite(s, "it-kill", "name: it-kill\nduration: 60s\nlease: 3s\ncluster:\n  nodes: 3\n  subnet: " + net +
+                                             "\nsut:\n  command: 'sleep 600'\nnemesis:\n  - at: 500ms\n    fault: {kind: partition, mode: isolate}\n"
+                                             "    targets: [n1]\n    duration: 50s\n");
+  auto out = s.dir / "out";
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setenv("FAULTLINE_STATE_DIR", (s.dir / "state").c_str(), 1);
+    int fd = ::open((s.dir / "stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 2);
+    ::dup2(fd, 1);
+    ::execl((kBin + "/faultline").c_str(), "faultline", "run", suite.c_str(), "--out", out.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  // Wait until the partition is in the history.
+  const auto history = out / "it-kill" / "latest" / "history.jsonl";
+  bool started = false;
+  for (int i = 0; i < 400 && !started; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    started = slurp(history).find("\"phase\":\"start\"") != std::string::npos;
+  }
+  ASSERT_TRUE(started) << slurp(s.dir / "stderr");
+  auto states = sh("ls " + (s.dir / "state").string());
+  std::string id = states.substr(0, 6);
+  const std::string ns = "faultline-" + id + "-n1";
+  EXPECT_NE(sh("ip netns exec " + ns + " iptables-save | grep -ci faultline"), "0\n");  // the fault is in effect
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  // Lease 3s: the agents heal by themselves.
+  bool healed = false;
+  for (int i = 0; i < 100 && !healed; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    healed = sh("ip netns exec " + ns + " iptables-save | grep -c -- '-j DROP' || true") == "0\n";
+  }
+  EXPECT_TRUE(healed) << sh("ip netns exec " + ns + " iptables-save");
+  // The partial history is readable by `faultline check`.
+  auto check = sh(kBin + "/faultline check " + history.string() + " --json; echo exit=$?");
+  EXPECT_EQ(check.find("exit=254"), std::string::npos) << check;
+  EXPECT_EQ(check.find("exit=255"), std::string::npos) << check;
+  // `faultline cluster down` removes exactly what the state file records.
+  auto down = sh(s.env() + kBin + "/faultline cluster down " + id + "; echo exit=$?");
+  EXPECT_NE(down.find("exit=0"), std::string::npos) << down;
+  expect_nothing_left(id, net);
+}

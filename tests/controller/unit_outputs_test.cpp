@@ -1,0 +1,228 @@
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "checkers/history/event.h"
+#include "controller/output/run_summary.h"
+#include "controller/report/report.h"
+#include "controller/run/clock_offset.h"
+#include "controller/run/history_recorder.h"
+#include "controller/run/placeholders.h"
+
+using namespace faultline;
+using namespace faultline::controller;
+
+namespace {
+
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    path = std::filesystem::temp_directory_path() / ("faultline-controller-test-" + std::to_string(::getpid()) + "-" +
+                                                     std::to_string(counter()++));
+    std::filesystem::create_directories(path);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  static int& counter() {
+    static int c = 0;
+    return c;
+  }
+};
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+RunSummary sample_summary(checkers::Validity validity) {
+  RunSummary s;
+  s.suite = "demo<&>";
+  s.suite_file = "examples/suites/demo.yaml";
+  s.started_at = "2026-11-25T14:00:00Z";
+  s.duration = 12'500'000'000;
+  s.nodes = {"n1", "n2"};
+  s.healed_verified = true;
+  s.faults.push_back({"f1", "partition", 1'000'000'000, 3'000'000'000, {"n1", "n2"}, {}});
+  checkers::CheckReport report;
+  report.valid = validity;
+  checkers::CheckResult detector;
+  detector.valid = validity;
+  detector.text = "n1 never suspected n2";
+  detector.findings = {{"completeness", {{"valid", validity == checkers::Validity::kValid}}},
+                       {"accuracy", {{"valid", true}}},
+                       {"count", 3}};
+  report.results.push_back({"detector", detector});
+  s.check = report;
+  return s;
+}
+
+}  // namespace
+
+TEST(ClockOffset, CristianPicksTheTightestRoundTrip) {
+  // Agent clock is 1000 ahead. Sample 2 has the smallest round trip.
+  std::vector<agent::ClockSample> samples{{100, 1180, 200}, {300, 1352, 310}, {400, 1500, 600}};
+  auto o = estimate_offset(samples);
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->round_trip, 10);
+  EXPECT_EQ(o->offset, 1352 - 305);
+  EXPECT_EQ(o->error, 5);
+  EXPECT_EQ(o->to_controller(2000), 2000 - 1047);
+  EXPECT_LE(std::abs(o->offset - 1000), o->error + 50);
+}
+
+TEST(ClockOffset, RejectsNoOrBackwardSamples) {
+  EXPECT_FALSE(estimate_offset({}).ok());
+  EXPECT_FALSE(estimate_offset({{500, 10, 400}}).ok());
+  auto o = estimate_offset({{500, 10, 400}, {0, -50, 20}});  // negative agent-ahead offsets work too
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->offset, -60);
+}
+
+TEST(Placeholders, ExpandKnownNamesOnly) {
+  std::vector<NodeInfo> nodes(3);
+  for (int i = 0; i < 3; ++i) {
+    nodes[i].name = "n" + std::to_string(i + 1);
+    nodes[i].address = "10.0.0." + std::to_string(i + 1);
+    nodes[i].events = "/s/" + nodes[i].name + "/events.sock";
+    nodes[i].data_dir = "/d/" + nodes[i].name;
+  }
+  auto v = node_placeholders(nodes, 1, 7000);
+  EXPECT_EQ(expand("--id {node} --listen {address}:{port} --peers {peers} {peer_addresses} {unknown} {json:1}", v),
+            "--id n2 --listen 10.0.0.2:7000 --peers n1,n3 10.0.0.1:7000,10.0.0.3:7000 {unknown} {json:1}");
+  EXPECT_EQ(expand("{events} {data} {index} {nodes}", v), "/s/n2/events.sock /d/n2 2 n1,n2,n3");
+  EXPECT_EQ(expand_json({{"kind", "disk-fill"}, {"path", "{data}"}, {"n", 1}}, v),
+            (nlohmann::json{{"kind", "disk-fill"}, {"path", "/d/n2"}, {"n", 1}}));
+}
+
+TEST(HistoryRecorder, WritesTimeFirstFlushedAndMonotone) {
+  TempDir dir;
+  HistoryRecorder rec;
+  ASSERT_TRUE(rec.open(dir.path / "h.jsonl").ok());
+  rec.record(0, {{"type", "cluster"}, {"nodes", {"n1"}}});
+  rec.record(500, {{"type", "log"}, {"message", "x"}});
+  EXPECT_EQ(rec.record(400, {{"type", "detector"}, {"node", "n1"}}), 500);  // clamped
+  // Readable before close (flushed as it grows).
+  auto text = slurp(dir.path / "h.jsonl");
+  EXPECT_EQ(text.substr(0, 9), "{\"time\":0");
+  EXPECT_NE(text.find("{\"time\":500,\"message\":\"x\",\"type\":\"log\"}"), std::string::npos);
+  EXPECT_NE(text.find("\"time_estimate\":400"), std::string::npos);
+  EXPECT_EQ(rec.count(), 3u);
+  rec.close();
+}
+
+TEST(RunSummary, VerdictAndExitCodes) {
+  EXPECT_EQ(sample_summary(checkers::Validity::kValid).exit_code(), 0);
+  EXPECT_EQ(sample_summary(checkers::Validity::kInvalid).exit_code(), 1);
+  EXPECT_EQ(sample_summary(checkers::Validity::kUnknown).exit_code(), 2);
+  auto s = sample_summary(checkers::Validity::kValid);
+  s.healed_verified = false;
+  EXPECT_EQ(s.exit_code(), 2);
+  s = sample_summary(checkers::Validity::kValid);
+  s.faults[0].errors.push_back("n1: apply: boom");
+  EXPECT_EQ(s.exit_code(), 2);
+  s = sample_summary(checkers::Validity::kInvalid);
+  s.interrupted = true;
+  EXPECT_EQ(s.exit_code(), 1);  // an invalid finding stands even in a partial run
+  s.check.reset();
+  EXPECT_EQ(s.exit_code(), 2);
+}
+
+TEST(RunSummary, ResultsJson) {
+  TempDir dir;
+  auto s = sample_summary(checkers::Validity::kInvalid);
+  ASSERT_TRUE(write_results(dir.path / "results.json", s).ok());
+  auto j = nlohmann::json::parse(slurp(dir.path / "results.json"));
+  EXPECT_EQ(j["valid"], false);
+  EXPECT_EQ(j["exit_code"], 1);
+  EXPECT_EQ(j["faults"][0]["id"], "f1");
+  EXPECT_EQ(j["checkers"]["detector"]["valid"], false);
+  EXPECT_EQ(j["checkers"]["detector"]["count"], 3);
+}
+
+TEST(RunSummary, JunitValidatesAgainstTheSchema) {
+  if (std::system("command -v xmllint >/dev/null 2>&1") != 0) GTEST_SKIP() << "xmllint (libxml2-utils) not installed";
+  TempDir dir;
+  for (auto validity : {checkers::Validity::kValid, checkers::Validity::kInvalid, checkers::Validity::kUnknown}) {
+    auto s = sample_summary(validity);
+    if (validity == checkers::Validity::kUnknown) s.errors.push_back("node n2: <heal> failed & more\x01");
+    auto file = dir.path / "junit.xml";
+    ASSERT_TRUE(write_junit(file, s).ok());
+    std::string cmd = "xmllint --noout --schema " + std::string(FAULTLINE_TEST_DATA) + "/junit.xsd " + file.string() + " 2>&1";
+    EXPECT_EQ(std::system(cmd.c_str()), 0) << slurp(file);
+    auto xml = slurp(file);
+    // One case for the run, one per checker, one per property.
+    EXPECT_NE(xml.find("name=\"faults applied and healed\""), std::string::npos);
+    EXPECT_NE(xml.find("name=\"detector\" classname=\"faultline.demo&lt;&amp;&gt;.checker\""), std::string::npos);
+    EXPECT_NE(xml.find("name=\"completeness\""), std::string::npos);
+    EXPECT_NE(xml.find("name=\"accuracy\""), std::string::npos);
+    EXPECT_EQ(xml.find("name=\"count\""), std::string::npos);
+    if (validity == checkers::Validity::kInvalid) {
+      EXPECT_NE(xml.find("failures=\"2\""), std::string::npos);
+      EXPECT_NE(xml.find("<failure message=\"detector checker: invalid\""), std::string::npos);
+    }
+  }
+  // The schema is strict enough to reject a malformed file.
+  std::ofstream(dir.path / "bad.xml") << "<testsuites><testsuite tests=\"1\"><testcase/></testsuite></testsuites>";
+  std::string cmd = "xmllint --noout --schema " + std::string(FAULTLINE_TEST_DATA) + "/junit.xsd " +
+                    (dir.path / "bad.xml").string() + " >/dev/null 2>&1";
+  EXPECT_NE(std::system(cmd.c_str()), 0);
+}
+
+TEST(Report, SelfContainedWithFaultWindowsAndCharts) {
+  TempDir dir;
+  history::History h;
+  h.nodes = {"n1", "n2", "n3"};
+  auto add = [&](history::Nanos t, history::EventBody body, nlohmann::json raw) {
+    history::Event e;
+    e.time = t;
+    e.index = h.events.size();
+    e.body = std::move(body);
+    e.raw = std::move(raw);
+    h.events.push_back(std::move(e));
+  };
+  add(0, history::ClusterEvent{h.nodes}, {{"type", "cluster"}});
+  history::FaultEvent start;
+  start.id = "f1";
+  start.fault = {{"kind", "partition"}, {"mode", "isolate"}};
+  start.targets = {"n1", "n2", "n3"};
+  start.grudge = {{"n1", {"n2", "n3"}}, {"n2", {"n1"}}, {"n3", {"n1"}}};
+  add(1'000'000'000, start, {{"type", "fault"}});
+  history::DetectorEvent suspect{"n2", "n1", history::DetectorStatus::kSuspect, 0};
+  add(1'500'000'000, suspect, {{"type", "detector"}});
+  history::ClientEvent invoke;
+  invoke.process = 0;
+  invoke.f = "read";
+  add(1'600'000'000, invoke, {{"type", "invoke"}});
+  history::ClientEvent ok = invoke;
+  ok.type = history::OpType::kOk;
+  add(1'650'000'000, ok, {{"type", "ok"}});
+  history::FaultEvent end;
+  end.phase = history::FaultEvent::Phase::kEnd;
+  end.id = "f1";
+  add(3'000'000'000, end, {{"type", "fault"}});
+  history::DetectorEvent alive{"n2", "n1", history::DetectorStatus::kAlive, 1};
+  add(3'200'000'000, alive, {{"type", "detector"}});
+
+  auto data = report_data(h, nullptr, {{"suite", "demo"}});
+  ASSERT_EQ(data["faults"].size(), 1u);
+  EXPECT_DOUBLE_EQ(data["faults"][0]["start"].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(data["faults"][0]["end"].get<double>(), 3.0);
+  ASSERT_EQ(data["detector"].size(), 1u);
+  EXPECT_EQ(data["detector"][0]["kind"], "suspect");
+  ASSERT_EQ(data["client"]["latency"].size(), 1u);
+  EXPECT_NEAR(data["client"]["latency"][0]["y"].get<double>(), 50.0, 1e-6);
+
+  ASSERT_TRUE(write_report(dir.path / "report.html", h, nullptr, {{"suite", "demo</script>"}}).ok());
+  auto html = slurp(dir.path / "report.html");
+  EXPECT_NE(html.find("<canvas id=\"timeline\">"), std::string::npos);
+  EXPECT_EQ(html.find("src=\"http"), std::string::npos);  // nothing fetched from the network
+  EXPECT_EQ(html.find("demo</script>"), std::string::npos);
+  if (std::filesystem::exists("/usr/share/javascript/chart.js/chart.min.js")) {
+    EXPECT_NE(html.find("Chart.js v3"), std::string::npos);  // inlined
+  }
+}
