@@ -49,7 +49,8 @@ TEST(ShaperFault, ErrorsNameTheField) {
             std::string::npos);
   EXPECT_NE(parse_error(R"({"kind":"duplicate","percent":140})").find("outside 0..100"), std::string::npos);
   EXPECT_NE(parse_error(R"({"kind":"duplicate"})").find("\"percent\""), std::string::npos);
-  EXPECT_NE(parse_error(R"({"kind":"reorder","percent":25})").find("\"delay\""), std::string::npos);
+  EXPECT_NE(parse_error(R"({"kind":"reorder","percent":25,"delay":"0s"})").find("\"delay\""), std::string::npos);
+  EXPECT_EQ(parse_ok(R"({"kind":"reorder","percent":25})").delay, 10'000'000);  // the netem mechanism's default
   EXPECT_NE(parse_error(R"({"kind":"corrupt","percent":5,"destinations":["nowhere"]})").find("nowhere"),
             std::string::npos);
   EXPECT_NE(parse_error(R"({"kind":"loss","percent":5})").find("does not serve"), std::string::npos);
