@@ -49,7 +49,8 @@ void setup_logging(const std::string& log_file, const std::string& level) {
 }
 }  // namespace
 
-int run_agent(int argc, char** argv) {
+namespace {
+int run_agent_unguarded(int argc, char** argv) {
   CLI::App app{"faultline-agent: applies real faults on this host for a faultline controller, "
                "journaled, leased, authenticated, and always healed"};
   std::string listen, token_file, state_dir, log_file, events_file, clock_lib, interface, log_level = "info";
@@ -195,6 +196,18 @@ int run_agent(int argc, char** argv) {
   spdlog::info("faultline-agent exited cleanly");
   ::close(lock_fd);
   return 0;
+}
+
+}  // namespace
+
+int run_agent(int argc, char** argv) {
+  try {
+    return run_agent_unguarded(argc, argv);
+  } catch (const std::exception& e) {
+    spdlog::critical("faultline-agent: internal error: {}", e.what());
+    std::fprintf(stderr, "faultline-agent: internal error: %s\n", e.what());
+    return 255;
+  }
 }
 
 }  // namespace faultline::agent

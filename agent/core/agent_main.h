@@ -10,6 +10,6 @@
 
 namespace faultline::agent {
 
-int run_agent(int argc, char** argv);
+int run_agent(int argc, char** argv);  // never throws: exceptions are logged, exit 255
 
 }  // namespace faultline::agent

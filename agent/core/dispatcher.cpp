@@ -41,7 +41,9 @@ const nlohmann::json& Dispatcher::capabilities() {
 
 nlohmann::json Dispatcher::handle(const nlohmann::json& body, const ConnectionContext& connection) {
   nlohmann::json id = nullptr;
-  if (auto it = body.find("id"); it != body.end() && (it->is_number_unsigned() || it->is_string())) id = *it;
+  if (auto it = body.find("id"); it != body.end() &&
+      (it->is_number_unsigned() || it->is_string() || (it->is_number_integer() && it->get<std::int64_t>() >= 0)))
+    id = *it;
   if (id.is_null()) return protocol::error_response(nullptr, invalid_input("request needs an \"id\" (unsigned integer or string)"));
   auto op_it = body.find("op");
   if (op_it == body.end() || !op_it->is_string())

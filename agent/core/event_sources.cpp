@@ -1,6 +1,7 @@
 #include "agent/core/event_sources.h"
 
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include <fstream>
 
@@ -25,6 +26,9 @@ void publish_text(EventHub& hub, std::string_view text) {
 
 Result<void> EventSocket::open(const std::filesystem::path& path) {
   path_ = path;
+  if (path.string().size() >= sizeof(sockaddr_un{}.sun_path))
+    return invalid_input(fmt::format("event socket path {} is {} bytes, over the {} a unix socket allows; use a shorter --state-dir",
+                                     path.string(), path.string().size(), sizeof(sockaddr_un{}.sun_path) - 1));
   std::error_code fs_ec;
   std::filesystem::remove(path, fs_ec);
   boost::system::error_code ec;

@@ -1,6 +1,7 @@
 #include "agent/core/supervisor.h"
 
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -149,7 +150,10 @@ Result<int> Supervisor::start_locked(const SutSpec& sut, std::unique_lock<std::m
       (void)!::write(error_pipe[1], report, sizeof report);
       ::_exit(127);
     };
-    ::setpgid(0, 0);
+    // Own session (and so own process group): when the agent dies, even by
+    // kill -9, a paused SUT is not sent the orphaned-group SIGHUP and keeps
+    // running (paused) until a restarted agent heals it.
+    ::setsid();
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -161,6 +165,9 @@ Result<int> Supervisor::start_locked(const SutSpec& sut, std::unique_lock<std::m
     ::dup2(in, 0);
     ::dup2(out, 1);
     ::dup2(err, 2);
+    // Nothing of the agent's leaks into the SUT: not the control socket,
+    // not the listener (a SUT outliving a killed agent would hold its port).
+    ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
     if (::chdir(workdir.c_str()) != 0) fail(kStageChdir);
     if (want_timens) {
       if (::unshare(CLONE_NEWTIME) != 0) fail(kStageTimens);
@@ -184,7 +191,6 @@ Result<int> Supervisor::start_locked(const SutSpec& sut, std::unique_lock<std::m
     return Error{report[0] == kStageExec && report[1] == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo,
                  fmt::format("sut: {} failed for '{}': {}", stage_name(report[0]), args[0], std::strerror(report[1]))};
   }
-  ::setpgid(child, child);  // also from the parent, so the group exists before we signal it
   pid_ = child;
   ++starts_;
   spec_ = sut;

@@ -4,7 +4,7 @@
 //
 // Contract:
 //  - start() runs the SutSpec's command (fork + execve, no shell) in its own
-//    process group, with the agent's environment plus SutSpec.env plus
+//    session and process group (so it outlives a killed agent), with the agent's environment plus SutSpec.env plus
 //    FAULTLINE_EVENTS=<state-dir>/events.sock; stdout and stderr are appended
 //    to <state-dir>/sut.stdout.log and sut.stderr.log; the working directory
 //    is SutSpec.working_dir or the state dir. With per_process_clock it adds

@@ -51,7 +51,7 @@ Result<agent::AgentEndpoint> endpoint_from(const FaultOptions& options) {
     return invalid_input(fmt::format("--agent '{}': port must be 1-65535", options.agent));
   endpoint.port = static_cast<std::uint16_t>(std::stoul(port_text));
   auto token = agent::protocol::read_token_file(options.token_file);
-  if (!token) return token.error();
+  if (!token) return invalid_input(token.error().message);  // a bad --token-file is bad input
   endpoint.token = *token;
   return endpoint;
 }

@@ -1,0 +1,77 @@
+// Unit tests of the fault journal on a real file.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <unistd.h>
+
+#include "agent/core/journal.h"
+
+namespace faultline::agent {
+namespace {
+
+class JournalTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("faultline-journal-" + std::to_string(::getpid()) + "-" +
+                                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  JournalEntry entry(const std::string& id) {
+    return JournalEntry{id, {{"kind", "disk-fill"}, {"mechanism", "m"}, {"x", id}}, {{"kind", "disk-fill"}}, 1};
+  }
+  std::filesystem::path dir_;
+};
+
+TEST_F(JournalTest, AppliedWithoutHealedIsStillApplied) {
+  Journal journal(dir_ / "j.jsonl");
+  ASSERT_TRUE(journal.open().ok());
+  ASSERT_TRUE(journal.append_applied(entry("a")).ok());
+  ASSERT_TRUE(journal.append_applied(entry("b")).ok());
+  ASSERT_TRUE(journal.append_applied(entry("c")).ok());
+  ASSERT_TRUE(journal.append_healed("b").ok());
+  Journal reopened(dir_ / "j.jsonl");
+  auto loaded = reopened.load();
+  ASSERT_TRUE(loaded.ok());
+  ASSERT_EQ(loaded->still_applied.size(), 2u);
+  EXPECT_EQ(loaded->still_applied[0].id, "a");
+  EXPECT_EQ(loaded->still_applied[1].id, "c");
+  EXPECT_EQ(loaded->still_applied[1].record["x"], "c");
+}
+
+TEST_F(JournalTest, TornLastLineIsSkippedAndCounted) {
+  Journal journal(dir_ / "j.jsonl");
+  ASSERT_TRUE(journal.open().ok());
+  ASSERT_TRUE(journal.append_applied(entry("a")).ok());
+  std::ofstream(dir_ / "j.jsonl", std::ios::app) << R"({"op":"applied","id":"b","rec)";
+  auto loaded = journal.load();
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->still_applied.size(), 1u);
+  EXPECT_EQ(loaded->skipped_lines, 1u);
+}
+
+TEST_F(JournalTest, CompactKeepsOnlyGivenEntriesAndAppendsAfter) {
+  Journal journal(dir_ / "j.jsonl");
+  ASSERT_TRUE(journal.open().ok());
+  for (auto id : {"a", "b", "c"}) ASSERT_TRUE(journal.append_applied(entry(id)).ok());
+  ASSERT_TRUE(journal.compact({entry("b")}).ok());
+  ASSERT_TRUE(journal.append_applied(entry("d")).ok());
+  auto loaded = journal.load();
+  ASSERT_TRUE(loaded.ok());
+  ASSERT_EQ(loaded->still_applied.size(), 2u);
+  EXPECT_EQ(loaded->still_applied[0].id, "b");
+  EXPECT_EQ(loaded->still_applied[1].id, "d");
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "j.jsonl.compact"));
+}
+
+TEST_F(JournalTest, MissingFileLoadsEmpty) {
+  Journal journal(dir_ / "none.jsonl");
+  auto loaded = journal.load();
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_TRUE(loaded->still_applied.empty());
+}
+
+}  // namespace
+}  // namespace faultline::agent
