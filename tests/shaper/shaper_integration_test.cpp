@@ -4,6 +4,8 @@
 // fault through the mechanism registry; receivers measure what arrives.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <numeric>
 
 #include <nlohmann/json.hpp>
@@ -28,8 +30,17 @@ class ShaperIntegration : public ::testing::Test {
     // Resolve ARP both ways first: a burst sent while the neighbour entry is
     // still unresolved overflows its small pending queue, and that loss is
     // not the shaper's.
-    ASSERT_GT(testing::udp_delivered(sender().ns, receiver().ns, receiver().address, 3), 0);
-    ASSERT_GT(testing::udp_delivered(receiver().ns, sender().ns, sender().address, 3), 0);
+    ASSERT_TRUE(path_works(sender(), receiver()));
+    ASSERT_TRUE(path_works(receiver(), sender()));
+  }
+
+  // A fresh bridge may take a moment to forward: retry for up to 3 s.
+  static bool path_works(const testing::NetnsNode& from, const testing::NetnsNode& to) {
+    for (int attempt = 0; attempt < 30; ++attempt) {
+      if (testing::udp_delivered(from.ns, to.ns, to.address, 3) > 0) return true;
+      usleep(100'000);
+    }
+    return false;
   }
 
   const testing::NetnsNode& sender() const { return cluster_->node(0); }
