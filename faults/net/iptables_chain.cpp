@@ -11,6 +11,7 @@
 #include <set>
 
 #include "faults/net/command.h"
+#include "faults/net/nft_fastpath.h"
 
 namespace faultline::faults::net {
 namespace {
@@ -256,6 +257,12 @@ Result<void> IptablesChains::apply(std::string_view fault_id, const std::vector<
   if (rules.empty()) return heal(fault_id);
   std::lock_guard guard(process_mutex());
   FileLock lock;
+  // In-process nf_tables transaction where possible (no program started);
+  // anything it cannot express goes through iptables-restore below.
+  std::string why_not;
+  if (options_.restore_program == "iptables-restore" &&
+      nft_fast_apply(options_, fault_id, rules, exemption_rules(exemptions), &why_not))
+    return ok_result();
   auto current = save();
   if (!current) return current.error().with_context("iptables apply");
   auto batch = build_apply_batch(*current, fault_id, rules, exemptions);

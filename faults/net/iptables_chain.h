@@ -9,8 +9,12 @@
 //    comment "faultline:jump".
 //  - Every rule of a fault carries the comment "faultline:<fault-id>". apply()
 //    puts all of a fault's rules (and the chains/jumps if missing) in effect in
-//    ONE atomic `iptables-restore --noflush -w` batch: either all or none.
-//    Applying the same id again replaces its rules in that same batch.
+//    ONE atomic step: either all or none. Where iptables runs on nf_tables and
+//    the rules are plain address/port/interface matches, that step is one
+//    in-process nf_tables transaction (nft_fastpath.h, no program started);
+//    otherwise one `iptables-restore --noflush -w` batch. Both leave the same
+//    rules, as iptables-save shows them. Applying the same id again replaces
+//    its rules in that same step.
 //  - Exemptions (HostContext::exemptions, the agent's control connection) are
 //    inserted at the TOP of our chains, as RETURN rules tagged with the same
 //    fault id: exempt packets leave our chain untouched by any fault and go on

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "faults/net/iptables_chain.h"
+#include "faults/net/nft_fastpath.h"
 
 using faultline::faults::Exemption;
 using namespace faultline::faults::net;
@@ -76,4 +77,18 @@ TEST(IptablesBatch, RejectsIdsThatCannotBeComments) {
   EXPECT_FALSE(IptablesChains::validate_id("a b").ok());
   EXPECT_FALSE(IptablesChains::validate_id("a\"b").ok());
   EXPECT_FALSE(IptablesChains::validate_id("jump").ok());
+}
+
+TEST(NftFastPath, TranslatesOnlyTheVocabularyItKnows) {
+  std::string out;
+  ASSERT_TRUE(translate_to_nft({"-s", "198.18.0.2", "-j", "DROP"}, &out));
+  EXPECT_EQ(out, "ip saddr 198.18.0.2 counter drop");
+  ASSERT_TRUE(translate_to_nft({"!", "-o", "lo", "-d", "10.0.0.0/8", "-j", "DROP"}, &out));
+  EXPECT_EQ(out, "oifname != \"lo\" ip daddr 10.0.0.0/8 counter drop");
+  ASSERT_TRUE(translate_to_nft({"-p", "tcp", "--sport", "7450", "-j", "RETURN"}, &out));
+  EXPECT_EQ(out, "tcp sport 7450 counter return");
+  EXPECT_FALSE(translate_to_nft({"-m", "statistic", "--mode", "random", "--probability", "0.3", "-j", "DROP"}, &out));
+  EXPECT_FALSE(translate_to_nft({"-j", "NFQUEUE", "--queue-num", "3"}, &out));
+  EXPECT_FALSE(translate_to_nft({"-d", "1.2.3.4;flush ruleset", "-j", "DROP"}, &out));
+  EXPECT_FALSE(translate_to_nft({"-p", "tcp", "-j", "DROP"}, &out));
 }

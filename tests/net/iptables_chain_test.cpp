@@ -76,3 +76,27 @@ TEST(IptablesChain, AppliesAtomicallyHealsExactlyOursAndNeverTouchesOthers) {
   EXPECT_NE(saved.find("-A OUTPUT -d 203.0.113.9/32 -j DROP"), std::string::npos) << saved;
   EXPECT_EQ(udp_delivered(b.ns, a.ns, a.address, 10), 10);
 }
+
+TEST(IptablesChain, ReapplyingAnIdReplacesItsRulesInOneStep) {
+  auto cluster = NetnsCluster::create(1);
+  ASSERT_TRUE(cluster.ok()) << cluster.error().message;
+  const auto& a = (*cluster)->node(0);
+  ScopedNetns in_a(a.ns);
+  ASSERT_TRUE(in_a.ok());
+  IptablesChains chains;
+  ASSERT_TRUE(chains.apply("r1", {{Hook::kOutput, {"-d", "198.18.0.7", "-j", "DROP"}}}, {Exemption{"", 7450}}).ok());
+  ASSERT_TRUE(chains.apply("r1", {{Hook::kOutput, {"-d", "198.18.0.8", "-j", "DROP"}},
+                                  {Hook::kInput, {"-s", "198.18.0.8", "-j", "DROP"}}},
+                           {Exemption{"", 7450}}).ok());
+  auto rules = chains.rules_of("r1");
+  ASSERT_TRUE(rules.ok());
+  std::string all;
+  for (const auto& r : *rules) all += r + "\n";
+  EXPECT_EQ(rules->size(), 4u) << all;  // 2 drops + 2 exemptions, nothing of the first apply
+  EXPECT_EQ(all.find("198.18.0.7"), std::string::npos) << all;
+  EXPECT_NE(all.find("-d 198.18.0.8/32"), std::string::npos) << all;
+  EXPECT_NE(all.find("--sport 7450"), std::string::npos) << all;
+  ASSERT_TRUE(chains.heal("r1").ok());
+  auto saved = NetnsCluster::exec(a.ns, {"iptables-save"}).output;
+  EXPECT_EQ(saved.find("FAULTLINE"), std::string::npos) << saved;
+}
