@@ -29,8 +29,10 @@
 // Config section `detector`: detection_bound, recovery_bound (durations),
 // strict_accuracy (true), degraded_kinds (list of fault kinds). When a bound
 // is not configured it is derived (detector_bounds.h) from the reference
-// detector named by `kind` (swim, heartbeat, phi; default swim) and its
-// parameters, and the findings say so under "bounds".
+// detector named by `kind` (swim, the default: the reference SWIM simulated
+// over the history's crashes `trials` (20) times, worst case x `margin`
+// (1.5); heartbeat: timeout + heartbeat_interval; phi: not derivable, set
+// both bounds), and the findings say so under "bounds".
 #pragma once
 
 #include <memory>

@@ -22,7 +22,7 @@ struct OpState {
   Nanos last_time = 0;
   Nanos last_delay = 0;
   bool finished = false;  // success or non-retryable seen
-  std::string finished_by;
+  const char* finished_by = "";
   std::size_t finished_line = 0;
   bool reported = false;  // one violation per op is listed (all are counted)
 };
@@ -56,6 +56,21 @@ class RetryChecker : public Checker {
     std::int64_t max_seen = 0;
     std::string last_node;
     std::unordered_map<std::int64_t, OpState>* node_ops = nullptr;
+    // Attempts per node, so each node's op table is sized once (no rehashing).
+    std::unordered_map<std::string, std::size_t> per_node;
+    {
+      const std::string* prev = nullptr;
+      std::size_t* count = nullptr;
+      for (const auto& e : h.events) {
+        const auto* re = std::get_if<RetryEvent>(&e.body);
+        if (!re) continue;
+        if (!prev || *prev != re->node) {
+          count = &per_node[re->node];
+          prev = &re->node;
+        }
+        ++*count;
+      }
+    }
 
     for (std::size_t i = 0; i < h.events.size(); ++i) {
       if ((i & 0xffff) == 0 && options.deadline > 0 && monotonic_now() > options.deadline) {
@@ -71,14 +86,18 @@ class RetryChecker : public Checker {
       ++attempts;
       max_seen = std::max(max_seen, re->attempt);
       if (!node_ops || re->node != last_node) {
-        node_ops = &ops[re->node];
+        auto [slot, fresh] = ops.try_emplace(re->node);
+        if (fresh) slot->second.reserve(per_node[re->node]);
+        node_ops = &slot->second;
         last_node = re->node;
       }
       auto [it, inserted] = node_ops->try_emplace(re->op);
       OpState& op = it->second;
       if (inserted) ++op_count;
-      const std::string who = fmt::format("{} op {} attempt {} at {} ({})", re->node, re->op, re->attempt,
-                                          describe_time(e.time), describe_line(e));
+      auto who = [&] {
+        return fmt::format("{} op {} attempt {} at {} ({})", re->node, re->op, re->attempt, describe_time(e.time),
+                           describe_line(e));
+      };
       auto violate = [&](const char* rule, std::string message) {
         ++by_rule[rule];
         if (!op.reported && violations.size() < kMaxListed) violations.push_back({rule, &e, std::move(message)});
@@ -86,21 +105,21 @@ class RetryChecker : public Checker {
       };
 
       if (re->attempt >= p.max_attempts)
-        violate("max_attempts", fmt::format("{}: more than max_attempts {} attempts", who, p.max_attempts));
+        violate("max_attempts", fmt::format("{}: more than max_attempts {} attempts", who(), p.max_attempts));
       if (op.finished)
-        violate("after_success", fmt::format("{}: attempted after the {} of attempt {} ({})", who, op.finished_by,
+        violate("after_success", fmt::format("{}: attempted after the {} of attempt {} ({})", who(), op.finished_by,
                                              op.last_attempt, op.finished_line > 0 ? fmt::format("line {}", op.finished_line) : "no line"));
       if (re->attempt != op.last_attempt + 1)
         violate("numbering", op.last_attempt < 0
-                                 ? fmt::format("{}: the first attempt seen of this op is not attempt 0", who)
-                                 : fmt::format("{}: follows attempt {}", who, op.last_attempt));
+                                 ? fmt::format("{}: the first attempt seen of this op is not attempt 0", who())
+                                 : fmt::format("{}: follows attempt {}", who(), op.last_attempt));
       const auto bounds = policy.bounds(re->attempt, op.last_delay);
       if (re->delay < bounds.lo - kDelaySlack || re->delay > bounds.hi + kDelaySlack)
-        violate("delay_bounds", fmt::format("{}: declared delay {} is outside [{}, {}] ({} jitter)", who,
+        violate("delay_bounds", fmt::format("{}: declared delay {} is outside [{}, {}] ({} jitter)", who(),
                                             describe_time(re->delay), describe_time(bounds.lo),
                                             describe_time(bounds.hi), reference::to_string(p.jitter)));
       if (op.last_attempt >= 0 && e.time - op.last_time < re->delay - config->tolerance)
-        violate("gap", fmt::format("{}: only {} after attempt {}, but declared a delay of {} (tolerance {})", who,
+        violate("gap", fmt::format("{}: only {} after attempt {}, but declared a delay of {} (tolerance {})", who(),
                                    describe_time(e.time - op.last_time), op.last_attempt, describe_time(re->delay),
                                    describe_time(config->tolerance)));
 
@@ -109,7 +128,7 @@ class RetryChecker : public Checker {
       op.last_delay = re->delay;
       if (!op.finished && (re->outcome == "success" || re->outcome == "non-retryable")) {
         op.finished = true;
-        op.finished_by = re->outcome;
+        op.finished_by = re->outcome == "success" ? "success" : "non-retryable";
         op.finished_line = e.line;
       }
     }
