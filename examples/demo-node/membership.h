@@ -1,0 +1,79 @@
+// Membership: the demo node's failure detector over UDP, on its own thread.
+//
+// Contract: start() binds a UDP socket on the node's listen address and runs
+// either the reference SWIM (checkers/reference/swim.h; messages are
+// swim_message.h's encode()/decode() datagrams) or the reference heartbeat
+// detector (every heartbeat_interval a {"t":"hb","f":NAME} datagram to each
+// peer; a background task sweeps the node table every sweep_interval). Time
+// is CLOCK_MONOTONIC. Every status change the node makes is reported to the
+// EventSink as a DESIGN.md `detector` event. status() answers what this node
+// currently believes about a peer. stop() (and the destructor) joins the
+// threads.
+//
+// Bug switches (examples/README.md):
+//  - heartbeat_stale_table: the background task sweeps a COPY of the node
+//    table (`auto nodes = detector.table();`), so the table the service
+//    reads and publishes never leaves alive for a silent node.
+//  - SwimConfig::bug_suspect_bumps_incarnation: the prober suspects at the
+//    known incarnation + 1, so refutations are lost.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "checkers/reference/detector_status.h"
+#include "checkers/reference/heartbeat_detector.h"
+#include "checkers/reference/swim.h"
+#include "common/result.h"
+#include "examples/demo-node/event_sink.h"
+#include "examples/demo-node/wire.h"
+
+namespace faultline::demo {
+
+struct MembershipConfig {
+  enum class Kind { kSwim, kHeartbeat };
+  Kind kind = Kind::kSwim;
+  std::string self;
+  Endpoint listen;
+  std::map<std::string, Endpoint> peers;
+  reference::SwimConfig swim;
+  Nanos heartbeat_interval = 250'000'000;
+  reference::HeartbeatConfig heartbeat;  // timeout
+  Nanos sweep_interval = 100'000'000;
+  bool heartbeat_stale_table = false;
+  std::uint64_t seed = 1;
+};
+
+class Membership {
+ public:
+  Membership(MembershipConfig config, EventSink& events);
+  ~Membership();
+  Result<void> start();
+  void stop();
+  std::optional<reference::Status> status(const std::string& peer);
+
+ private:
+  void swim_loop();
+  void heartbeat_loop();
+  void sweep_loop();
+  void send_to(const std::string& peer, const std::string& datagram);
+  void report(const reference::StatusChange& change);
+  void publish_table(Nanos now);
+
+  MembershipConfig config_;
+  EventSink& events_;
+  int fd_ = -1;
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::unique_ptr<reference::SwimNode> swim_;
+  std::unique_ptr<reference::HeartbeatDetector> detector_;
+  std::map<std::string, reference::Status> published_;  // heartbeat mode
+  std::thread loop_, sweeper_;
+};
+
+}  // namespace faultline::demo
