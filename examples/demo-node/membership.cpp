@@ -100,6 +100,7 @@ void Membership::send_to(const std::string& peer, const std::string& datagram) {
 
 void Membership::swim_loop() {
   char buf[65536];
+  Nanos next_rejoin = monotonic_now() + config_.rejoin_interval;
   while (!stop_) {
     Nanos now = monotonic_now();
     std::vector<reference::Message> out;
@@ -108,6 +109,20 @@ void Membership::swim_loop() {
       std::lock_guard lock(mu_);
       if (now >= swim_->next_deadline()) out = swim_->tick(now);
       deadline = swim_->next_deadline();
+      // Rejoin (memberlist gets this from its push-pull sync): SWIM never
+      // probes a member it holds dead, so after a partition heals both
+      // sides could hold each other dead forever. A ping (seq 0, matching
+      // no probe) to each dead member makes it ack with the dead gossip it
+      // holds about us, which we refute, and lets it reach us again.
+      if (now >= next_rejoin) {
+        next_rejoin = now + config_.rejoin_interval;
+        for (const auto& [name, ep] : config_.peers) {
+          auto m = swim_->member(name);
+          if (m && m->status == reference::Status::kDead)
+            out.push_back(reference::Message{reference::MessageType::kPing, config_.self, name, 0, {}, {}});
+        }
+      }
+      deadline = std::min(deadline, next_rejoin);
     }
     for (const auto& m : out) send_to(m.to, reference::encode(m));
     now = monotonic_now();

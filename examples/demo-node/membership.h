@@ -8,7 +8,8 @@
 // is CLOCK_MONOTONIC. Every status change the node makes is reported to the
 // EventSink as a DESIGN.md `detector` event. status() answers what this node
 // currently believes about a peer. stop() (and the destructor) joins the
-// threads.
+// threads. SWIM mode also pings every member it holds dead once per
+// rejoin_interval, so both sides of a healed partition find each other.
 //
 // Bug switches (examples/README.md):
 //  - heartbeat_stale_table: the background task sweeps a COPY of the node
@@ -45,6 +46,7 @@ struct MembershipConfig {
   Nanos heartbeat_interval = 250'000'000;
   reference::HeartbeatConfig heartbeat;  // timeout
   Nanos sweep_interval = 100'000'000;
+  Nanos rejoin_interval = 1'000'000'000;  // SWIM: ping members held dead (rejoin)
   bool heartbeat_stale_table = false;
   std::uint64_t seed = 1;
 };
