@@ -7,6 +7,10 @@
 // or "info" (unknown: a write that failed or any op that timed out or lost
 // its connection; it may take effect later). Lines are flushed one by one,
 // so `faultline run` stamps them on its timeline as they happen.
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <random>
@@ -37,6 +41,22 @@ std::vector<std::string> split(const std::string& text) {
 void print(const nlohmann::json& line) {
   std::fputs((line.dump() + "\n").c_str(), stdout);
   std::fflush(stdout);
+}
+
+// `faultline run` stamps a line when it reads it from our stdout pipe, so an
+// invoke read late (or in one chunk with its completion) would be stamped
+// after the op really began, and another client's completion could appear
+// to precede it: a false linearizability violation. So before starting the
+// op, wait (up to 1s) until the reader has taken the invoke off the pipe,
+// plus a small margin for it to stamp it. Completions stamped late only
+// widen an op, which is safe.
+void wait_until_read() {
+  for (int i = 0; i < 10000; ++i) {
+    int pending = 0;
+    if (::ioctl(STDOUT_FILENO, FIONREAD, &pending) != 0 || pending == 0) break;
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
 }
 
 }  // namespace
@@ -81,6 +101,8 @@ int main(int argc, char** argv) {
   std::mt19937_64 rng(seed ? seed : static_cast<std::uint64_t>(process) + 1);
   std::vector<std::optional<Connection>> conns(eps.size());
   long next_value = 0;
+  struct stat st{};
+  const bool stdout_is_pipe = ::fstat(STDOUT_FILENO, &st) == 0 && S_ISFIFO(st.st_mode);
   for (long n = 0; !g_stop && (count < 0 || n < count); ++n) {
     std::size_t i = rng() % eps.size();
     std::string key = "k" + std::to_string(rng() % static_cast<std::uint64_t>(keys));
@@ -91,6 +113,7 @@ int main(int argc, char** argv) {
     invoke["type"] = "invoke";
     if (!write) invoke["value"] = nullptr;
     print(invoke);
+    if (stdout_is_pipe) wait_until_read();
     nlohmann::json request{{"op", op["f"]}, {"key", key}};
     if (write) request["value"] = op["value"];
     Result<nlohmann::json> reply = unavailable("no connection");
