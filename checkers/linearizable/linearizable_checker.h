@@ -16,15 +16,15 @@
 //    by key (P-compositionality: each key is an independent object) and the
 //    keys are checked in parallel; the first invalid key ends the search.
 //  - Past options.deadline the verdict is kUnknown with the reason (never a
-//    guess). The search cache is bounded (config `max_cache_mib`, default
-//    1024... see linearizable_checker.cpp and README): when the bound is hit the
+//    guess). The search cache is bounded (config `max_cache`, default
+//    512MiB, a size string): when the bound is hit the
 //    verdict is kUnknown with reason "memory bound".
 //  - On a violation the findings name the key, the operation that cannot be
 //    linearized (with its history time/line/index), the longest linearizable
 //    prefix found, and the model states reachable just before that operation;
 //    `text` says the same for people, and visualize.h draws it.
 //  - Config section `linearizable` (all optional): {"model": ..., "initial":
-//    ..., "threads": N, "max_cache_mib": N}; options.model/options.initial win.
+//    ..., "threads": N, "max_cache": "512MiB"}; options.model/options.initial win.
 #pragma once
 
 #include <memory>

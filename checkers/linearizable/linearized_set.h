@@ -8,8 +8,12 @@
 // p" plus a few ranks above p (at most one per process running at that
 // return). The set is therefore kept as the prefix length p plus the sorted
 // ranks above it, and the linearized info ops as an interned id of their
-// sorted list (it changes rarely). key() = [p, info_id, ranks above p...]
-// identifies the set exactly (no hashing shortcuts, no false cache hits).
+// sorted list (it changes rarely). key() = [p, ranks above p...] identifies
+// the linearized ok ops exactly, info_id() the linearized info ops (no hashing
+// shortcuts, no false cache hits). info_subset(a, b) says whether info set a
+// is contained in info set b: a configuration with fewer linearized info ops
+// and otherwise equal can do everything the other can (the extra info ops may
+// still happen later, or never), which the cache uses to prune.
 #pragma once
 
 #include <algorithm>
@@ -23,6 +27,7 @@ class LinearizedSet {
  public:
   LinearizedSet(std::size_t ok_ops, std::size_t info_ops) : ok_bits_(ok_ops, false), info_bits_(info_ops, false) {
     info_ids_.emplace(std::vector<std::uint32_t>{}, 0);
+    info_sets_.emplace_back();
   }
 
   std::uint32_t prefix() const { return p_; }  // ranks [0, p) are all linearized
@@ -64,12 +69,18 @@ class LinearizedSet {
     intern_info();
   }
 
-  // [p, info_id, ranks above p...] into `out` (cleared first).
+  // [p, ranks above p...] into `out` (cleared first).
   void key(std::vector<std::uint32_t>& out) const {
     out.clear();
     out.push_back(p_);
-    out.push_back(info_id_);
     out.insert(out.end(), above_.begin(), above_.end());
+  }
+  std::uint32_t info_id() const { return info_id_; }
+  bool info_subset(std::uint32_t a, std::uint32_t b) const {
+    if (a == b || a == 0) return true;
+    const auto& sa = info_sets_[a];
+    const auto& sb = info_sets_[b];
+    return sa.size() < sb.size() && std::includes(sb.begin(), sb.end(), sa.begin(), sa.end());
   }
 
   // Estimated heap bytes of the info-set interner (for the memory bound).
@@ -78,7 +89,10 @@ class LinearizedSet {
  private:
   void intern_info() {
     auto [it, fresh] = info_ids_.emplace(info_, static_cast<std::uint32_t>(info_ids_.size()));
-    if (fresh) interner_bytes_ += 64 + info_.size() * sizeof(std::uint32_t);
+    if (fresh) {
+      info_sets_.push_back(info_);
+      interner_bytes_ += 96 + 2 * info_.size() * sizeof(std::uint32_t);
+    }
     info_id_ = it->second;
   }
 
@@ -89,6 +103,7 @@ class LinearizedSet {
   std::vector<std::uint32_t> info_;
   std::uint32_t info_id_ = 0;
   std::map<std::vector<std::uint32_t>, std::uint32_t> info_ids_;
+  std::vector<std::vector<std::uint32_t>> info_sets_;  // id -> set
   std::size_t interner_bytes_ = 0;
 };
 

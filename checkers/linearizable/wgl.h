@@ -16,7 +16,12 @@
 //    search; they are tried only after the completed candidates (most are
 //    never needed) and may stay unlinearized ("never happened"). Info ops
 //    that cannot change the state (reads) are dropped up front.
-//  - Configurations are cached exactly (linearized_set.h, state_cache.h).
+//  - Configurations are cached exactly (linearized_set.h, state_cache.h); a
+//    configuration is also pruned when one with the same state, the same
+//    linearized ok ops and a subset of its linearized info ops was seen (that
+//    one can do everything this one can: the extra info ops may still happen
+//    later, or never); likewise an info op right after another info op when
+//    it would reach the same state without it.
 //  - Every 1024 steps the search polls limits.stop and limits.deadline
 //    (kCancelled, kTimeout). The cache's bytes count against the bound shared
 //    by all partitions; crossing it ends the search with kMemoryBound. Neither
@@ -63,7 +68,8 @@ class WglSearch {
     State state = initial_;
     std::vector<std::uint32_t> key;
     lin.key(key);
-    cache.insert(key, hash_words(key) ^ model_.hash(state), state, model_.bytes(state));
+    auto subset = [&lin](std::uint32_t a, std::uint32_t b) { return lin.info_subset(a, b); };
+    cache.insert(key, hash_words(key) ^ model_.hash(state), state, model_.bytes(state), lin.info_id(), subset);
     note_reachable(state);
 
     struct Frame {
@@ -104,12 +110,13 @@ class WglSearch {
         continue;
       } else {
         State next_state{};
-        if (model_.step(state, ops_[e.op], next_state)) {
+        if (model_.step(state, ops_[e.op], next_state) && !absorbed(stack, e.op, next_state)) {
           const bool info = meta_[e.op].info;
           if (info) lin.add_info(index_[e.op]);
           else lin.add_ok(index_[e.op]);
           lin.key(key);
-          if (cache.insert(key, hash_words(key) ^ model_.hash(next_state), next_state, model_.bytes(next_state))) {
+          if (cache.insert(key, hash_words(key) ^ model_.hash(next_state), next_state, model_.bytes(next_state),
+                           lin.info_id(), subset)) {
             stack.push_back(Frame{e.op, std::move(state)});
             state = std::move(next_state);
             lift(e.op);
@@ -207,6 +214,17 @@ class WglSearch {
   void unlift(std::uint32_t op) {
     if (return_entry_[op] != kNil) relink(return_entry_[op]);
     relink(call_entry_[op]);
+  }
+
+  // Info op `op` right after info op `a` (no ok op between) is pointless when
+  // `op` from the state before `a` gives the same state: that configuration
+  // has fewer info ops linearized, is tried as a sibling, and can do
+  // everything this one can (a write after a write, for instance).
+  template <class Stack>
+  bool absorbed(const Stack& stack, std::uint32_t op, const State& next_state) const {
+    if (!meta_[op].info || stack.empty() || !meta_[stack.back().op].info) return false;
+    State direct{};
+    return model_.step(stack.back().before, ops_[op], direct) && direct == next_state;
   }
 
   // Charges the cache's growth against the shared bound; false when over it.
