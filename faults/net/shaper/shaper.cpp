@@ -7,7 +7,9 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sched.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -227,6 +229,14 @@ struct Shaper::Engine {
   void run() {
     prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);  // wake within ~1us of a due time
     pthread_setname_np(pthread_self(), "fl-shaper");
+    // netem releases packets from softirq context, unaffected by a busy run
+    // queue; to keep its timing on a loaded host this thread asks for a low
+    // real-time priority (it sleeps in ppoll between due times), else for the
+    // highest nice level it may have. Failure only costs accuracy.
+    sched_param param{};
+    param.sched_priority = 5;
+    if (pthread_setschedparam(pthread_self(), SCHED_FIFO, &param) != 0)
+      setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), -15);
     while (!stop.load()) {
       release_due(monotonic_now());
       timespec timeout{};
