@@ -1,5 +1,7 @@
 #include "examples/demo-node/coordinator.h"
 
+#include <unistd.h>
+
 #include <condition_variable>
 #include <thread>
 
@@ -23,7 +25,8 @@ Versioned versioned(const nlohmann::json& reply) {
 Coordinator::Coordinator(CoordinatorOptions options, ReplicaStore& local, std::vector<std::shared_ptr<PeerLink>> peers,
                          EventSink& events)
     : options_(std::move(options)), local_(local), peers_(std::move(peers)), events_(events),
-      policy_(effective(options_.retry, options_.retry_no_cap)), rng_(options_.seed), budget_(options_.budget) {}
+      policy_(effective(options_.retry, options_.retry_no_cap)), rng_(options_.seed), budget_(options_.budget),
+      next_op_(static_cast<std::int64_t>(::getpid()) * 1'000'000 + 1) {}
 
 nlohmann::json Coordinator::local(const nlohmann::json& request) {
   const auto key = request.value("key", "");

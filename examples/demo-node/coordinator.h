@@ -13,7 +13,7 @@
 //    answering (so a read never returns a value a later read could miss).
 // Each operation is retried with the reference RetryPolicy and RetryBudget
 // (one budget per node); every attempt is reported as a DESIGN.md `retry`
-// event (op = per-node counter, attempt, delay slept before it, outcome).
+// event (op = pid * 1e6 + per-process counter, unique across restarts, attempt, delay slept before it, outcome).
 // Results: read -> value, or an Error (definitely not done); write -> ok, or
 // an Error after which the write may or may not have happened.
 //
@@ -75,7 +75,9 @@ class Coordinator {
   std::mutex mu_;  // rng_, budget_
   std::mt19937_64 rng_;
   reference::RetryBudget budget_;
-  std::atomic<std::int64_t> next_op_{1};
+  // Op ids stay unique across restarts of the node (pid * 1e6 + n), since
+  // the retry checker groups attempts per (node, op).
+  std::atomic<std::int64_t> next_op_;
 };
 
 }  // namespace faultline::demo

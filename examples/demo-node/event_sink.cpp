@@ -4,6 +4,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -26,6 +27,12 @@ EventSink::EventSink(std::string node, Mode mode, std::string path)
     if (fd_ < 0 || path_.size() >= sizeof(sockaddr_un{}.sun_path)) {
       std::fprintf(stderr, "demo-node: cannot use event socket '%s'; events go to stderr\n", path_.c_str());
       mode_ = Mode::kStderr;
+    } else {
+      // Block (up to 1s) rather than drop when the agent's queue is full: a
+      // lost breaker call or retry attempt would make a checker report a
+      // divergence the node never made.
+      timeval tv{1, 0};
+      ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     }
   }
 }
@@ -46,7 +53,10 @@ void EventSink::emit(nlohmann::json event) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   std::memcpy(addr.sun_path, path_.c_str(), path_.size());
-  ssize_t n = ::sendto(fd_, text.data(), text.size(), MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  ssize_t n;
+  do {
+    n = ::sendto(fd_, text.data(), text.size(), 0, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  } while (n < 0 && errno == EINTR);
   if (n < 0) dropped_.fetch_add(1);
 }
 

@@ -5,8 +5,8 @@
 // datagram socket named by env FAULTLINE_EVENTS (agent/PROTOCOL.md). When the
 // variable is unset or empty, events are written as JSON lines to stderr
 // instead (nothing is lost silently); `--events none` drops them. emit() is
-// thread-safe, never blocks for long (MSG_DONTWAIT; a full socket drops the
-// event and counts it) and adds "node" when missing.
+// thread-safe and waits up to 1s for room in the agent's queue (then the
+// event is dropped and counted: a lost event would mislead the checkers) and adds "node" when missing.
 #pragma once
 
 #include <atomic>

@@ -1,6 +1,7 @@
 #include "examples/demo-node/peer_link.h"
 
 #include <time.h>
+#include <unistd.h>
 
 #include <limits>
 
@@ -17,7 +18,7 @@ reference::BreakerConfig effective(PeerLinkOptions options) {
 
 PeerLink::PeerLink(std::string peer, Endpoint endpoint, PeerLinkOptions options, EventSink& events)
     : peer_(std::move(peer)), endpoint_(std::move(endpoint)), options_(options), events_(events),
-      breaker_(effective(options)) {
+      breaker_(effective(options)), next_call_(static_cast<std::int64_t>(::getpid()) * 1'000'000 + 1) {
   const std::string name = "peer-" + peer_;
   breaker_.set_listener([this, name](const reference::BreakerRecord& r) {
     nlohmann::json e{{"type", "breaker"}, {"name", name}};
@@ -53,7 +54,7 @@ Result<nlohmann::json> PeerLink::call(const nlohmann::json& request, Nanos timeo
   reference::CircuitBreaker::Decision decision;
   {
     std::lock_guard lock(mu_);
-    decision = breaker_.allow(breaker_now());
+    decision = breaker_.allow(breaker_now(), next_call_++);
   }
   if (!decision.permitted) return unavailable("circuit to " + peer_ + " is open");
   Nanos deadline = monotonic_now() + timeout;

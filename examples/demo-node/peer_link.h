@@ -50,6 +50,7 @@ class PeerLink {
   EventSink& events_;
   std::mutex mu_;
   reference::CircuitBreaker breaker_;
+  std::int64_t next_call_;  // pid * 1e6 + n: call ids unique across restarts
 };
 
 }  // namespace faultline::demo
