@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with the `fuzz` preset (clang-14) and runs
-# each for a bounded time (FUZZ_SECONDS, default 60). Exits non-zero if a
+# each for a bounded time (FUZZ_SECONDS, default 60; FUZZ_BUILD_DIR, default
+# build/fuzz). Exits non-zero if a
 # target crashes, leaks or fails to build. Crash inputs are kept in
 # build/fuzz/artifacts/<target>/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-60}
-build=build/fuzz
+build=${FUZZ_BUILD_DIR:-build/fuzz}
 
 # Every fuzz target is a fuzz_*.cpp in a fuzz/ folder.
 mapfile -t sources < <(find . -path ./build -prune -o -path '*/fuzz/fuzz_*.cpp' -print | sort)
@@ -14,7 +15,7 @@ if [ ${#sources[@]} -eq 0 ]; then echo "run-fuzz: no fuzz targets"; exit 0; fi
 targets=()
 for s in "${sources[@]}"; do targets+=("$(basename "$s" .cpp)"); done
 
-cmake --preset fuzz >/dev/null
+cmake --preset fuzz -B "$build" >/dev/null
 cmake --build "$build" -j"$(nproc)" --target "${targets[@]}"
 
 status=0

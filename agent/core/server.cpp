@@ -65,12 +65,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
       auto weak = std::weak_ptr<Connection>(self);
       asio::io_context& io = self->server_.io_;
       context.send_event = [weak, &io](Nanos mono, const nlohmann::json& event) {
-        auto line = nlohmann::json{{"type", "event"}, {"agent_mono", mono}, {"event", event}}.dump();
+        auto line = nlohmann::json{{"type", "event"}, {"agent_mono", mono}, {"event", event}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         asio::post(io, [weak, line = std::move(line)]() mutable {
           if (auto connection = weak.lock()) connection->write(std::move(line));
         });
       };
-      auto response = self->server_.dispatcher_->handle(body, context).dump();
+      auto response = self->server_.dispatcher_->handle(body, context).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       asio::post(io, [self, response = std::move(response)]() mutable { self->write(std::move(response)); });
     });
   }

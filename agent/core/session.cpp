@@ -39,7 +39,7 @@ void Session::on_line(std::string_view line) {
 void Session::refuse(const Error& error) {
   ++refused_;
   spdlog::warn("refused request from {}: {} ({})", peer_, error.message, protocol::error_code_name(error.code));
-  reply_(protocol::error_response(nullptr, error).dump());
+  reply_(protocol::error_response(nullptr, error).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 }  // namespace faultline::agent

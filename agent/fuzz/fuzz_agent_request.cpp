@@ -90,7 +90,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     while (start <= rest.size()) {
       auto end = rest.find('\n', start);
       auto piece = rest.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
-      session.feed(agent::protocol::make_envelope(token, nonce, ++counter, piece) + "\n");
+      // A JSON string carries only UTF-8; a real client signs the dump of a
+      // JSON value, so non-ASCII bytes are mapped away here.
+      std::string body(piece);
+      for (auto& c : body)
+        if (static_cast<unsigned char>(c) >= 0x80) c = '?';
+      session.feed(agent::protocol::make_envelope(token, nonce, ++counter, body) + "\n");
       if (end == std::string_view::npos) break;
       start = end + 1;
     }

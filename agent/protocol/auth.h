@@ -32,7 +32,8 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view data);
 std::string random_hex(std::size_t bytes);
 std::string signing_input(std::string_view nonce, std::uint64_t counter, std::string_view body);
 
-// One signed request line (without the trailing newline).
+// One signed request line (without the trailing newline). `body` must be
+// UTF-8 (it is the dump of a JSON value); other bytes make it throw.
 std::string make_envelope(std::string_view token, std::string_view nonce, std::uint64_t counter,
                           std::string_view body);
 
