@@ -148,7 +148,10 @@ Result<void> Coordinator::write(const std::string& key, const std::string& value
       if (!replies) return replies.error();
       Stamp highest;
       for (const auto& r : *replies) highest = std::max(highest, versioned(r).stamp);
-      stamp = Stamp{highest.counter + 1, options_.self};
+      // The tie-break must be unique per write, not per node: two concurrent
+      // writes through one coordinator can read the same highest counter.
+      stamp = Stamp{highest.counter + 1, options_.self + "/" + std::to_string(::getpid()) + "/" +
+                                             std::to_string(next_write_++)};
     }
     auto put = round({{"op", "put"}, {"key", key}, {"value", value}, {"c", stamp->counter}, {"n", stamp->node}});
     if (!put) return put.error();

@@ -78,6 +78,7 @@ class Coordinator {
   // Op ids stay unique across restarts of the node (pid * 1e6 + n), since
   // the retry checker groups attempts per (node, op).
   std::atomic<std::int64_t> next_op_;
+  std::atomic<std::int64_t> next_write_{1};
 };
 
 }  // namespace faultline::demo
