@@ -5,8 +5,8 @@
 // is decided by the reference QuorumOperation (checkers/reference/
 // redundancy.h) with quorum = majority, timeout `round_timeout`.
 //  - write(key, value): round 1 reads the highest stamp from a majority,
-//    then the value is put with stamp (highest.counter + 1, self) to a
-//    majority. The stamp, once chosen, is kept across retries, so a retried
+//    then the value is put with stamp (highest.counter + 1, self/pid/n) to a
+//    majority (unique per write). The stamp, once chosen, is kept across retries, so a retried
 //    write never overtakes a later write.
 //  - read(key): round 1 reads a majority and takes the newest value; if the
 //    majority disagreed, round 2 writes it back to a majority before
