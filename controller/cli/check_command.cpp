@@ -203,7 +203,8 @@ int run_check(const CheckArgs& args) {
     std::cout << report->to_json().dump(2) << "\n";
   } else {
     for (const auto& [name, result] : report->results) std::cout << result.text << "\n";
-    if (report->results.empty()) std::cout << "no checker applies to this history (name one with --checker)\n";
+    if (report->results.empty())
+      std::cout << "no checker applies to this history (no detector, breaker, retry or client events; name one with --checker)\n";
     std::cout << "verdict: " << checkers::to_string(report->valid) << "\n";
   }
   std::cout.flush();

@@ -324,6 +324,15 @@ TEST(RunCheckers, RunsEveryApplicableCheckerAndFoldsVerdicts) {
   EXPECT_EQ(both->to_json()["checkers"]["retry"]["valid"], true);
 }
 
+TEST(RunCheckers, NoApplicableCheckerIsUnknownNotValid) {
+  history::History empty;
+  empty.nodes = {"n1"};
+  auto r = run_checkers(empty, RunOptions{});
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->results.empty());
+  EXPECT_EQ(r->valid, Validity::kUnknown);
+}
+
 TEST(RunCheckers, RejectsUnknownCheckersAndSections) {
   RunOptions options;
   options.names = {"breakr"};
