@@ -58,7 +58,7 @@ std::unique_ptr<Checker> make_checker(const std::string& name);
 // Runs the named checkers (all that apply when `names` is empty) over one
 // history. `config` is the whole --config document (sections by checker name).
 // The overall verdict is invalid if any checker is invalid, else unknown if
-// any is unknown or none ran (no checker applies), else valid.
+// any is unknown, else valid.
 struct CheckReport {
   Validity valid = Validity::kValid;
   std::vector<std::pair<std::string, CheckResult>> results;  // in run order

@@ -78,6 +78,16 @@ TEST(CheckCommand, TimeoutMakesTheVerdictUnknownExitTwo) {
   EXPECT_EQ(nlohmann::json::parse(r.out)["valid"], "unknown");
 }
 
+TEST(CheckCommand, NothingToCheckIsUnknownExitTwo) {
+  // A history with no checker events at all.
+  const std::string path = "/tmp/faultline-check-empty-" + std::to_string(getpid()) + ".jsonl";
+  { std::ofstream(path) << "{\"time\":0,\"type\":\"cluster\",\"nodes\":[\"n1\"]}\n"; }
+  auto r = check(path + " --json");
+  std::remove(path.c_str());
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["valid"], "unknown");
+}
+
 TEST(CheckCommand, BadInputExits254WithFileLineAndReason) {
   auto r = check(data("bad_history.jsonl"));
   EXPECT_EQ(r.code, 254);
