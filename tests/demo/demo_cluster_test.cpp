@@ -42,7 +42,6 @@ struct EventSocket {
     addr.sun_family = AF_UNIX;
     std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
     EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  }
     // Read continuously: a unix datagram queue holds few datagrams, and a
     // full queue makes the node drop events.
     reader = std::thread([this] {
@@ -136,7 +135,9 @@ TEST(DemoCluster, MembershipQuorumOpsPauseAndEvents) {
   // Everyone up and seeing everyone alive.
   for (int i = 0; i < 3; ++i)
     for (int j = 0; j < 3; ++j)
-      if (i != j) ASSERT_TRUE(cluster.wait_status(i, "n" + std::to_string(j + 1), "alive", 10 * kS)) << i << "->" << j;
+      if (i != j) {
+        ASSERT_TRUE(cluster.wait_status(i, "n" + std::to_string(j + 1), "alive", 10 * kS)) << i << "->" << j;
+      }
 
   // A write through n1 is read back through n2 and n3 (quorum).
   auto w = cluster.call(0, {{"op", "write"}, {"key", "k"}, {"value", "v1"}});
