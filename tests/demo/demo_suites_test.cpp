@@ -91,6 +91,8 @@ struct Pairing {
   std::string bug, suite, args, checker, property;
 };
 
+void PrintTo(const Pairing& p, std::ostream* os) { *os << p.bug << " on " << p.suite; }
+
 class BugPairing : public ::testing::TestWithParam<Pairing> {};
 
 TEST_P(BugPairing, SuiteFailsWithTheRightChecker) {
