@@ -4,7 +4,8 @@
 // value and leaves other braces untouched (so JSON or shell text passes
 // through). node_placeholders() gives a node's map: {node} {address} {port}
 // {peers} (other node names, comma-separated) {peer_addresses} {nodes}
-// {addresses} {events} {data} {index} (1-based). expand_json() applies
+// {addresses} {events} {data} {index} (1-based). The runner adds
+// {suite_dir} (the suite file's directory, absolute). expand_json() applies
 // expand() to every string inside a JSON value.
 #pragma once
 

@@ -357,11 +357,14 @@ int run_suite(const Suite& suite, const RunnerOptions& options) {
             console.line(fmt::format("warning: node {}: lease renewal failed: {}", link.info.name, r.error().message));
       }
     });
+    std::error_code dir_ec;
+    const std::string suite_dir = std::filesystem::absolute(suite.file, dir_ec).parent_path().string();
     std::vector<std::string> sut_errors(links.size());
     std::vector<NodeInfo> infos;
     for (const auto& l : links) infos.push_back(l.info);
     fan_out(links.size(), [&](std::size_t i) {
       auto values = node_placeholders(infos, i, suite.sut.port);
+      values["suite_dir"] = suite_dir;
       agent::SutSpec spec;
       for (const auto& arg : suite.sut.command) spec.command.push_back(expand(arg, values));
       for (const auto& [k, v] : suite.sut.env) spec.env[k] = expand(v, values);
@@ -401,6 +404,7 @@ int run_suite(const Suite& suite, const RunnerOptions& options) {
     // Client workload.
     if (suite.client) {
       auto values = cluster_placeholders(infos, suite.sut.port);
+      values["suite_dir"] = suite_dir;
       std::error_code ec;
       std::filesystem::create_directories(dir / "logs", ec);
       for (int c = 0; c < suite.client->concurrency; ++c) {

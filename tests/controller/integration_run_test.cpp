@@ -26,7 +26,7 @@ std::string slurp(const std::filesystem::path& p) {
 
 std::string sh(const std::string& cmd) {
   std::string out;
-  if (FILE* f = ::popen((cmd + " 2>&1").c_str(), "r")) {
+  if (FILE* f = ::popen(("{ " + cmd + "; } 2>&1").c_str(), "r")) {
     char buffer[4096];
     size_t n;
     while ((n = std::fread(buffer, 1, sizeof buffer, f)) > 0) out.append(buffer, n);
@@ -65,7 +65,8 @@ void expect_nothing_left(const std::string& id, const std::string& net) {
   EXPECT_EQ(sh("ip -o link show | grep -c 'fl" + id + "' || true"), "0\n");
   EXPECT_EQ(sh("grep -c '/run/faultline/" + id + "' /proc/mounts || true"), "0\n");
   EXPECT_FALSE(std::filesystem::exists("/run/faultline/" + id));
-  EXPECT_EQ(sh("pgrep -f -c 'run/faultline/" + id + "/' || true"), "0\n");
+  // "[x]yz" matches "xyz" but not this shell's own command line.
+  EXPECT_EQ(sh("pgrep -f -c 'run/faultline/[" + id.substr(0, 1) + "]" + id.substr(1) + "/' || true"), "0\n");
   auto prefix = net.substr(0, net.rfind('.'));
   EXPECT_EQ(sh("iptables-save 2>/dev/null | grep -c '" + prefix + "\\.' || true"), "0\n");
   EXPECT_EQ(sh("tc qdisc show | grep -c 'fl" + id + "' || true"), "0\n");
@@ -89,7 +90,7 @@ cluster:
   nodes: 4
   subnet: SUBNET
 sut:
-  command: ["/usr/bin/python3", "-m", "http.server", "{port}", "--bind", "{address}", "--directory", "{data}"]
+  command: ["/usr/bin/python3", "SOURCE/examples/suites/stand-in-sut.py", "--listen", "{address}:{port}", "--node", "{node}", "--peers", "{peer_addresses}"]
   port: 8080
   ready: {tcp: 8080, timeout: 20s}
   per_process_clock: true
@@ -122,6 +123,7 @@ nemesis:
 )");
   std::string text = slurp(suite);
   text.replace(text.find("SUBNET"), 6, subnet());
+  text.replace(text.find("SOURCE"), 6, FAULTLINE_SOURCE_DIR);
   std::ofstream(suite) << text;
   auto out = s.dir / "out";
   int status = std::system((s.env() + kBin + "/faultline run " + suite + " --out " + out.string() + " > " +
@@ -157,6 +159,8 @@ nemesis:
   for (const char* kind : {"partition", "kill", "pause", "clock-skew", "delay", "disk-fill"}) EXPECT_EQ(starts[kind], 1) << kind;
   EXPECT_EQ(ends.size(), 6u);
   EXPECT_TRUE(grudge);
+  // SUT events arrived through the agents, on the controller's timeline.
+  EXPECT_NE(slurp(run / "history.jsonl").find("peers\",\"node\":\"n1\""), std::string::npos);
   // The JUnit file validates.
   EXPECT_EQ(std::system(("xmllint --noout --schema " + std::string(FAULTLINE_TEST_DATA) + "/junit.xsd " +
                          (run / "junit.xml").string() + " >/dev/null 2>&1").c_str()),
