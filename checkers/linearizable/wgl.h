@@ -14,7 +14,8 @@
 //    ops linearized = linearizable; nothing left to undo = not.
 //  - Indeterminate (info) ops have no return entry, so they never force the
 //    search; they are tried only after the completed candidates (most are
-//    never needed) and may stay unlinearized ("never happened"). Info ops
+//    never needed), the most recently invoked first, and may stay
+//    unlinearized ("never happened"). Info ops
 //    that cannot change the state (reads) are dropped up front.
 //  - Configurations are cached exactly (linearized_set.h, state_cache.h); a
 //    configuration is also pruned when one with the same state, the same
@@ -96,17 +97,19 @@ class WglSearch {
         if (limits_.deadline != 0 && monotonic_now() >= limits_.deadline) return finish(Outcome::kTimeout);
         if (!charge(cache.bytes() + lin.interner_bytes())) return finish(Outcome::kMemoryBound);
       }
+      // Pass 1 walks forward from the head to the first return; pass 2 walks
+      // back from there to the head, trying the most recent info ops first.
       const Entry& e = entries_[entry];
       bool backtrack = false;
-      if (e.is_return) {
-        if (!info_pass) {  // completed candidates exhausted: now the info ones
-          info_pass = true;
-          entry = next_[kHead];
-          continue;
-        }
+      if (!info_pass && e.is_return) {  // completed candidates exhausted: now the info ones
+        info_pass = true;
+        entry = prev_[entry];
+        continue;
+      }
+      if (info_pass && entry == kHead) {
         backtrack = true;
       } else if (meta_[e.op].info != info_pass) {
-        entry = next_[entry];
+        entry = info_pass ? prev_[entry] : next_[entry];
         continue;
       } else {
         State next_state{};
@@ -128,7 +131,7 @@ class WglSearch {
           if (info) lin.remove_info(index_[e.op]);
           else lin.remove_ok(index_[e.op]);
         }
-        entry = next_[entry];
+        entry = info_pass ? prev_[entry] : next_[entry];
         continue;
       }
       if (backtrack) {
@@ -143,8 +146,8 @@ class WglSearch {
         if (meta_[top.op].info) lin.remove_info(index_[top.op]);
         else lin.remove_ok(index_[top.op]);
         unlift(top.op);
-        entry = next_[call_entry_[top.op]];
         info_pass = meta_[top.op].info;
+        entry = info_pass ? prev_[call_entry_[top.op]] : next_[call_entry_[top.op]];
       }
     }
     return finish(Outcome::kLinearizable);
