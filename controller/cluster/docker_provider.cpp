@@ -34,7 +34,7 @@ bool is_ipv4(const std::string& s) {
 }
 
 std::string project_of(const ClusterConfig& config) {
-  return config.options.value("project", env_or("COMPOSE_PROJECT_NAME", "faultline"));
+  return config.options.value("project", env_or("COMPOSE_PROJECT_NAME", "docker"));
 }
 
 std::filesystem::path token_file_of(const ClusterConfig& config) {

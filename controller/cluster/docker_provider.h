@@ -10,7 +10,8 @@
 //  2. otherwise `docker ps` + `docker inspect` of the container whose labels
 //     are com.docker.compose.project=PROJECT and com.docker.compose.service=
 //     NODE (its first network address), PROJECT being cluster.options.project,
-//     else $COMPOSE_PROJECT_NAME, else "faultline".
+//     else $COMPOSE_PROJECT_NAME, else "docker" (the name compose
+//     gives docker/compose.yaml's project unless -p is used).
 // The agents' shared token is read from cluster.options.token_file, else
 // $FAULTLINE_AGENT_TOKEN_FILE, else /run/secrets/agent_token, else
 // docker/agent-token (relative to the working directory). Options:
