@@ -4,14 +4,19 @@
 // report (may be null when the checkers did not run) and suite metadata
 // ({"suite", "verdict", "seed", "nodes", "started_at", ...}; anything else is
 // listed as given). The page needs no network: Chart.js (Debian's
-// libjs-chart.js, /usr/share/javascript/chart.js/chart.min.js, or the file named
-// by $FAULTLINE_CHARTJS) is inlined; without it the page still shows the
-// tables and says the charts are unavailable. Sections: summary, a timeline
-// with every fault window per node (coloured by kind), event rate with fault
-// windows shaded, detector suspicion spans per observer and subject, client
-// latency and throughput (when the history has client operations), and every
-// checker's verdict and findings. The data is embedded as JSON
-// (<script id="faultline-data">) so later sections can be added in JS alone.
+// libjs-chart.js, found by report/chartjs.h) is inlined; without it the page
+// still shows the tables and says the charts are unavailable. Sections:
+// summary, a timeline with every fault window per node (coloured by kind;
+// partitions with their grudge), event rate, each observer's detector status
+// of each subject (alive/suspect/dead bands), breaker states per node/name,
+// client latency (per op, by ok/fail/info) and throughput — fault windows
+// shaded behind the time charts — and every checker's verdict with each
+// finding and the history events around it, plus the linearizability
+// violation drawing (checkers/linearizable/visualize.h). Every history string
+// is escaped. Series are downsampled (report_data) so 100k+-event histories
+// give a page of bounded size. The data is embedded as JSON
+// (<script type="application/json" id="faultline-data">); page_assets.h lists
+// the DOM markers set once the charts are drawn.
 // Returns an Error only when the file cannot be written.
 #pragma once
 
