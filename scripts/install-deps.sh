@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   # toolchain
-  build-essential cmake ninja-build pkg-config git clang-14 libclang-rt-14-dev
+  build-essential cmake ninja-build pkg-config git ccache clang-14 libclang-rt-14-dev
   # libraries
   libnl-3-dev libnl-route-3-dev libssh2-1-dev
   libboost1.81-dev libboost-filesystem1.81-dev libboost-system1.81-dev
