@@ -4,6 +4,8 @@
 # where its report is. Exits with the suite's verdict code.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ccache hits across checkouts in different folders (CI clones anew each run).
+export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=true
 [ "$(id -u)" -eq 0 ] || { echo "run-example: run as root (the local cluster uses network namespaces)" >&2; exit 1; }
 scripts/install-deps.sh
 cmake --preset default >/dev/null

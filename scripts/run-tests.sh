@@ -5,6 +5,8 @@
 # the fuzz targets for a bounded time. Exits non-zero if anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ccache hits across checkouts in different folders (CI clones anew each run).
+export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=true
 [ "$(id -u)" -eq 0 ] || { echo "run-tests: run as root (tests create network namespaces and iptables rules)" >&2; exit 1; }
 jobs=$(nproc)
 scripts/install-deps.sh
