@@ -73,9 +73,9 @@ std::string down_script(const std::string& dir, long long pid) {
 
 class SshCluster : public Cluster {
  public:
-  SshCluster(SshProvider& provider, nlohmann::json state, std::filesystem::path file, std::vector<NodeInfo> nodes,
+  SshCluster(nlohmann::json state, std::filesystem::path file, std::vector<NodeInfo> nodes,
              std::vector<std::unique_ptr<ssh::Forwarder>> forwarders)
-      : provider_(provider), state_(std::move(state)), file_(std::move(file)), nodes_(std::move(nodes)),
+      : state_(std::move(state)), file_(std::move(file)), nodes_(std::move(nodes)),
         forwarders_(std::move(forwarders)) {
     id_ = state_["id"];
   }
@@ -94,7 +94,7 @@ class SshCluster : public Cluster {
   void release() override { released_ = true; }
 
  private:
-  SshProvider& provider_;
+  SshProvider provider_;  // its own (stateless) provider: the caller's may be gone by teardown
   nlohmann::json state_;
   std::filesystem::path file_;
   std::vector<NodeInfo> nodes_;
@@ -251,7 +251,7 @@ Result<std::unique_ptr<Cluster>> SshProvider::up(const ClusterConfig& config, co
     return Error{code, message};
   }
   return std::unique_ptr<Cluster>(
-      std::make_unique<SshCluster>(*this, state, file, std::move(nodes), std::move(forwarders)));
+      std::make_unique<SshCluster>(state, file, std::move(nodes), std::move(forwarders)));
 }
 
 Result<void> SshProvider::down(const nlohmann::json& state) {

@@ -102,6 +102,10 @@ class SshProviderTest : public ::testing::Test {
                    "\nUsePAM no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nPubkeyAuthentication yes\n"
                    "PermitRootLogin prohibit-password\nStrictModes no\nAllowTcpForwarding yes\nPidFile " +
                    (dir_ / "sshd.pid").string() + "\nSubsystem sftp internal-sftp\nLogLevel VERBOSE\n");
+    // A small tmpfs for the disk fill, mounted before sshd starts so that the
+    // mount namespace `ip netns exec` gives sshd (and so the agent) has it.
+    fs::create_directories(dir_ / "fs");
+    ASSERT_EQ(::mount("faultline-ssh-test", (dir_ / "fs").c_str(), "tmpfs", 0, "size=8m"), 0);
     fs::create_directories("/run/sshd");  // sshd's privilege-separation directory
     auto sshd = cluster_->spawn(cluster_->node(0).ns, {"/usr/sbin/sshd", "-D", "-e", "-f", (dir_ / "sshd_config").string()},
                                 (dir_ / "sshd.log").string());
@@ -201,8 +205,6 @@ TEST_F(SshProviderTest, UploadsStartsForwardsFaultsAndRemovesEverything) {
   EXPECT_FALSE(wait_for_tcp(address_, kAgentPort, 300'000'000)) << "the agent must not be reachable except through SSH";
 
   // Faults through the SSH-forwarded channel: a disk fill on a small tmpfs on the remote side, then healed.
-  fs::create_directories(dir_ / "fs");
-  ASSERT_EQ(::mount("faultline-ssh-test", (dir_ / "fs").c_str(), "tmpfs", 0, "size=8m"), 0);
   auto client = agent::AgentClient::connect(node.agent);
   ASSERT_TRUE(client.ok()) << client.error().message;
   auto hello = (*client)->hello();
@@ -211,11 +213,23 @@ TEST_F(SshProviderTest, UploadsStartsForwardsFaultsAndRemovesEverything) {
   ASSERT_TRUE(spec.ok()) << spec.error().message;
   auto applied = (*client)->apply(*spec, 60'000'000'000);
   ASSERT_TRUE(applied.ok()) << applied.error().message;
+  // Checked from the remote side (the agent's mount namespace, through SSH's shell).
+  auto remote_avail = [&] {
+    auto out = NetnsCluster::exec(cluster_->node(0).ns, {"nsenter", "-t", std::to_string(agent_pid), "-m", "df", "-B1",
+                                                          "--output=avail", (dir_ / "fs").string()});
+    std::istringstream in(out.output);
+    std::string header;
+    std::uint64_t avail = 0;
+    in >> header >> avail;
+    return avail;
+  };
+  EXPECT_LE(remote_avail(), 2u << 20);
   EXPECT_LE(available_bytes(dir_ / "fs"), 2u << 20);
   auto listed = (*client)->list();
   ASSERT_TRUE(listed.ok());
   EXPECT_EQ(listed->size(), 1u);
   ASSERT_TRUE((*client)->heal(applied->id).ok());
+  EXPECT_GT(remote_avail(), 6u << 20);
   EXPECT_GT(available_bytes(dir_ / "fs"), 6u << 20);
   // A second connection through the same forwarder works too.
   auto second = agent::AgentClient::connect(node.agent);
