@@ -55,11 +55,24 @@ std::string project_resources(const std::string& project) {
          run("docker volume ls -q " + filter).output;
 }
 
-// `compose down -v` of a project when the test ends, however it ends.
+// `compose down -v` of a project when the test ends, however it ends; then
+// anything still labelled with the project is removed by the docker CLI, and
+// the test's scratch directory goes last (compose needs the files it names).
 struct ComposeGuard {
+  std::string project;
   std::string env;
-  ~ComposeGuard() {
+  std::string scratch;
+  bool done = false;
+  ~ComposeGuard() { down(); }
+  void down() {
+    if (done) return;
+    done = true;
     run(env + " " + compose_cmd() + " -f " + kSource + "/docker/compose.yaml down -v --remove-orphans --timeout 5");
+    std::string filter = "--filter label=com.docker.compose.project=" + project;
+    run("docker ps -aq " + filter + " | xargs -r docker rm -f");
+    run("docker network ls -q " + filter + " | xargs -r docker network rm");
+    run("docker volume ls -q " + filter + " | xargs -r docker volume rm -f");
+    if (!scratch.empty()) std::filesystem::remove_all(scratch);
   }
 };
 
@@ -85,7 +98,7 @@ TEST(DockerNightly, ComposeJobRunsPartitionAndKillAndGatesOnVerdict) {
   const std::string out = "/tmp/faultline-docker-out-" + std::to_string(::getpid());
   std::filesystem::remove_all(out);
   const std::string env = "COMPOSE_PROJECT_NAME=" + project + " FAULTLINE_OUT=" + out;
-  ComposeGuard guard{env};
+  ComposeGuard guard{project, env, out};
   auto r = run(env + " FAULTLINE_PREBUILT_DIRS='" + prebuilt_dirs() + "' " + kSource + "/docker/run-nightly.sh");
   // The image sizes and build time are part of the output.
   auto sizes = r.output.find("run-nightly: images built");
@@ -118,7 +131,6 @@ TEST(DockerNightly, ComposeJobRunsPartitionAndKillAndGatesOnVerdict) {
   EXPECT_GT(alive_after, dead_at) << "n3 was not declared alive again after it was declared dead";
   EXPECT_TRUE(std::filesystem::exists(out + "/nightly/latest/junit.xml"));
   EXPECT_TRUE(std::filesystem::exists(out + "/nightly/latest/report.html"));
-  std::filesystem::remove_all(out);
 }
 
 TEST(DockerNode, KilledContainerHealsWhatItsJournalHeld) {
@@ -132,7 +144,7 @@ TEST(DockerNode, KilledContainerHealsWhatItsJournalHeld) {
   ASSERT_EQ(run(kSource + "/docker/prepare-prebuilt.sh " + work + "/context " + prebuilt_dirs()).status, 0);
   const std::string env = "COMPOSE_PROJECT_NAME=" + project + " FAULTLINE_AGENT_TOKEN_FILE=" + work +
                           "/token FAULTLINE_CONTEXT=" + work + "/context FAULTLINE_PREBUILT=prebuilt";
-  ComposeGuard guard{env};
+  ComposeGuard guard{project, env, work};
   const std::string compose = env + " " + compose_cmd() + " -f " + kSource + "/docker/compose.yaml ";
   auto up = run(compose + "up -d --build n1");
   ASSERT_EQ(up.status, 0) << up.output;
@@ -156,8 +168,10 @@ TEST(DockerNode, KilledContainerHealsWhatItsJournalHeld) {
   ASSERT_EQ(run("docker exec " + cid + " sh -c \"head -c 4096 /dev/zero | tr '\\\\0' a > " + victim + "\"").status, 0);
   auto size = [&] { return run("docker exec " + cid + " stat -c %s " + victim).output; };
   ASSERT_EQ(size(), "4096\n");
-  const std::string cli = faultline_cli() + " fault --agent " + address + ":7070 --token-file " + work + "/token ";
-  auto apply = run(cli + "apply --duration 10m '{\"kind\":\"corrupt-file\",\"path\":\"" + victim +
+  auto cli = [&](const std::string& sub) {
+    return faultline_cli() + " fault " + sub + " --agent " + address + ":7070 --token-file " + work + "/token ";
+  };
+  auto apply = run(cli("apply") + "--duration 10m '{\"kind\":\"corrupt-file\",\"path\":\"" + victim +
                    "\",\"mode\":\"truncate\",\"start\":1024,\"chunk_size\":\"1KiB\"}'");
   ASSERT_EQ(apply.status, 0) << apply.output;
   ASSERT_EQ(size(), "1024\n") << "the fault did not take effect";
@@ -173,9 +187,10 @@ TEST(DockerNode, KilledContainerHealsWhatItsJournalHeld) {
   EXPECT_EQ(healed, "4096\n") << "the restarted agent did not heal the journaled corrupt-file:\n"
                               << run("docker logs " + cid).output;
   EXPECT_EQ(run("docker exec " + cid + " sh -c \"tr -d a < " + victim + " | wc -c\"").output, "0\n");
-  auto list = run(cli + "list");
+  auto list = run(cli("list"));
   EXPECT_EQ(list.output.find("corrupt-file"), std::string::npos) << list.output;
-  std::filesystem::remove_all(work);
+  guard.down();
+  EXPECT_EQ(project_resources(project), "") << "compose down left containers, networks or volumes behind";
 }
 
 }  // namespace
