@@ -74,12 +74,34 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
   return condition();
 }
 
+// A test process that crashed cannot run TearDown: remove what it left
+// (its sshd and agent, which outlive their deleted namespace, its tmpfs and files).
+void remove_leftovers_of_dead_tests() {
+  const std::string prefix = "faultline-ssh-test-";
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/tmp", ec)) {
+    const auto name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    const pid_t owner = static_cast<pid_t>(std::atol(name.c_str() + prefix.size()));
+    if (owner <= 0 || ::kill(owner, 0) == 0 || errno != ESRCH) continue;
+    for (const auto& proc : fs::directory_iterator("/proc", ec)) {
+      const auto pid = std::atol(proc.path().filename().c_str());
+      if (pid <= 0) continue;
+      std::string cmdline = read_file(proc.path() / "cmdline");
+      if (cmdline.find(entry.path().string() + "/") != std::string::npos) ::kill(static_cast<pid_t>(pid), SIGKILL);
+    }
+    ::umount2((entry.path() / "fs").c_str(), MNT_DETACH);
+    fs::remove_all(entry.path(), ec);
+  }
+}
+
 class SshProviderTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces)";
     if (::access("/usr/sbin/sshd", X_OK) != 0 || ::access("/usr/bin/ssh-keygen", X_OK) != 0)
       GTEST_SKIP() << "needs openssh-server and ssh-keygen";
+    remove_leftovers_of_dead_tests();
     dir_ = fs::path("/tmp") / ("faultline-ssh-test-" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "state");
