@@ -142,7 +142,7 @@ TEST(DockerNode, KilledContainerHealsWhatItsJournalHeld) {
   std::filesystem::create_directories(work);
   ASSERT_EQ(run("umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n' > " + work + "/token").status, 0);
   ASSERT_EQ(run(kSource + "/docker/prepare-prebuilt.sh " + work + "/context " + prebuilt_dirs()).status, 0);
-  const std::string env = "COMPOSE_PROJECT_NAME=" + project + " FAULTLINE_AGENT_TOKEN_FILE=" + work +
+  const std::string env = "COMPOSE_PROJECT_NAME=" + project + " FAULTLINE_NET=198.19.78 FAULTLINE_AGENT_TOKEN_FILE=" + work +
                           "/token FAULTLINE_CONTEXT=" + work + "/context FAULTLINE_PREBUILT=prebuilt";
   ComposeGuard guard{project, env, work};
   const std::string compose = env + " " + compose_cmd() + " -f " + kSource + "/docker/compose.yaml ";
