@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include "checkers/history/edn_reader.h"
+#include "checkers/linearizable/linearizable_checker.h"
 #include "controller/report/chartjs.h"
 #include "controller/report/findings_html.h"
 #include "controller/report/html.h"
@@ -213,6 +215,33 @@ TEST(ReportWriter, LargeHistoryIsDownsampled) {
   TempDir dir;
   ASSERT_TRUE(controller::write_report(dir.path / "report.html", h, nullptr, {}).ok());
   EXPECT_LT(std::filesystem::file_size(dir.path / "report.html"), 2'000'000u);
+}
+
+TEST(ReportWriter, DrawsTheLinearizabilityViolation) {
+  auto h = history::read_edn_history(R"([{:type :invoke, :f :write, :value 0, :process 0}
+ {:type :ok, :f :write, :value 0, :process 0}
+ {:type :invoke, :f :read, :value nil, :process 1}
+ {:type :invoke, :f :write, :value 4, :process 2}
+ {:type :ok, :f :read, :value 3, :process 1}
+ {:type :ok, :f :write, :value 4, :process 2}])",
+                                     "t.edn");
+  ASSERT_TRUE(h.ok());
+  checkers::CheckOptions options;
+  options.model = "cas-register";
+  options.initial = nullptr;
+  auto r = checkers::make_linearizable_checker()->check(*h, options);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->valid, checkers::Validity::kInvalid);
+  checkers::CheckReport check;
+  check.valid = checkers::Validity::kInvalid;
+  check.results.push_back({"linearizable", *r});
+  TempDir dir;
+  ASSERT_TRUE(controller::write_report(dir.path / "report.html", *h, &check, {{"suite", "lin"}}).ok());
+  const std::string html = slurp(dir.path / "report.html");
+  EXPECT_NE(html.find("<h4>Linearizability violation</h4>"), std::string::npos);
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  EXPECT_NE(html.find("class=\"bad\""), std::string::npos);
+  EXPECT_EQ(check_balanced(html), "");
 }
 
 TEST(ReportFindings, CollectsPointersNotEventReferences) {
