@@ -13,6 +13,8 @@ packages=(
   libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libssl-dev
   libnetfilter-queue-dev libmnl-dev libnfnetlink-dev libfuse3-dev libnetfilter-conntrack-dev
+  libpng-dev  # the report test decodes Chromium's screenshot
+  libnftables1  # partitions as one in-process nf_tables transaction (falls back to iptables-restore)
   # host tools the mechanisms and tests use
   iptables iproute2 conntrack procps psmisc util-linux e2fsprogs fuse3
   openssh-server openssh-client libxml2-utils libjs-chart.js
