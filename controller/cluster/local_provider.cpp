@@ -50,6 +50,13 @@ Result<void> write_state(const nlohmann::json& state, const std::filesystem::pat
   return ok_result();
 }
 
+// iptables -I/-D FORWARD for traffic between the ports of our bridge, tagged
+// with the cluster id so nothing else is ever matched.
+std::vector<std::string> forward_rule_command(const std::string& op, const std::string& bridge, const std::string& id) {
+  return {"iptables", "-w", op, "FORWARD", "-i", bridge, "-o", bridge, "-m", "comment", "--comment",
+          "faultline-cluster-" + id, "-j", "ACCEPT"};
+}
+
 Result<void> ip(const std::vector<std::string>& args) {
   std::vector<std::string> argv{"ip"};
   argv.insert(argv.end(), args.begin(), args.end());
@@ -191,6 +198,14 @@ Result<std::unique_ptr<Cluster>> LocalProvider::up(const ClusterConfig& config, 
   const std::string prefix = "/" + std::to_string(subnet.prefix);
   if (auto r = ip({"addr", "add", subnet.gateway() + prefix, "dev", bridge}); !r) return fail(r.error());
   if (auto r = ip({"link", "set", bridge, "up"}); !r) return fail(r.error());
+  // Where br_netfilter is loaded (Docker loads it and sets FORWARD's policy to
+  // DROP), bridged traffic between our namespaces crosses the host's FORWARD
+  // chain whatever the bridge's own nf_call_iptables says. One tagged rule lets
+  // node-to-node traffic through; down() removes exactly that rule.
+  if (auto r = run_command(forward_rule_command("-I", bridge, id)); r) {
+    state["forward_rule"] = true;
+    if (auto s = save(); !s) return fail(s.error());
+  }
 
   std::vector<NodeInfo> nodes;
   for (std::size_t i = 0; i < config.nodes.size(); ++i) {
@@ -298,6 +313,12 @@ Result<void> LocalProvider::down(const nlohmann::json& state) {
   for (const auto& ns : namespaces) {
     if (!std::filesystem::exists("/run/netns/" + ns)) continue;
     if (auto r = ip({"netns", "del", ns}); !r) problems.push_back(r.error().message);
+  }
+  if (state.value("forward_rule", false)) {
+    auto rule = forward_rule_command("-D", state.value("bridge", std::string()), state.value("id", std::string()));
+    if (auto r = run_command(rule); !r && r.error().message.find("does a matching rule exist") == std::string::npos &&
+                                     r.error().message.find("No chain/target/match") == std::string::npos)
+      problems.push_back(r.error().message);
   }
   if (state.value("bridge_created", false)) {
     auto bridge = state.value("bridge", std::string());
