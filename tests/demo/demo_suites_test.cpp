@@ -20,17 +20,6 @@ namespace fs = std::filesystem;
 const fs::path kBin = FAULTLINE_BIN_DIR;
 const fs::path kSuites = fs::path(FAULTLINE_SOURCE_DIR) / "examples" / "suites";
 
-// Bridged traffic between the namespaces passes the host's FORWARD chain
-// when br_netfilter is loaded (net.bridge.bridge-nf-call-iptables=1 wins
-// over the bridge's own nf_call_iptables=0), and Docker sets its policy to
-// DROP. Until the local provider accepts its own bridges there, this guard
-// inserts exactly one tagged rule for faultline bridges and removes it.
-struct ForwardGuard {
-  std::string tag = "faultline-demo-test-" + std::to_string(::getpid());
-  ForwardGuard() { (void)std::system(("iptables -I FORWARD -i flb+ -o flb+ -m comment --comment " + tag + " -j ACCEPT 2>/dev/null").c_str()); }
-  ~ForwardGuard() { (void)std::system(("iptables -D FORWARD -i flb+ -o flb+ -m comment --comment " + tag + " -j ACCEPT 2>/dev/null").c_str()); }
-};
-
 struct Run {
   int exit_code = -1;
   nlohmann::json results;
@@ -38,7 +27,6 @@ struct Run {
 };
 
 Run run_suite(const std::string& suite, const std::string& demo_args) {
-  ForwardGuard guard;
   fs::path out = fs::temp_directory_path() / ("demo-suites-" + std::to_string(::getpid()));
   std::string cmd = "FAULTLINE_DEMO_BIN='" + kBin.string() + "' '" + (kBin / "faultline").string() + "' run '" +
                     (kSuites / (suite + ".yaml")).string() + "' --out '" + out.string() + "'";
