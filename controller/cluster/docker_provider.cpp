@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "controller/cluster/exec.h"
+#include "controller/cluster/recorded_cluster.h"
 #include "controller/cluster/local_provider.h"
 
 namespace faultline::controller {
@@ -64,34 +65,6 @@ Result<std::string> inspect_address(const std::string& project, const std::strin
     if (is_ipv4(address)) return address;
   return unavailable(fmt::format("node {}: container {} has no IPv4 address", service, id));
 }
-
-class DockerCluster : public Cluster {
- public:
-  DockerCluster(DockerProvider& provider, nlohmann::json state, std::filesystem::path file, std::vector<NodeInfo> nodes)
-      : provider_(provider), state_(std::move(state)), file_(std::move(file)), nodes_(std::move(nodes)),
-        id_(state_["id"].get<std::string>()) {}
-  ~DockerCluster() override {
-    if (!released_) (void)teardown();
-  }
-  const std::string& id() const override { return id_; }
-  const std::vector<NodeInfo>& nodes() const override { return nodes_; }
-  std::filesystem::path state_file() const override { return file_; }
-  Result<void> teardown() override {
-    if (torn_down_) return ok_result();
-    torn_down_ = true;
-    return provider_.down(state_);
-  }
-  void release() override { released_ = true; }
-
- private:
-  DockerProvider& provider_;
-  nlohmann::json state_;
-  std::filesystem::path file_;
-  std::vector<NodeInfo> nodes_;
-  std::string id_;
-  bool released_ = false;
-  bool torn_down_ = false;
-};
 
 }  // namespace
 
@@ -202,7 +175,7 @@ Result<std::unique_ptr<Cluster>> DockerProvider::up(const ClusterConfig& config,
     if (!out) return io_error(fmt::format("{}: cannot write cluster state", file.string()));
     out << state.dump(2) << "\n";
   }
-  return std::unique_ptr<Cluster>(std::make_unique<DockerCluster>(*this, state, file, std::move(nodes)));
+  return std::unique_ptr<Cluster>(std::make_unique<RecordedCluster>(state, file, std::move(nodes), [this](const nlohmann::json& s) { return down(s); }));
 }
 
 Result<void> DockerProvider::down(const nlohmann::json& state) {

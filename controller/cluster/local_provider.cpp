@@ -17,38 +17,11 @@
 #include <openssl/rand.h>
 
 #include "controller/cluster/exec.h"
+#include "controller/cluster/recorded_cluster.h"
 #include "controller/cluster/subnet.h"
 
 namespace faultline::controller {
 namespace {
-
-std::string random_hex(std::size_t bytes) {
-  std::vector<unsigned char> buffer(bytes);
-  if (RAND_bytes(buffer.data(), static_cast<int>(bytes)) != 1) {
-    std::random_device rd;
-    for (auto& b : buffer) b = static_cast<unsigned char>(rd());
-  }
-  std::string out;
-  for (auto b : buffer) out += fmt::format("{:02x}", b);
-  return out;
-}
-
-Result<void> write_state(const nlohmann::json& state, const std::filesystem::path& file) {
-  std::error_code ec;
-  std::filesystem::create_directories(file.parent_path(), ec);
-  auto tmp = file;
-  tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!out) return io_error(fmt::format("{}: cannot write cluster state", tmp.string()));
-    out << state.dump(2) << "\n";
-    out.flush();
-    if (!out) return io_error(fmt::format("{}: cannot write cluster state", tmp.string()));
-  }
-  std::filesystem::rename(tmp, file, ec);
-  if (ec) return io_error(fmt::format("{}: {}", file.string(), ec.message()));
-  return ok_result();
-}
 
 // iptables -I/-D FORWARD for traffic between the ports of our bridge, tagged
 // with the cluster id so nothing else is ever matched.
@@ -64,35 +37,6 @@ Result<void> ip(const std::vector<std::string>& args) {
   if (!r) return r.error();
   return ok_result();
 }
-
-class LocalCluster : public Cluster {
- public:
-  LocalCluster(LocalProvider& provider, nlohmann::json state, std::filesystem::path file, std::vector<NodeInfo> nodes)
-      : provider_(provider), state_(std::move(state)), file_(std::move(file)), nodes_(std::move(nodes)) {
-    id_ = state_["id"];
-  }
-  ~LocalCluster() override {
-    if (!released_) (void)teardown();
-  }
-  const std::string& id() const override { return id_; }
-  const std::vector<NodeInfo>& nodes() const override { return nodes_; }
-  std::filesystem::path state_file() const override { return file_; }
-  Result<void> teardown() override {
-    if (torn_down_) return ok_result();
-    torn_down_ = true;
-    return provider_.down(state_);
-  }
-  void release() override { released_ = true; }
-
- private:
-  LocalProvider& provider_;
-  nlohmann::json state_;
-  std::filesystem::path file_;
-  std::vector<NodeInfo> nodes_;
-  std::string id_;
-  bool released_ = false;
-  bool torn_down_ = false;
-};
 
 }  // namespace
 
@@ -178,15 +122,15 @@ Result<std::unique_ptr<Cluster>> LocalProvider::up(const ClusterConfig& config, 
                        {"mounts", nlohmann::json::array()}, {"pids", nlohmann::json::array()},
                        {"nodes", nlohmann::json::array()}, {"created_by_pid", ::getpid()}};
   if (std::filesystem::exists(file)) return invalid_input(fmt::format("cluster {} already exists ({})", id, file.string()));
-  if (auto w = write_state(state, file); !w) return w.error();
+  if (auto w = write_state_file(state, file); !w) return w.error();
   // From here on, any failure removes what was made.
-  auto cluster = std::make_unique<LocalCluster>(*this, state, file, std::vector<NodeInfo>{});
+  auto cluster = std::make_unique<RecordedCluster>(state, file, std::vector<NodeInfo>{}, [this](const nlohmann::json& s) { return down(s); });
   auto fail = [&](const Error& error) -> Result<std::unique_ptr<Cluster>> {
     (void)down(state);
     cluster->release();
     return error;
   };
-  auto save = [&]() { return write_state(state, file); };
+  auto save = [&]() { return write_state_file(state, file); };
   auto check_interrupt = [&]() { return options.interrupted && options.interrupted(); };
 
   const std::string bridge = "flb" + id;
@@ -284,7 +228,7 @@ Result<std::unique_ptr<Cluster>> LocalProvider::up(const ClusterConfig& config, 
     }
   }
   cluster->release();
-  return std::unique_ptr<Cluster>(std::make_unique<LocalCluster>(*this, state, file, std::move(nodes)));
+  return std::unique_ptr<Cluster>(std::make_unique<RecordedCluster>(state, file, std::move(nodes), [this](const nlohmann::json& s) { return down(s); }));
 }
 
 Result<void> LocalProvider::down(const nlohmann::json& state) {

@@ -12,38 +12,12 @@
 #include <openssl/rand.h>
 
 #include "controller/cluster/ssh_config.h"
+#include "controller/cluster/recorded_cluster.h"
 #include "controller/ssh/forwarder.h"
 #include "controller/ssh/session.h"
 
 namespace faultline::controller {
 namespace {
-
-std::string random_hex(std::size_t bytes) {
-  std::vector<unsigned char> buffer(bytes);
-  if (RAND_bytes(buffer.data(), static_cast<int>(bytes)) != 1) {
-    std::random_device rd;
-    for (auto& b : buffer) b = static_cast<unsigned char>(rd());
-  }
-  std::string out;
-  for (auto b : buffer) out += fmt::format("{:02x}", b);
-  return out;
-}
-
-Result<void> write_state_file(const nlohmann::json& state, const std::filesystem::path& file) {
-  std::error_code ec;
-  std::filesystem::create_directories(file.parent_path(), ec);
-  auto tmp = file;
-  tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << state.dump(2) << "\n";
-    out.flush();
-    if (!out) return io_error(fmt::format("{}: cannot write cluster state", tmp.string()));
-  }
-  std::filesystem::rename(tmp, file, ec);
-  if (ec) return io_error(fmt::format("{}: {}", file.string(), ec.message()));
-  return ok_result();
-}
 
 ssh::ConnectOptions connect_options(const nlohmann::json& node) {
   ssh::ConnectOptions o;
@@ -70,39 +44,6 @@ std::string down_script(const std::string& dir, long long pid) {
       "rm -rf \"$D\"; rmdir \"$(dirname \"$D\")\" 2>/dev/null; [ ! -e \"$D\" ]",
       fmt::arg("d", d), fmt::arg("pid", pid));
 }
-
-class SshCluster : public Cluster {
- public:
-  SshCluster(nlohmann::json state, std::filesystem::path file, std::vector<NodeInfo> nodes,
-             std::vector<std::unique_ptr<ssh::Forwarder>> forwarders)
-      : state_(std::move(state)), file_(std::move(file)), nodes_(std::move(nodes)),
-        forwarders_(std::move(forwarders)) {
-    id_ = state_["id"];
-  }
-  ~SshCluster() override {
-    if (!released_) (void)teardown();
-  }
-  const std::string& id() const override { return id_; }
-  const std::vector<NodeInfo>& nodes() const override { return nodes_; }
-  std::filesystem::path state_file() const override { return file_; }
-  Result<void> teardown() override {
-    if (torn_down_) return ok_result();
-    torn_down_ = true;
-    for (auto& f : forwarders_) f->stop();
-    return provider_.down(state_);
-  }
-  void release() override { released_ = true; }
-
- private:
-  SshProvider provider_;  // its own (stateless) provider: the caller's may be gone by teardown
-  nlohmann::json state_;
-  std::filesystem::path file_;
-  std::vector<NodeInfo> nodes_;
-  std::vector<std::unique_ptr<ssh::Forwarder>> forwarders_;
-  std::string id_;
-  bool released_ = false;
-  bool torn_down_ = false;
-};
 
 }  // namespace
 
@@ -251,7 +192,13 @@ Result<std::unique_ptr<Cluster>> SshProvider::up(const ClusterConfig& config, co
     return Error{code, message};
   }
   return std::unique_ptr<Cluster>(
-      std::make_unique<SshCluster>(state, file, std::move(nodes), std::move(forwarders)));
+      std::make_unique<RecordedCluster>(
+          state, file, std::move(nodes),
+          // A fresh (stateless) provider: the caller's may be gone by teardown.
+          [](const nlohmann::json& s) { return SshProvider().down(s); },
+          [owned = std::make_shared<std::vector<std::unique_ptr<ssh::Forwarder>>>(std::move(forwarders))] {
+            for (auto& f : *owned) f->stop();
+          }));
 }
 
 Result<void> SshProvider::down(const nlohmann::json& state) {

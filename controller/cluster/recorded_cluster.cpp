@@ -1,0 +1,59 @@
+#include "controller/cluster/recorded_cluster.h"
+
+#include <fstream>
+#include <random>
+
+#include <fmt/format.h>
+#include <openssl/rand.h>
+
+namespace faultline::controller {
+
+RecordedCluster::RecordedCluster(nlohmann::json state, std::filesystem::path file, std::vector<NodeInfo> nodes,
+                                 Down down, std::function<void()> before_teardown)
+    : state_(std::move(state)),
+      file_(std::move(file)),
+      nodes_(std::move(nodes)),
+      down_(std::move(down)),
+      before_teardown_(std::move(before_teardown)),
+      id_(state_.value("id", std::string())) {}
+
+RecordedCluster::~RecordedCluster() {
+  if (!released_) (void)teardown();
+}
+
+Result<void> RecordedCluster::teardown() {
+  if (torn_down_) return ok_result();
+  torn_down_ = true;
+  if (before_teardown_) before_teardown_();
+  return down_(state_);
+}
+
+std::string random_hex(std::size_t bytes) {
+  std::vector<unsigned char> buffer(bytes);
+  if (RAND_bytes(buffer.data(), static_cast<int>(bytes)) != 1) {
+    std::random_device rd;
+    for (auto& b : buffer) b = static_cast<unsigned char>(rd());
+  }
+  std::string out;
+  for (auto b : buffer) out += fmt::format("{:02x}", b);
+  return out;
+}
+
+Result<void> write_state_file(const nlohmann::json& state, const std::filesystem::path& file) {
+  std::error_code ec;
+  std::filesystem::create_directories(file.parent_path(), ec);
+  auto tmp = file;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    if (!out) return io_error(fmt::format("{}: cannot write cluster state", tmp.string()));
+    out << state.dump(2) << "\n";
+    out.flush();
+    if (!out) return io_error(fmt::format("{}: cannot write cluster state", tmp.string()));
+  }
+  std::filesystem::rename(tmp, file, ec);
+  if (ec) return io_error(fmt::format("{}: {}", file.string(), ec.message()));
+  return ok_result();
+}
+
+}  // namespace faultline::controller
