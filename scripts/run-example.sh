@@ -11,8 +11,7 @@ scripts/install-deps.sh
 cmake --preset default >/dev/null
 cmake --build --preset default -j"$(nproc)"
 suite=${1:-examples/suites/combined.yaml}
-if [ -x build/default/bin/faultline ] && [ -f "$suite" ] && build/default/bin/faultline run --help >/dev/null 2>&1; then
-  exec build/default/bin/faultline run "$suite" --out out
-fi
-echo "run-example: the controller's 'faultline run' is not built yet; running the SWIM simulation instead."
-exec build/default/bin/swim-sim
+# A 5-node namespace cluster, the demo node under partition, kill, pause,
+# clock-skew, delay and disk-fill; writes out/<suite>/<timestamp>/ (history,
+# results.json, junit.xml, report.html) and exits with the verdict code.
+exec build/default/bin/faultline run "$suite" --out out
