@@ -115,7 +115,9 @@ TEST(AgentEvents, DatagramsArriveInOrderStampedWithAgentMonotonic) {
   for (int i = 0; i < kCount; ++i) {
     nlohmann::json e = {{"type", "retry"}, {"node", "n1"}, {"op", i}, {"attempt", 0}, {"delay", 0}, {"outcome", "success"}};
     ASSERT_GT(send_datagram(socket_path, e.dump()), 0);
-    if (i == 100) ASSERT_GT(send_datagram(socket_path, "not json"), 0);  // rejected, counted, no effect
+    if (i == 100) {
+      ASSERT_GT(send_datagram(socket_path, "not json"), 0);  // rejected, counted, no effect
+    }
   }
   ASSERT_TRUE(eventually([&] { std::lock_guard lock(mutex); return events.size() >= kCount; }, 5s));
   const Nanos after = monotonic_now();
@@ -126,7 +128,9 @@ TEST(AgentEvents, DatagramsArriveInOrderStampedWithAgentMonotonic) {
     EXPECT_EQ(events[i].event["type"], "retry");
     EXPECT_GE(events[i].agent_mono, before);
     EXPECT_LE(events[i].agent_mono, after);
-    if (i > 0) EXPECT_GE(events[i].agent_mono, events[i - 1].agent_mono);
+    if (i > 0) {
+      EXPECT_GE(events[i].agent_mono, events[i - 1].agent_mono);
+    }
   }
 }
 
