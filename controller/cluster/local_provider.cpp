@@ -272,15 +272,7 @@ Result<void> LocalProvider::down(const nlohmann::json& state) {
   std::error_code ec;
   auto work = state.value("work_dir", std::string());
   if (!work.empty() && work.rfind("/run/faultline/", 0) == 0) std::filesystem::remove_all(work, ec);
-  if (problems.empty()) {
-    std::filesystem::path file = state.contains("state_file") ? std::filesystem::path(state["state_file"].get<std::string>())
-                                                              : cluster_state_dir() / (state.value("id", std::string()) + ".json");
-    std::filesystem::remove(file, ec);
-    return ok_result();
-  }
-  std::string message = "could not remove everything:";
-  for (const auto& p : problems) message += "\n  " + p;
-  return io_error(message);
+  return finish_down(state, problems);
 }
 
 nlohmann::json LocalProvider::status(const nlohmann::json& state) {

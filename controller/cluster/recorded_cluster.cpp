@@ -56,4 +56,17 @@ Result<void> write_state_file(const nlohmann::json& state, const std::filesystem
   return ok_result();
 }
 
+Result<void> finish_down(const nlohmann::json& state, const std::vector<std::string>& problems) {
+  if (!problems.empty()) {
+    std::string message = "could not remove everything:";
+    for (const auto& p : problems) message += "\n  " + p;
+    return io_error(message);
+  }
+  std::error_code ec;
+  std::filesystem::path file = state.contains("state_file") ? std::filesystem::path(state["state_file"].get<std::string>())
+                                                            : cluster_state_dir() / (state.value("id", std::string()) + ".json");
+  std::filesystem::remove(file, ec);
+  return ok_result();
+}
+
 }  // namespace faultline::controller

@@ -52,5 +52,9 @@ class RecordedCluster : public Cluster {
 
 std::string random_hex(std::size_t bytes);
 Result<void> write_state_file(const nlohmann::json& state, const std::filesystem::path& file);
+// The end of every provider's down(): with no problems, removes the state file
+// (the record's "state_file", else cluster_state_dir()/<id>.json) and succeeds;
+// otherwise keeps it and returns one error listing every problem.
+Result<void> finish_down(const nlohmann::json& state, const std::vector<std::string>& problems);
 
 }  // namespace faultline::controller

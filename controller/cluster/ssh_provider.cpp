@@ -227,16 +227,7 @@ Result<void> SshProvider::down(const nlohmann::json& state) {
       });
     }
   for (auto& t : threads) t.join();
-  if (problems.empty()) {
-    std::error_code ec;
-    std::filesystem::path file = state.contains("state_file") ? std::filesystem::path(state["state_file"].get<std::string>())
-                                                              : cluster_state_dir() / (state.value("id", std::string()) + ".json");
-    std::filesystem::remove(file, ec);
-    return ok_result();
-  }
-  std::string message = "could not remove everything:";
-  for (const auto& p : problems) message += "\n  " + p;
-  return io_error(message);
+  return finish_down(state, problems);
 }
 
 nlohmann::json SshProvider::status(const nlohmann::json& state) {
