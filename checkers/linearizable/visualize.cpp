@@ -1,5 +1,7 @@
 #include "checkers/linearizable/visualize.h"
 
+#include "common/html_escape.h"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -11,21 +13,7 @@ namespace {
 
 using nlohmann::json;
 
-std::string escape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.push_back(c);
-    }
-  }
-  return out;
-}
+std::string escape(const std::string& s) { return html_escape(s); }
 
 std::string shorten(const std::string& s, std::size_t max) { return s.size() <= max ? s : s.substr(0, max - 1) + "…"; }
 

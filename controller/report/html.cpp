@@ -1,25 +1,13 @@
 #include "controller/report/html.h"
 
+#include "common/html_escape.h"
+
 #include <algorithm>
 #include <cctype>
 
 namespace faultline::controller::report {
 
-std::string html_escape(const std::string& text) {
-  std::string out;
-  out.reserve(text.size() + text.size() / 8);
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.push_back(c);
-    }
-  }
-  return out;
-}
+std::string html_escape(const std::string& text) { return faultline::html_escape(text); }
 
 std::string json_for_script(const nlohmann::json& value) {
   const std::string text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
