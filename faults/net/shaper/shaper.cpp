@@ -10,6 +10,7 @@
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -35,6 +36,13 @@ namespace faultline::faults::shaper {
 namespace {
 
 std::string errno_text() { return std::strerror(errno); }
+
+// The calling thread's network namespace (device and inode of its nsfs file).
+std::pair<dev_t, ino_t> current_netns() {
+  struct stat st{};
+  if (::stat("/proc/thread-self/ns/net", &st) != 0) return {0, 0};
+  return {st.st_dev, st.st_ino};
+}
 
 }  // namespace
 
@@ -64,6 +72,8 @@ struct Shaper::Engine {
   unsigned loopback = 0;
   std::thread thread;
   std::atomic<bool> stop{false};
+  std::atomic<bool> flush{false};  // release everything held now (the last fault went)
+  std::pair<dev_t, ino_t> netns{0, 0};  // where the queue is bound
   std::mutex faults_mutex;
   std::map<std::string, Fault> faults;  // guarded by faults_mutex
   Prng prng;
@@ -258,6 +268,10 @@ struct Shaper::Engine {
         [[maybe_unused]] auto n = ::read(wake_fd, &value, sizeof value);
       }
       if (fds[0].revents & POLLIN) drain();
+      if (flush.exchange(false)) {  // no fault left: what we hold leaves now, as netem's qdisc delete does
+        drain();
+        release_due(std::numeric_limits<Nanos>::max());
+      }
     }
     // Stopping: the rules are gone (or going); let every packet we hold, and
     // every one still waiting in the socket, go now rather than be dropped.
@@ -296,10 +310,16 @@ Result<std::uint16_t> Shaper::add(const std::string& id, const ShaperFault& faul
     if (ifindex == 0)
       return invalid_input(fmt::format("{} fault: no interface '{}' on this host", fault.kind, fault.interface));
   }
+  // The engine stays bound while idle (binding a queue and starting its
+  // thread was most of the time of an apply); it is rebuilt when a fault is
+  // added from another network namespace while no fault is active.
+  auto here = current_netns();
+  if (engine_ && faults_.empty() && engine_->netns != here) engine_.reset();
   if (!engine_) {
     auto engine = std::make_unique<Engine>();
     engine->options = options_;
     engine->counters = counters_.get();
+    engine->netns = here;
     if (auto opened = engine->open(); !opened) return opened.error();
     engine_ = std::move(engine);
   }
@@ -319,7 +339,10 @@ void Shaper::remove(const std::string& id) {
     std::lock_guard faults_lock(engine_->faults_mutex);
     engine_->faults.erase(id);
   }
-  if (faults_.empty()) engine_.reset();  // releases what it holds, unbinds, joins
+  if (faults_.empty()) {  // idle: release what it holds now; the queue stays bound (see add())
+    engine_->flush = true;
+    engine_->wake();
+  }
 }
 
 bool Shaper::has(const std::string& id) const {

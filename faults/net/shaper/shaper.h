@@ -14,9 +14,15 @@
 //    again, recognised by its mark and shaped like any packet (delayed,
 //    corrupted) but never duplicated again — netem's clone re-enqueue.
 // remove(id) forgets a fault; held packets still leave at their due time.
-// When the last fault is removed the thread accepts everything it holds,
-// unbinds the queue and exits. Rules are not this class's business
-// (shaper_rules.h); with --queue-bypass traffic flows when no queue is bound.
+// When the last fault is removed the thread accepts everything it holds at
+// once; the queue stays bound and the thread idle (asleep in ppoll: no rule
+// targets the queue, so nothing arrives), so the next add() neither binds nor
+// starts a thread — that was most of an apply's time. An idle engine is
+// rebuilt when add() comes from another network namespace; the queue is
+// unbound when the Shaper is destroyed (or the process dies: the kernel
+// unbinds a closed socket). running() is true while a queue is bound. Rules
+// are not this class's business (shaper_mechanism.h); with --queue-bypass
+// traffic flows when no queue is bound.
 // shared() is the one engine of the process (the agent's mechanisms share it).
 #pragma once
 

@@ -1,13 +1,19 @@
 #include "faults/net/shaper/shaper_mechanism.h"
 
 #include <net/if.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <set>
 
 #include <fmt/format.h>
 
+#include <spdlog/spdlog.h>
+
+#include "faults/net/shaper/nfqueue_netlink.h"
 #include "faults/process/fault_id.h"
 
 namespace faultline::faults::shaper {
@@ -44,6 +50,20 @@ Availability ShaperMechanism::probe(const HostContext&) const {
     a.reason = "needs root (CAP_NET_ADMIN) to bind an NFQUEUE queue";
     return a;
   }
+  // What is found available is remembered per network namespace: the
+  // registry probes on every plan, and reading /proc and running iptables-save
+  // (a program) each time was most of the agent's time to apply a delay.
+  static std::mutex cache_mutex;
+  static std::set<std::pair<dev_t, ino_t>> available_in;
+  struct stat ns{};
+  bool known_ns = ::stat("/proc/thread-self/ns/net", &ns) == 0;
+  {
+    std::lock_guard lock(cache_mutex);
+    if (known_ns && available_in.count({ns.st_dev, ns.st_ino})) {
+      a.available = true;
+      return a;
+    }
+  }
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::exists("/proc/net/netfilter/nfnetlink_queue", ec) && !fs::exists("/sys/module/nfnetlink_queue", ec)) {
@@ -58,6 +78,10 @@ Availability ShaperMechanism::probe(const HostContext&) const {
   if (auto chains = net::IptablesChains(shaper_iptables_options()).check_available(); !chains) {
     a.reason = chains.error().message;
     return a;
+  }
+  if (known_ns) {
+    std::lock_guard lock(cache_mutex);
+    available_in.insert({ns.st_dev, ns.st_ino});
   }
   a.available = true;
   return a;
@@ -105,7 +129,15 @@ Result<void> ShaperMechanism::apply(const HealRecord& record, const HostContext&
   if (fault->destinations.empty()) add_rule({});
   for (const auto& prefix : fault->destinations) add_rule({"-d", prefix.to_string()});
 
+  // In-process nf_tables transaction where it can express the rules (no
+  // program started); else one iptables-restore batch. Same rules either way.
   net::IptablesChains chains(shaper_iptables_options());
+  std::string why_not;
+  if (net::IptablesChains::validate_id(*rule_id).ok() &&
+      nfqueue_fast_apply(chains.options(), *rule_id, rules, net::IptablesChains::exemption_rules(host.exemptions),
+                         &why_not))
+    return ok_result();
+  spdlog::debug("shaper rules of {} through iptables-restore: {}", *rule_id, why_not);
   if (auto applied = chains.apply(*rule_id, rules, host.exemptions); !applied) {
     shaper_->remove(*rule_id);
     return applied.error();

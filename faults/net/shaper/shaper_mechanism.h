@@ -4,15 +4,17 @@
 //
 // Contract (faults/mechanism.h):
 //  - probe(): available when this is root, nfnetlink_queue and the iptables
-//    NFQUEUE target exist, and the mangle table can be read; changes nothing.
+//    NFQUEUE target exist, and the mangle table can be read; once found
+//    available in a network namespace, remembered there; changes nothing.
 //  - plan(): checks the spec (shaper_fault.h; IPv4 destinations only), resolves
 //    the interface, and records {"rule_id", "shaper": parameters}.
 //  - apply(): adds the fault to the process's shaper (Shaper::shared(): its
 //    queue and thread are created in the calling thread's network namespace)
 //    and then puts its NFQUEUE rules — with --queue-bypass, so traffic flows
 //    if the agent dies — into our FAULTLINE-OUT chain of the mangle table in
-//    one atomic batch (faults/net/iptables_chain.h), the control connection
-//    exempt. Mangle, not filter: NF_ACCEPT from the queue ends only the mangle
+//    one atomic step, the control connection exempt: an in-process nf_tables
+//    transaction where it can (nfqueue_netlink.h), else one iptables-restore
+//    batch (faults/net/iptables_chain.h); the same rules either way. Mangle, not filter: NF_ACCEPT from the queue ends only the mangle
 //    table, so the host's filter rules and our partitions still see the packet.
 //  - heal(): removes exactly the rules tagged with the record's rule_id (from
 //    the record alone, in a fresh process too), then the fault from the shaper,

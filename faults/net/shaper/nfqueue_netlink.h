@@ -1,0 +1,38 @@
+// nfqueue_fast_apply: the shaper's iptables rules (mangle FAULTLINE-OUT,
+// -j NFQUEUE) put in effect over nf_tables netlink from this process, with no
+// program started — the fork/exec of iptables-save + iptables-restore was
+// most of the time from request to delay in effect.
+//
+// Contract:
+//  - Produces exactly the rules the iptables-restore batch of IptablesChains
+//    would (faults/net/iptables_chain.h): the same nf_tables expressions
+//    iptables-nft 1.8 builds (xt "comment" match carrying
+//    "faultline:<id>", counter, xt NFQUEUE rev 3 target), the RETURN
+//    exemptions inserted first, the "faultline:jump" rule inserted first in
+//    mangle OUTPUT when missing, this id's previous rules deleted — all in ONE
+//    nf_tables transaction: all or nothing. iptables-save shows them as it
+//    shows iptables-restore's, so IptablesChains::heal removes them.
+//  - Vocabulary: rules `[!] -o IF [-d A.B.C.D[/32]] -j NFQUEUE --queue-num N
+//    [--queue-bypass]` and exemptions `[-s A.B.C.D[/32]] [-p tcp --sport N]
+//    -j RETURN`, OUTPUT hook only. Outside it, when iptables is not on the
+//    nf_tables backend, when the mangle table or its OUTPUT chain does not
+//    exist yet (iptables-nft creates those on first use, with its own
+//    markings), or when the kernel refuses the batch, it returns false,
+//    having changed nothing, and says why: the caller uses iptables-restore.
+//  - Serialised with IptablesChains by the same flock
+//    (/run/faultline-iptables.lock). Acts on the calling thread's namespace.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "faults/net/iptables_chain.h"
+
+namespace faultline::faults::shaper {
+
+bool nfqueue_fast_apply(const net::IptablesOptions& options, std::string_view fault_id,
+                        const std::vector<net::IptablesRule>& rules, const std::vector<net::IptablesRule>& exemptions,
+                        std::string* why_not);
+
+}  // namespace faultline::faults::shaper

@@ -1,0 +1,115 @@
+// nfqueue_fast_apply (faults/net/shaper/nfqueue_netlink.h) against the
+// iptables-restore batch it replaces, in a scratch namespace: the same
+// iptables-save text, the same replace-by-id, IptablesChains::heal removes
+// what it made, and anything outside its vocabulary changes nothing.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "faults/net/command.h"
+#include "faults/net/shaper/nfqueue_netlink.h"
+#include "faults/net/shaper/shaper_mechanism.h"
+#include "tests/support/netns.h"
+
+using faultline::testing::NetnsCluster;
+namespace net = faultline::faults::net;
+namespace shaper = faultline::faults::shaper;
+
+namespace {
+
+// iptables-save -t mangle without its date comments and counters.
+std::string save_mangle() {
+  auto out = net::run_command({"iptables-save", "-t", "mangle"});
+  if (!out) return "error: " + out.error().message;
+  std::istringstream in(out->out);
+  std::string line, kept;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    if (line[0] == ':') line = line.substr(0, line.find(' ', line.find(' ') + 1));
+    kept += line + "\n";
+  }
+  return kept;
+}
+
+std::vector<net::IptablesRule> nfqueue_rules(const std::string& queue) {
+  std::vector<net::IptablesRule> rules;
+  for (auto match : std::vector<std::vector<std::string>>{{"-o", "eth0", "-d", "198.51.100.7"},
+                                                          {"!", "-o", "lo", "-d", "198.51.100.8/32"},
+                                                          {"-o", "eth0"}}) {
+    net::IptablesRule r{net::Hook::kOutput, match};
+    for (auto w : {"-j", "NFQUEUE", "--queue-num"}) r.args.push_back(w);
+    r.args.push_back(queue);
+    r.args.push_back("--queue-bypass");
+    rules.push_back(r);
+  }
+  return rules;
+}
+
+const std::vector<faultline::faults::Exemption> kExemptions = {{"198.51.100.1", 7450}, {"", 7451}};
+
+}  // namespace
+
+TEST(NfqueueNetlink, SameRulesAsIptablesRestoreAndHealedByIt) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces, iptables)";
+  auto cluster = NetnsCluster::create(1);
+  ASSERT_TRUE(cluster.ok()) << cluster.error().message;
+  auto out = NetnsCluster::run_in_capture((*cluster)->node(0).ns, [] {
+    nlohmann::json r;
+    net::IptablesChains chains(shaper::shaper_iptables_options());
+    auto exempt = net::IptablesChains::exemption_rules(kExemptions);
+    std::string why;
+    // Before iptables-nft made the mangle table: not ours to create.
+    r["fast_without_table"] = shaper::nfqueue_fast_apply(chains.options(), "eq", nfqueue_rules("17921"), exempt, &why);
+    r["why_without_table"] = why;
+    r["empty_before"] = save_mangle();
+    // The reference: one iptables-restore batch.
+    r["restore_ok"] = chains.apply("eq", nfqueue_rules("17921"), kExemptions).ok();
+    r["by_restore"] = save_mangle();
+    r["heal1"] = chains.heal("eq").ok();
+    r["empty"] = save_mangle();
+    // The fast path: same text; applying again replaces; heal removes all.
+    r["fast"] = shaper::nfqueue_fast_apply(chains.options(), "eq", nfqueue_rules("17921"), exempt, &why);
+    r["why"] = why;
+    r["by_fast"] = save_mangle();
+    r["fast_again"] = shaper::nfqueue_fast_apply(chains.options(), "eq", nfqueue_rules("17921"), exempt, &why);
+    r["by_fast_again"] = save_mangle();
+    // Two faults side by side: healing one leaves the other's rules.
+    r["fast_other"] = shaper::nfqueue_fast_apply(chains.options(), "other", nfqueue_rules("17922"), exempt, &why);
+    r["heal_eq"] = chains.heal("eq").ok();
+    r["other_left"] = chains.rules_of("other").ok() ? chains.rules_of("other")->size() : 0;
+    r["eq_left"] = chains.rules_of("eq").ok() ? chains.rules_of("eq")->size() : 99;
+    r["heal_other"] = chains.heal("other").ok();
+    r["empty_after"] = save_mangle();
+    // Outside the vocabulary: refused, nothing changed.
+    std::vector<net::IptablesRule> udp = {{net::Hook::kOutput, {"-p", "udp", "-j", "NFQUEUE", "--queue-num", "1"}}};
+    r["fast_udp"] = shaper::nfqueue_fast_apply(chains.options(), "udp", udp, exempt, &why);
+    r["after_udp"] = save_mangle();
+    return r.dump();
+  });
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  auto r = nlohmann::json::parse(*out, nullptr, false);
+  ASSERT_FALSE(r.is_discarded()) << *out;
+  if (!r["fast"].get<bool>() && r["why"].get<std::string>().find("nf_tables backend") != std::string::npos)
+    GTEST_SKIP() << "iptables is not on the nf_tables backend here: " << r["why"];
+  EXPECT_FALSE(r["fast_without_table"].get<bool>());
+  EXPECT_TRUE(r["restore_ok"].get<bool>());
+  EXPECT_TRUE(r["heal1"].get<bool>());
+  ASSERT_TRUE(r["fast"].get<bool>()) << r["why"];
+  EXPECT_EQ(r["by_fast"], r["by_restore"]);
+  EXPECT_NE(r["by_fast"].get<std::string>().find("-j NFQUEUE --queue-num 17921 --queue-bypass"), std::string::npos)
+      << r["by_fast"];
+  EXPECT_TRUE(r["fast_again"].get<bool>());
+  EXPECT_EQ(r["by_fast_again"], r["by_restore"]);
+  EXPECT_TRUE(r["fast_other"].get<bool>());
+  EXPECT_TRUE(r["heal_eq"].get<bool>());
+  EXPECT_EQ(r["eq_left"], 0);
+  EXPECT_EQ(r["other_left"], 5);  // 2 exemptions + 3 rules
+  EXPECT_TRUE(r["heal_other"].get<bool>());
+  EXPECT_EQ(r["empty_after"], r["empty"]);
+  EXPECT_EQ(r["empty_after"].get<std::string>().find("faultline"), std::string::npos) << r["empty_after"];
+  EXPECT_FALSE(r["fast_udp"].get<bool>());
+  EXPECT_EQ(r["after_udp"], r["empty"]);
+}
