@@ -106,8 +106,17 @@ void SwimNode::set_status(const std::string& name, Member& member, Status status
   if (listener_) listener_(StatusChange{now, self_, name, status, incarnation});
 }
 
+bool SwimNode::answers(std::uint64_t accused) const {
+  // memberlist refutes every accusation at or above its incarnation. The
+  // paper-literal node of the bug pair (swim_config.h) answers only an
+  // accusation at its current incarnation: a lower one was refuted already,
+  // a higher one "cannot happen", since only the node raises it.
+  return config_.bug_suspect_bumps_incarnation ? accused == incarnation_ : accused >= incarnation_;
+}
+
 void SwimNode::refute(std::uint64_t accused, Nanos now) {
-  incarnation_ = std::max(incarnation_ + 1, accused + 1);
+  // memberlist: max(own + 1, accused + 1); the paper: own + 1.
+  incarnation_ = config_.bug_suspect_bumps_incarnation ? incarnation_ + 1 : std::max(incarnation_ + 1, accused + 1);
   members_[self_].incarnation = incarnation_;
   members_[self_].since = now;
   ++stats_.refutations;
@@ -125,7 +134,10 @@ void SwimNode::apply(const Gossip& item, Nanos now) {
 
 void SwimNode::apply_alive(const Gossip& item, Nanos now) {
   if (item.node == self_) {
-    if (item.incarnation > incarnation_) refute(item.incarnation, now);
+    // Only this node raises its incarnation, so a higher one is gossip from
+    // before a restart (memberlist refutes it); the paper-literal node of
+    // the bug pair has no such case.
+    if (item.incarnation > incarnation_ && !config_.bug_suspect_bumps_incarnation) refute(item.incarnation, now);
     return;
   }
   auto it = members_.find(item.node);
@@ -146,7 +158,7 @@ void SwimNode::apply_suspect(const Gossip& item, Nanos now) {
   if (it == members_.end()) return;
   Member& member = it->second;
   if (item.node == self_) {
-    if (item.incarnation >= incarnation_) refute(item.incarnation, now);
+    if (answers(item.incarnation)) refute(item.incarnation, now);
     return;
   }
   if (item.incarnation < member.incarnation) return;
@@ -185,7 +197,7 @@ void SwimNode::apply_dead(const Gossip& item, Nanos now) {
   auto it = members_.find(item.node);
   if (it == members_.end()) return;
   if (item.node == self_) {
-    if (item.incarnation >= incarnation_) refute(item.incarnation, now);
+    if (answers(item.incarnation)) refute(item.incarnation, now);
     return;
   }
   Member& member = it->second;

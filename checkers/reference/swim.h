@@ -25,9 +25,11 @@
 //    distinct new accuser (at most k) shortens it to
 //    max(min, max - log(c+1)/log(k+1) * (max - min)) from its start.
 //  - Incarnations: ONLY a node itself raises its incarnation, to refute a
-//    suspect/dead message about itself: inc = max(inc + 1, accused + 1),
-//    gossiped as alive{self, inc}. (bug_suspect_bumps_incarnation breaks
-//    exactly this, for reproducing that bug.)
+//    suspect/dead message about itself at or above its incarnation:
+//    inc = max(inc + 1, accused + 1), gossiped as alive{self, inc}.
+//    (bug_suspect_bumps_incarnation breaks exactly this, for reproducing
+//    that bug: the prober raises it, and the node refutes as the paper
+//    does, only an accusation at inc, with inc + 1; see swim_config.h.)
 //  - Override rules for gossip about another node M with known incarnation i:
 //      alive{M, j}:   applied iff j > i (any state, so it revives dead);
 //                     an unknown M joins as alive.
@@ -165,6 +167,7 @@ class SwimNode {
   void apply_alive(const Gossip& item, Nanos now);
   void apply_suspect(const Gossip& item, Nanos now);
   void apply_dead(const Gossip& item, Nanos now);
+  bool answers(std::uint64_t accused) const;  // refute an accusation about self at `accused`?
   void refute(std::uint64_t accused, Nanos now);
   void set_status(const std::string& name, Member& member, Status status, std::uint64_t incarnation, Nanos now);
   void start_probe(std::vector<Message>& out, Nanos now);

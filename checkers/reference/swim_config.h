@@ -46,10 +46,27 @@ struct SwimConfig {
   // indirect probers. <= 1 turns it off.
   int awareness_max_multiplier = 0;
 
-  // BUG REPRODUCTION, default off: the prober suspects a node at its known
-  // incarnation + 1 ("suspect-bumps-incarnation"), which is wrong: only a
-  // node itself may raise its incarnation. The bumped suspicion then beats
-  // the node's refutation at that incarnation, so refutations are lost.
+  // BUG REPRODUCTION, default off ("suspect-bumps-incarnation"). Two halves
+  // that together kill live nodes:
+  //  - the prober suspects a node at its known incarnation + 1, which is
+  //    wrong: only a node itself may raise its incarnation;
+  //  - the node refutes as the SWIM paper says, trusting that invariant: an
+  //    accusation (suspect or dead) at its current incarnation i is answered
+  //    with alive{i + 1}; a lower one was refuted already and a higher one
+  //    "cannot happen", so both are dropped (as is alive about itself).
+  // The paper's rule is sound while its invariant holds (and the node keeps
+  // its incarnation across restarts); the bumping prober breaks it. The node
+  // never answers the bumped accusation at i + 1: every suspicion of it ends
+  // in dead{i + 1}, which it drops too, so it stays dead everywhere while up
+  // and reachable. With the switch off the node refutes as memberlist does
+  // (any accusation >= i, at max(i, accused) + 1), immune to the bumped
+  // prober. (A paper-rule node that answers
+  // every accusation >= i with i + 1 is not enough to show the bug: its
+  // first refutation ties with the bumped suspicion and is lost, but the
+  // next copy of the accusation, which always arrives, since gossip is
+  // retransmitted, pings to a suspect carry it and acks carry dead, is
+  // answered at i + 2 and wins: a delay, not a death. Measured on the demo
+  // pause suite: n2 alive again at incarnation 2 within 4ms of resuming.)
   bool bug_suspect_bumps_incarnation = false;
 
   static SwimConfig lan();

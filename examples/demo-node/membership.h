@@ -16,7 +16,13 @@
 //    table (`auto nodes = detector.table();`), so the table the service
 //    reads and publishes never leaves alive for a silent node.
 //  - SwimConfig::bug_suspect_bumps_incarnation: the prober suspects at the
-//    known incarnation + 1, so refutations are lost.
+//    known incarnation + 1 (`suspect(m, m.incarnation + 1)`), and the node
+//    refutes as the SWIM paper says: only an accusation at its own current
+//    incarnation, with alive{own + 1} (`if (accused == me.incarnation)
+//    me.incarnation++`), where memberlist refutes any accusation at or
+//    above it, at max(own, accused) + 1. The node never answers the bumped
+//    accusation, so a node once suspected (a pause, a partition) stays dead
+//    at every peer although it is up and reachable (swim_config.h).
 #pragma once
 
 #include <atomic>

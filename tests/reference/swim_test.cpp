@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "checkers/reference/swim_simulation.h"
 #include "tests/reference/printers.h"
 
 namespace faultline::reference {
@@ -513,6 +514,56 @@ Status refutation_outcome(bool bug) {
 TEST(Swim, SuspectBumpsIncarnationBugLosesTheRefutation) {
   EXPECT_EQ(refutation_outcome(false), Status::kAlive);
   EXPECT_EQ(refutation_outcome(true), Status::kSuspect) << "with the bug the refutation is lost";
+}
+
+// The other half of the pair (swim_config.h): the node refutes as the paper
+// says, only an accusation at its current incarnation, with +1.
+TEST(Swim, SuspectBumpsIncarnationBugNodeNeverAnswersTheBumpedAccusation) {
+  SwimConfig c = quiet();
+  Node ok("a", 2, c);
+  ok.hear({{GossipKind::kSuspect, "a", 1, "b"}}, 0);
+  EXPECT_EQ(ok.swim.incarnation(), 2u) << "memberlist: max(own, accused) + 1";
+
+  c.bug_suspect_bumps_incarnation = true;
+  Node a("a", 2, c);
+  a.hear({{GossipKind::kSuspect, "a", 1, "b"}}, 0);
+  a.hear({{GossipKind::kDead, "a", 1, "b"}}, 1 * kS);
+  a.hear({{GossipKind::kAlive, "a", 3, "b"}}, 2 * kS);
+  EXPECT_EQ(a.swim.incarnation(), 0u) << "accusations above its incarnation are dropped as impossible";
+  EXPECT_EQ(a.swim.stats().refutations, 0u);
+  EXPECT_EQ(a.swim.pending_gossip(), 0u);
+
+  a.hear({{GossipKind::kSuspect, "a", 0, "b"}}, 3 * kS);
+  EXPECT_EQ(a.swim.incarnation(), 1u) << "an accusation at its incarnation is refuted at + 1 (the paper)";
+  a.hear({{GossipKind::kSuspect, "a", 0, "c"}}, 4 * kS);
+  EXPECT_EQ(a.swim.incarnation(), 1u) << "a stale accusation is dropped";
+}
+
+// The pair end to end: a cluster on a lossy network (no crash) where probes
+// of live nodes sometimes fail. With the switch each such false suspicion is
+// at incarnation + 1, the live suspect never answers it, and it stays dead at
+// every peer; without the switch every suspicion is refuted, on every seed.
+TEST(Swim, SuspectBumpsIncarnationBugKillsLiveNodesInSimulation) {
+  for (std::uint64_t seed : {1u, 2u, 3u}) {
+    SwimSimulationConfig sim;
+    sim.nodes = 16;
+    sim.seed = seed;
+    sim.loss = 0.15;
+    sim.duration = 60 * kS;
+    auto correct = run_swim_simulation(sim);
+    ASSERT_TRUE(correct.ok());
+    EXPECT_GT(correct->failed_live_probes, 0u) << "seed " << seed << ": the loss makes live probes fail";
+    EXPECT_EQ(correct->false_deaths, 0u) << "seed " << seed;
+    EXPECT_EQ(correct->dead_pairs_at_end, 0u) << "seed " << seed;
+
+    sim.swim.bug_suspect_bumps_incarnation = true;
+    auto buggy = run_swim_simulation(sim);
+    ASSERT_TRUE(buggy.ok());
+    EXPECT_EQ(buggy->live_nodes, 16u) << "nobody crashed";
+    EXPECT_GT(buggy->falsely_dead_nodes, 0u) << "seed " << seed << ": live nodes declared dead";
+    EXPECT_GT(buggy->dead_pairs_at_end, 0u) << "seed " << seed << ": and never revived";
+    EXPECT_EQ(buggy->refutations, 0u) << "seed " << seed << ": no accusation was ever answered";
+  }
 }
 
 }  // namespace
