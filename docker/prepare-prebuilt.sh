@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes a small docker build context from binaries a Debian 12 host build
-# already produced, so the images need no second compile (CI uses this):
+# already produced, so the images need no second compile (CI and the docker
+# tests use this):
 #   docker/prepare-prebuilt.sh OUT_DIR BUILD_DIR [MORE_BUILD_DIRS...]
 # Each of faultline, faultline-agent, faultline-demo-node, faultline-demo-client
 # (DIR/bin) and libfaultline_clock.so (DIR/lib) is taken from the first build
@@ -29,4 +30,8 @@ cp "$(find_one lib libfaultline_clock.so)" "$out/prebuilt/lib/"
 strip "$out"/prebuilt/bin/* "$out"/prebuilt/lib/*
 cp -r "$repo/docker/Dockerfile" "$repo/docker/node-entrypoint.sh" "$repo/docker/suites" "$out/docker/"
 cp -r "$repo/examples/suites" "$out/examples/"
+# Empty stand-ins for the source parts the Dockerfile's builder stage copies
+# (it compiles from them only without PREBUILT).
+mkdir -p "$out/cmake" "$out/common" "$out/faults" "$out/checkers" "$out/agent" "$out/controller"
+: >"$out/CMakeLists.txt"
 du -sh "$out" | awk '{print "prepare-prebuilt: context " $1}'

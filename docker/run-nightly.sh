@@ -29,10 +29,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 docker/base-image.sh || { echo "run-nightly: no base image" >&2; exit 3; }
-# A fresh agent token for this run (the compose secret).
-umask 077
-head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/agent-token"
-umask 022
+# A fresh agent token for this run (the compose secret); never docker/agent-token.
+docker/agent-token.sh "$work/agent-token" || exit 3
 export FAULTLINE_AGENT_TOKEN_FILE="$work/agent-token"
 if [ -n "${FAULTLINE_PREBUILT_DIRS:-}" ]; then
   # shellcheck disable=SC2086
@@ -40,10 +38,11 @@ if [ -n "${FAULTLINE_PREBUILT_DIRS:-}" ]; then
   export FAULTLINE_CONTEXT="$work/context" FAULTLINE_PREBUILT=prebuilt
 fi
 start=$(date +%s)
-"${compose[@]}" -f docker/compose.yaml build || { echo "run-nightly: image build failed" >&2; exit 3; }
+# n2..n5 use n1's image (faultline/node:local); building it once is enough.
+"${compose[@]}" -f docker/compose.yaml build n1 controller || { echo "run-nightly: image build failed" >&2; exit 3; }
 echo "run-nightly: images built in $(( $(date +%s) - start ))s;" \
-     "node image $(docker image inspect -f '{{.Size}}' faultline/node:local | numfmt --to=iec)," \
-     "controller image $(docker image inspect -f '{{.Size}}' faultline/controller:local | numfmt --to=iec)"
+     "node image $(docker image inspect -f '{{.Size}}' faultline/node:local | numfmt --to=iec-i --suffix=B)," \
+     "controller image $(docker image inspect -f '{{.Size}}' faultline/controller:local | numfmt --to=iec-i --suffix=B)"
 "${compose[@]}" -f docker/compose.yaml up --no-build --exit-code-from controller
 rc=$?
 echo "run-nightly: verdict exit code $rc; results in $FAULTLINE_OUT"

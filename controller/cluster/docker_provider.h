@@ -14,7 +14,8 @@
 //     gives docker/compose.yaml's project unless -p is used).
 // The agents' shared token is read from cluster.options.token_file, else
 // $FAULTLINE_AGENT_TOKEN_FILE, else /run/secrets/agent_token, else
-// docker/agent-token (relative to the working directory). Options:
+// docker/agent-token (relative to the working directory; the compose file's
+// default secret, made by docker/agent-token.sh, never committed). Options:
 // project, agent_port (default 7070), token_file, state_dir and data_dir
 // (the paths inside the node containers, defaults /var/lib/faultline/state
 // and /var/lib/faultline/data). up() waits (up to 60s) until every agent

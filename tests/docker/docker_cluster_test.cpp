@@ -1,12 +1,16 @@
-// Docker tests: the nightly compose job end to end (docker/run-nightly.sh with
-// this build's binaries) and a node container killed by `docker kill` while
-// a fault is applied. Each skips itself (GTEST_SKIP, with the reason) where
-// `docker info` fails; each uses a compose project named with the pid and
-// removes its containers, network and volumes also when it fails.
+// Docker tests: the images built from a clean state and again from the layer
+// cache (docker/image-build-check.sh; runs first, so the later tests reuse
+// its cache), the nightly compose job end to end (docker/run-nightly.sh with
+// this build's binaries), a node container killed by `docker kill` while a
+// fault is applied, and a disk-fill bounded by a node's data tmpfs. Each
+// skips itself (GTEST_SKIP, with the reason) where `docker info` fails; each
+// uses a compose project named with the pid and removes its containers,
+// network and volumes also when it fails.
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -92,6 +96,27 @@ std::string faultline_cli() {
   return kBinary + "/bin/faultline";
 }
 
+// Prints the lines of `output` that start with `prefix` (figures for the log).
+void print_lines(const std::string& output, const std::string& prefix) {
+  std::size_t at = 0;
+  while ((at = output.find(prefix, at)) != std::string::npos) {
+    auto end = output.find('\n', at);
+    std::printf("%s\n", output.substr(at, end - at).c_str());
+    at = end == std::string::npos ? output.size() : end;
+  }
+}
+
+TEST(DockerImages, BuildFromCleanStateThenFromTheLayerCache) {
+  if (auto why = docker_unavailable(); !why.empty()) GTEST_SKIP() << why;
+  const std::string project = "fltestimg" + std::to_string(::getpid());
+  auto r = run("COMPOSE_PROJECT_NAME=" + project + " " + kSource + "/docker/image-build-check.sh " + prebuilt_dirs());
+  print_lines(r.output, "image-build-check:");
+  ASSERT_EQ(r.status, 0) << r.output.substr(r.output.size() > 6000 ? r.output.size() - 6000 : 0);
+  EXPECT_NE(r.output.find("image IDs identical"), std::string::npos);
+  EXPECT_NE(r.output.find("node image "), std::string::npos);
+  EXPECT_EQ(project_resources(project), "") << "the image check left containers, networks or volumes behind";
+}
+
 TEST(DockerNightly, ComposeJobRunsPartitionAndKillAndGatesOnVerdict) {
   if (auto why = docker_unavailable(); !why.empty()) GTEST_SKIP() << why;
   const std::string project = "fltest" + std::to_string(::getpid());
@@ -133,6 +158,15 @@ TEST(DockerNightly, ComposeJobRunsPartitionAndKillAndGatesOnVerdict) {
   EXPECT_TRUE(std::filesystem::exists(out + "/nightly/latest/report.html"));
 }
 
+// A scratch dir with a fresh token and a prebuilt context; the environment
+// for compose commands on a one-node project in 198.19.NET.0/24.
+std::string single_node_env(const std::string& project, const std::string& net, const std::string& work) {
+  EXPECT_EQ(run(kSource + "/docker/agent-token.sh " + work + "/token").status, 0);
+  EXPECT_EQ(run(kSource + "/docker/prepare-prebuilt.sh " + work + "/context " + prebuilt_dirs()).status, 0);
+  return "COMPOSE_PROJECT_NAME=" + project + " FAULTLINE_NET=" + net + " FAULTLINE_AGENT_TOKEN_FILE=" + work +
+         "/token FAULTLINE_CONTEXT=" + work + "/context FAULTLINE_PREBUILT=prebuilt";
+}
+
 TEST(DockerNode, KilledContainerHealsWhatItsJournalHeld) {
   if (auto why = docker_unavailable(); !why.empty()) GTEST_SKIP() << why;
   const std::string pid = std::to_string(::getpid());
@@ -140,10 +174,7 @@ TEST(DockerNode, KilledContainerHealsWhatItsJournalHeld) {
   const std::string work = "/tmp/faultline-docker-kill-" + pid;
   std::filesystem::remove_all(work);
   std::filesystem::create_directories(work);
-  ASSERT_EQ(run("umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n' > " + work + "/token").status, 0);
-  ASSERT_EQ(run(kSource + "/docker/prepare-prebuilt.sh " + work + "/context " + prebuilt_dirs()).status, 0);
-  const std::string env = "COMPOSE_PROJECT_NAME=" + project + " FAULTLINE_NET=198.19.78 FAULTLINE_AGENT_TOKEN_FILE=" + work +
-                          "/token FAULTLINE_CONTEXT=" + work + "/context FAULTLINE_PREBUILT=prebuilt";
+  const std::string env = single_node_env(project, "198.19.78", work);
   ComposeGuard guard{project, env, work};
   const std::string compose = env + " " + compose_cmd() + " -f " + kSource + "/docker/compose.yaml ";
   auto up = run(compose + "up -d --build n1");
@@ -189,6 +220,64 @@ TEST(DockerNode, KilledContainerHealsWhatItsJournalHeld) {
   EXPECT_EQ(run("docker exec " + cid + " sh -c \"tr -d a < " + victim + " | wc -c\"").output, "0\n");
   auto list = run(cli("list"));
   EXPECT_EQ(list.output.find("corrupt-file"), std::string::npos) << list.output;
+  guard.down();
+  EXPECT_EQ(project_resources(project), "") << "compose down left containers, networks or volumes behind";
+}
+
+// disk-fill on a node's data dir (the SUT's {data}) fills the container's
+// data tmpfs (compose.yaml: size FAULTLINE_DATA_SIZE, here 16m), never the
+// host's docker disk; healing frees it again.
+TEST(DockerNode, DiskFillIsBoundedByTheDataTmpfs) {
+  if (auto why = docker_unavailable(); !why.empty()) GTEST_SKIP() << why;
+  const std::string pid = std::to_string(::getpid());
+  const std::string project = "fltestfill" + pid;
+  const std::string work = "/tmp/faultline-docker-fill-" + pid;
+  std::filesystem::remove_all(work);
+  std::filesystem::create_directories(work);
+  const std::string env = single_node_env(project, "198.19.79", work) + " FAULTLINE_DATA_SIZE=16m";
+  ComposeGuard guard{project, env, work};
+  auto up = run(env + " " + compose_cmd() + " -f " + kSource + "/docker/compose.yaml up -d --build n1");
+  ASSERT_EQ(up.status, 0) << up.output;
+  auto id = run("docker ps -q --filter label=com.docker.compose.project=" + project +
+                " --filter label=com.docker.compose.service=n1");
+  ASSERT_FALSE(id.output.empty()) << "n1 is not running";
+  const std::string cid = id.output.substr(0, id.output.find('\n'));
+  auto address = run("docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' " + cid).output;
+  address = address.substr(0, address.find('\n'));
+  bool agent = false;
+  for (int i = 0; i < 120 && !agent; ++i) {
+    agent = run("docker exec " + cid + " bash -c 'exec 3<>/dev/tcp/127.0.0.1/7070'").status == 0;
+    if (!agent) std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  ASSERT_TRUE(agent) << run("docker logs " + cid).output;
+  const std::string data = "/var/lib/faultline/data";
+  // "fstype size avail" of the data dir, in bytes.
+  auto df = [&] { return run("docker exec " + cid + " df -B1 --output=fstype,size,avail " + data + " | tail -1").output; };
+  std::istringstream before(df());
+  std::string fstype;
+  std::uint64_t size = 0, avail_before = 0;
+  before >> fstype >> size >> avail_before;
+  EXPECT_EQ(fstype, "tmpfs");
+  EXPECT_EQ(size, 16u << 20) << "the data dir is not the 16 MiB tmpfs";
+  EXPECT_GT(avail_before, 15u << 20);
+  auto cli = [&](const std::string& sub) {
+    return faultline_cli() + " fault " + sub + " --agent " + address + ":7070 --token-file " + work + "/token ";
+  };
+  auto apply = run(cli("apply") + "--duration 10m '{\"kind\":\"disk-fill\",\"path\":\"" + data + "\",\"leave\":0}'");
+  ASSERT_EQ(apply.status, 0) << apply.output;
+  std::istringstream full(df());
+  std::uint64_t full_size = 0, avail_full = 1;
+  full >> fstype >> full_size >> avail_full;
+  std::printf("data tmpfs: %llu bytes, %llu available before the fill, %llu during it\n",
+              static_cast<unsigned long long>(size), static_cast<unsigned long long>(avail_before),
+              static_cast<unsigned long long>(avail_full));
+  EXPECT_EQ(avail_full, 0u) << "disk-fill did not fill the data tmpfs";
+  auto heal = run(cli("heal") + "--all");
+  EXPECT_EQ(heal.status, 0) << heal.output;
+  std::istringstream after(df());
+  std::uint64_t avail_after = 0;
+  after >> fstype >> size >> avail_after;
+  EXPECT_EQ(avail_after, avail_before) << "heal did not free the data tmpfs";
   guard.down();
   EXPECT_EQ(project_resources(project), "") << "compose down left containers, networks or volumes behind";
 }
