@@ -27,6 +27,7 @@
 #include "controller/output/validity.h"
 #include "controller/report/report.h"
 #include "controller/run/clock_offset.h"
+#include "controller/run/fan_out.h"
 #include "controller/run/history_recorder.h"
 #include "controller/run/placeholders.h"
 
@@ -69,15 +70,6 @@ std::string utc_timestamp(bool compact) {
   char buffer[32];
   std::strftime(buffer, sizeof buffer, compact ? "%Y%m%dT%H%M%SZ" : "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buffer;
-}
-
-// Runs fn(i) for i in [0, n) on n threads and waits for all.
-template <class Fn>
-void fan_out(std::size_t n, Fn fn) {
-  std::vector<std::thread> threads;
-  threads.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) threads.emplace_back([&, i] { fn(i); });
-  for (auto& t : threads) t.join();
 }
 
 class Console {
