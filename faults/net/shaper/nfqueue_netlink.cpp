@@ -514,11 +514,15 @@ bool nfqueue_fast_apply(const net::IptablesOptions& options, std::string_view fa
 
   // 3. One transaction.
   Writer batch;
-  int acked = 0;
+  // The kernel runs the whole batch inside sendto(): errors are always
+  // answered; only the last message asks for an ack, which is then the first
+  // answer read when nothing failed (a failed commit answers before it).
+  std::size_t remaining = (chain_seen ? 0 : 1) + ours.size() + (jump_present ? 0 : 1) + parsed_exemptions.size() +
+                          parsed_rules.size();
   auto message = [&](int type, std::uint16_t flags) {
-    batch.begin(msg_type(type), static_cast<std::uint16_t>(NLM_F_REQUEST | NLM_F_ACK | flags), NFPROTO_IPV4, 0,
+    std::uint16_t ack = --remaining == 0 ? NLM_F_ACK : 0;
+    batch.begin(msg_type(type), static_cast<std::uint16_t>(NLM_F_REQUEST | ack | flags), NFPROTO_IPV4, 0,
                 nl.next_seq());
-    ++acked;
   };
   batch.begin(NFNL_MSG_BATCH_BEGIN, NLM_F_REQUEST, AF_UNSPEC, NFNL_SUBSYS_NFTABLES, nl.next_seq());
   batch.end();
@@ -563,7 +567,7 @@ bool nfqueue_fast_apply(const net::IptablesOptions& options, std::string_view fa
   batch.begin(NFNL_MSG_BATCH_END, NLM_F_REQUEST, AF_UNSPEC, NFNL_SUBSYS_NFTABLES, nl.next_seq());
   batch.end();
   if (!nl.send(batch.bytes())) return fail(why_not, "netlink send failed");
-  rc = nl.receive(acked, [](const nlmsghdr*) {});
+  rc = nl.receive(1, [](const nlmsghdr*) {});
   if (rc != 0) return fail(why_not, fmt::format("nf_tables refused the batch: {}", std::strerror(-rc)));
   return true;
 }
