@@ -18,6 +18,7 @@ using nlohmann::json;
 struct Client {
   std::int64_t process = 0;
   bool holds = false;  // mutex
+  json last_seen;      // register: the value this client last read or wrote (null: none yet)
   std::size_t op = 0;  // the op in flight
 };
 
@@ -61,7 +62,12 @@ struct World {
       bool cas = m == "cas-register";
       if (roll < 40) op.f = "read";
       else if (!cas || roll < 70) op.f = "write", op.input = value(rng);
-      else op.f = "cas", op.input = json::array({value(rng), value(rng)});
+      else {
+        // A read-modify-write client: cas from the value it last saw (a fresh
+        // client, or every other time, guesses), to a new random value.
+        json expected = client.last_seen.is_null() || pct(rng) < 50 ? json(value(rng)) : client.last_seen;
+        op.f = "cas", op.input = json::array({expected, value(rng)});
+      }
     } else if (m == "kv") {
       std::uniform_int_distribution<std::size_t> key(0, kv.size() - 1);
       op.key = std::to_string(key(rng));
@@ -82,11 +88,11 @@ struct World {
   void apply(PendingOp& op, Client& client, bool effect) {
     const std::string& f = op.f;
     if (!effect) return;
-    if (f == "read" && options.model != "set") op.output = reg;
-    else if (f == "write") reg = op.input;
+    if (f == "read" && options.model != "set") op.output = client.last_seen = reg;
+    else if (f == "write") reg = client.last_seen = op.input;
     else if (f == "cas") {
       op.ok = reg == op.input[0];
-      if (op.ok) reg = op.input[1];
+      if (op.ok) reg = client.last_seen = op.input[1];
     } else if (f == "get") op.output = kv[std::stoul(op.key->get<std::string>())];
     else if (f == "put") kv[std::stoul(op.key->get<std::string>())] = op.input.get<std::string>();
     else if (f == "append") kv[std::stoul(op.key->get<std::string>())] += op.input.get<std::string>();
@@ -182,6 +188,7 @@ Result<GeneratedHistory> generate_history(const GeneratorOptions& options) {
         if (g.info) {
           client.process += static_cast<std::int64_t>(options.clients);  // a crashed client gets a new process
           client.holds = false;
+          client.last_seen = json();
         }
         queue.push(Sim{ev.time + gap(rng), seq++, Sim::kInvoke, ev.client});
         break;

@@ -8,7 +8,10 @@
 // order, so its outputs (and ok/fail) come from a real sequential execution.
 // With probability `info_rate` an op completes as `info`; such an op takes
 // effect with probability 1/2, and its client continues under a new process
-// id (as Jepsen's do). The history is deterministic in `seed`. Events carry
+// id (as Jepsen's do), so at most `clients` ops are ever in flight. Register
+// values are drawn from [0, values); a cas expects the value its client last
+// read or wrote half the time (a read-modify-write client; otherwise, and for
+// a fresh process, a random value) and sets a random one. The history is deterministic in `seed`. Events carry
 // time (ns), process, f, value and (kv) key; `raw` is left null to keep 1M-op
 // histories small. corrupt_one_result changes the result of one completed op
 // so that no linearization exists and that op is the first one (in completion

@@ -2,6 +2,19 @@
 // --initial, a string). `get` with an ok value v is legal only when the string
 // is v (a nil value is an unknown read); `put v` replaces it; `append v`
 // concatenates v. Ops are split by their key before they reach the model.
+//
+// omit_pending (model.h) leaves out an indeterminate op o when
+//  (a) o is a get, or an append of "": it never changes the string;
+//  (b) o is a put x or append x (x not empty) and no ok get that returned
+//      after o's invoke returned a string containing x. Proof: from o until
+//      the next put every state contains x (appends only add at the end), so
+//      the ops linearized there are unknown gets and appends (a known get
+//      would return a string containing x), up to a put or the end. Without
+//      o those are still legal (they are legal in any state) and the next put
+//      leaves the same state. The substring search is bounded (kOmitScanBytes
+//      per partition); past it no further op is left out, which is always
+//      sound (the search just has more to explore).
+#include <algorithm>
 #include <functional>
 #include <string_view>
 
@@ -59,7 +72,35 @@ struct KvModel {
     }
     return false;
   }
-  bool read_only(const Op& op) const { return op.kind == Op::kGet; }
+  bool read_only(const Op& op) const { return op.kind == Op::kGet || (op.kind == Op::kAppend && op.arg.empty()); }
+  static constexpr std::size_t kOmitScanBytes = 64u << 20;
+
+  void omit_pending(const std::vector<Op>& ops, const std::vector<Operation>& meta, std::vector<bool>& omit) const {
+    std::vector<std::size_t> gets;  // ok gets with a known value, by return
+    for (std::size_t i = 0; i < ops.size(); ++i)
+      if (ops[i].kind == Op::kGet && !ops[i].unknown && !meta[i].info) gets.push_back(i);
+    std::sort(gets.begin(), gets.end(), [&](auto a, auto b) { return meta[a].ret < meta[b].ret; });
+    std::size_t budget = kOmitScanBytes;
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+      if (!meta[i].info) continue;
+      const Op& op = ops[i];
+      if (op.kind == Op::kGet || (op.kind == Op::kAppend && op.arg.empty())) {
+        omit[i] = true;
+        continue;
+      }
+      if (op.arg.empty()) continue;  // put "": every string contains ""
+      auto from = std::upper_bound(gets.begin(), gets.end(), meta[i].call,
+                                   [&](std::size_t call, std::size_t g) { return call < meta[g].ret; });
+      bool observed = false;
+      for (auto g = from; g != gets.end() && !observed; ++g) {
+        const std::string& seen = ops[*g].arg;
+        if (seen.size() > budget) return;  // scan bound reached: leave the rest in (sound)
+        budget -= seen.size();
+        observed = seen.find(op.arg) != std::string::npos;
+      }
+      omit[i] = !observed;
+    }
+  }
   std::uint64_t hash(const State& s) const { return mix64(std::hash<std::string_view>{}(s)); }
   std::size_t bytes(const State& s) const { return s.capacity() > 15 ? s.capacity() + 1 : 0; }
   nlohmann::json describe(const State& s) const { return s; }

@@ -35,6 +35,7 @@ struct Settings {
   std::optional<json> initial;
   unsigned threads = 0;
   std::uint64_t max_cache = kDefaultMaxCache;
+  bool omit_info = true;
 };
 
 Result<Settings> read_settings(const CheckOptions& options) {
@@ -70,6 +71,10 @@ Result<Settings> read_settings(const CheckOptions& options) {
       return invalid_input("linearizable.max_cache must be a size such as \"512MiB\", got " + c->dump());
     }
     if (s.max_cache == 0) return invalid_input("linearizable.max_cache must be more than 0");
+  }
+  if (const json* o = field("omit_info")) {
+    if (!o->is_boolean()) return invalid_input("linearizable.omit_info must be true or false, got " + o->dump());
+    s.omit_info = o->get<bool>();
   }
   if (s.threads == 0) s.threads = std::max(1u, std::thread::hardware_concurrency());
   return s;
@@ -180,6 +185,7 @@ class LinearizableChecker : public Checker {
     limits.max_cache_bytes = settings->max_cache;
     limits.cache_bytes = &cache_bytes;
     limits.stop = &stop;
+    limits.omit_pending = settings->omit_info;
     auto worker = [&] {
       for (;;) {
         std::size_t n = next.fetch_add(1);
@@ -208,7 +214,7 @@ class LinearizableChecker : public Checker {
     f["initial"] = *initial;
     f["operations"] = op_count;
     f["partitions"] = parts.size();
-    std::uint64_t configurations = 0, peak_cache = 0;
+    std::uint64_t configurations = 0, peak_cache = 0, info_omitted = 0, info_searched = 0;
     std::size_t checked = 0;
     const Partition* failed = nullptr;
     const SearchResult* failure = nullptr;
@@ -218,6 +224,8 @@ class LinearizableChecker : public Checker {
       if (!*results[i]) return results[i]->error();
       const SearchResult& r = **results[i];
       configurations += r.configurations;
+      info_omitted += r.info_omitted;
+      info_searched += r.info_searched;
       peak_cache = std::max(peak_cache, r.cache_bytes);
       if (r.outcome == Outcome::kLinearizable) ++checked;
       if (r.outcome == Outcome::kNotLinearizable && !failed) {
@@ -236,6 +244,8 @@ class LinearizableChecker : public Checker {
     f["partitions_linearizable"] = checked;
     f["configurations"] = configurations;
     f["peak_cache_bytes"] = peak_cache;
+    f["info_omitted"] = info_omitted;    // info ops no linearization needs (model.h omit_pending)
+    f["info_searched"] = info_searched;  // info ops left to the search
     std::string head = fmt::format("model {}, initial {}; {} ops in {} partition{}", settings->model, initial->dump(),
                                    op_count, parts.size(), parts.size() == 1 ? "" : "s");
     if (failed) {

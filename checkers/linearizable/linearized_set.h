@@ -32,6 +32,7 @@ class LinearizedSet {
 
   std::uint32_t prefix() const { return p_; }  // ranks [0, p) are all linearized
   bool has_ok(std::uint32_t rank) const { return ok_bits_[rank]; }
+  bool has_info(std::uint32_t id) const { return info_bits_[id]; }
 
   void add_ok(std::uint32_t rank) {
     ok_bits_[rank] = true;

@@ -6,12 +6,25 @@
 //   Result<State> initial(const std::optional<nlohmann::json>& initial);
 //   Result<Op> compile(const Operation& op);   // kInvalidInput naming f/value
 //   bool step(const State& s, const Op& op, State& next) const;  // legal?
-//   bool read_only(const Op& op) const;   // never changes the state
+//   bool read_only(const Op& op) const;  // legal => next == s, in EVERY state
+//   void omit_pending(const std::vector<Op>& ops, const std::vector<Operation>& meta,
+//                     std::vector<bool>& omit) const;   // see below
 //   std::uint64_t hash(const State& s) const;
 //   std::size_t bytes(const State& s) const;  // heap bytes, for the memory bound
 //   nlohmann::json describe(const State& s) const;
 // `step` must be a pure function of (s, op). An `info` operation is compiled
 // with a null output and must be accepted wherever it could have happened.
+//
+// omit_pending is the model's "can this pending op be left out?" hook: `omit`
+// comes sized to ops and all false; the model may set omit[i] only for an
+// indeterminate op (meta[i].info) that no linearization needs, i.e. when
+// every valid linearization of the partition that contains op i stays valid
+// with op i removed. Then the verdict is the same with or without it (an info
+// op may "never happen", so a linearization without it is always allowed).
+// Each model's file states and argues its rule; setting nothing is always
+// sound. The rules may look at real time: an ok op q can only be linearized
+// after an info op o when meta[q].ret > meta[o].call (q did not return before
+// o was invoked); an info op can come after any other op.
 // ModelAdapter<M> erases the type; models.cpp lists every model by name
 // (adding a model: its file plus one line there).
 #pragma once
@@ -36,6 +49,7 @@ struct SearchLimits {
   std::uint64_t max_cache_bytes = 0;     // 0 = unbounded
   std::atomic<std::uint64_t>* cache_bytes = nullptr;  // shared across partitions
   const std::atomic<bool>* stop = nullptr;            // set when another partition failed
+  bool omit_pending = true;              // apply the models' omit_pending rules
 };
 
 enum class Outcome { kLinearizable, kNotLinearizable, kTimeout, kMemoryBound, kCancelled };
@@ -45,6 +59,8 @@ struct SearchResult {
   Outcome outcome = Outcome::kLinearizable;
   std::uint64_t configurations = 0;        // distinct (linearized set, state) pairs visited
   std::uint64_t cache_bytes = 0;           // peak estimated bytes of the cache
+  std::uint64_t info_omitted = 0;          // info ops left out by the model's omit_pending
+  std::uint64_t info_searched = 0;         // info ops left to the search
   // On kNotLinearizable:
   std::size_t failed_op = 0;               // the op that cannot be linearized
   std::vector<std::size_t> prefix;         // the longest linearization found, in order

@@ -5,7 +5,25 @@
 // unknown read and matches any state; `write v` sets v; `cas [e n]` is legal
 // only in state e and sets n (only when WithCas). The initial value is any
 // JSON value (default null). Values compare by their JSON text.
+//
+// omit_pending (model.h) leaves out an indeterminate op o when
+//  (a) o is a read, or a cas [v v]: it can never change the state, so taking
+//      it out of a linearization only removes a constraint;
+//  (b) o is a write v or a cas [e v] and no op that may be linearized after
+//      o observes v: no ok read returning v and no ok cas expecting v that
+//      returned after o's invoke, and no info cas expecting v. Proof: in a
+//      linearization containing o, the register holds v right after o, so
+//      the ops that follow until it changes must be legal in state v; reads
+//      of v and cas expecting v are excluded, so they are unknown (nil) reads
+//      followed by a write or the end. Without o those unknown reads are still
+//      legal (they match any state) and a write is legal in any state and
+//      leaves the same state, so the rest is unchanged. Removing such ops one
+//      at a time keeps the argument valid (the observers were counted over
+//      the whole partition), so every op this rule marks can go at once.
 #pragma once
+
+#include <algorithm>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -61,7 +79,34 @@ struct RegisterModel {
     }
     return false;
   }
-  bool read_only(const Op& op) const { return op.kind == Op::kRead; }
+  bool read_only(const Op& op) const { return op.kind == Op::kRead || (op.kind == Op::kCas && op.a == op.b); }
+  void omit_pending(const std::vector<Op>& ops, const std::vector<Operation>& meta, std::vector<bool>& omit) const {
+    // Per value: the latest return of an ok op observing it, and whether an info op observes it.
+    std::vector<std::size_t> last_ok_observer;
+    std::vector<bool> info_observer;
+    auto observe = [&](std::int32_t v, const Operation& m) {
+      auto i = static_cast<std::size_t>(v);
+      if (i >= last_ok_observer.size()) last_ok_observer.resize(i + 1, 0), info_observer.resize(i + 1, false);
+      if (m.info) info_observer[i] = true;
+      else last_ok_observer[i] = std::max(last_ok_observer[i], m.ret);
+    };
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+      const Op& op = ops[i];
+      if (op.kind == Op::kRead && !op.unknown) observe(op.a, meta[i]);
+      if (op.kind == Op::kCas) observe(op.a, meta[i]);
+    }
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+      if (!meta[i].info) continue;
+      const Op& op = ops[i];
+      if (op.kind == Op::kRead || (op.kind == Op::kCas && op.a == op.b)) {
+        omit[i] = true;
+        continue;
+      }
+      auto v = static_cast<std::size_t>(op.kind == Op::kWrite ? op.a : op.b);
+      bool observed = v < last_ok_observer.size() && (info_observer[v] || last_ok_observer[v] > meta[i].call);
+      omit[i] = !observed;
+    }
+  }
   std::uint64_t hash(const State& s) const { return mix64(static_cast<std::uint64_t>(s)); }
   std::size_t bytes(const State&) const { return 0; }
   nlohmann::json describe(const State& s) const { return values.value(s); }

@@ -2,6 +2,13 @@
 // element is legal and changes nothing); `read` with an ok value (an array, in
 // any order) is legal only when it is exactly the set; a nil read matches any
 // state. Initial: an array (default []).
+//
+// omit_pending (model.h) leaves out an indeterminate op o when o is a read
+// (it never changes the set) or an `add x` such that no ok read that returned
+// after o's invoke contains x. Proof: elements are never removed, so every
+// state after o contains x and every known read linearized after o would
+// contain x; so only unknown reads and adds follow it, which are legal in any
+// state: without o the rest stays valid.
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -59,6 +66,26 @@ struct SetModel {
     return true;
   }
   bool read_only(const Op& op) const { return op.kind == Op::kRead; }
+  void omit_pending(const std::vector<Op>& ops, const std::vector<Operation>& meta, std::vector<bool>& omit) const {
+    std::vector<std::size_t> last_ok_observer;  // element id -> latest return of an ok read containing it
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+      if (ops[i].kind != Op::kRead || ops[i].unknown || meta[i].info) continue;
+      for (auto e : ops[i].read) {
+        auto v = static_cast<std::size_t>(e);
+        if (v >= last_ok_observer.size()) last_ok_observer.resize(v + 1, 0);
+        last_ok_observer[v] = std::max(last_ok_observer[v], meta[i].ret);
+      }
+    }
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+      if (!meta[i].info) continue;
+      if (ops[i].kind == Op::kRead) {
+        omit[i] = true;
+        continue;
+      }
+      auto v = static_cast<std::size_t>(ops[i].element);
+      omit[i] = !(v < last_ok_observer.size() && last_ok_observer[v] > meta[i].call);
+    }
+  }
   std::uint64_t hash(const State& s) const {
     std::uint64_t h = s.size();
     for (auto v : s) h = mix64(h ^ static_cast<std::uint64_t>(v));

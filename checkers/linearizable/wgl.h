@@ -12,11 +12,23 @@
 //    is linearized (lifted out of the list) and the search restarts at the
 //    head; when none is left the last choice is undone (backtrack). All ok
 //    ops linearized = linearizable; nothing left to undo = not.
-//  - Indeterminate (info) ops have no return entry, so they never force the
-//    search; they are tried only after the completed candidates (most are
-//    never needed), the most recently invoked first, and may stay
-//    unlinearized ("never happened"). Info ops
-//    that cannot change the state (reads) are dropped up front.
+//  - Indeterminate (info) ops have no return, so they never force the
+//    search; they are kept out of the list (in an array by invoke order, so
+//    the scan for completed candidates never walks over the thousands of
+//    info ops that stay pending in a long history) and tried only after the
+//    completed candidates (most are never needed): those invoked before the
+//    first remaining return, the most recently invoked first. They may stay
+//    unlinearized ("never happened"). Before the search, the model's
+//    omit_pending hook (model.h) leaves out the info ops that no
+//    linearization needs (reads; a register write whose value nothing after
+//    it observes; ...); limits.omit_pending = false turns that off.
+//  - A completed candidate that is read-only (model.h) and legal in the
+//    current state is linearized first and alone, without trying the
+//    others at that configuration: if any linearization from here exists,
+//    one exists that starts with it (it is a candidate, so every op that
+//    returned before its invoke is linearized already; moving it to the front
+//    keeps every other op's state, since it changes none). So when that child
+//    fails, or was seen before, the configuration fails too.
 //  - Configurations are cached exactly (linearized_set.h, state_cache.h); a
 //    configuration is also pruned when one with the same state, the same
 //    linearized ok ops and a subset of its linearized info ops was seen (that
@@ -64,7 +76,7 @@ class WglSearch {
 
   SearchResult run() {
     build_list();
-    LinearizedSet lin(rank_to_op_.size(), info_count_);
+    LinearizedSet lin(rank_to_op_.size(), info_ops_.size());
     StateCache<State> cache;
     State state = initial_;
     std::vector<std::uint32_t> key;
@@ -76,19 +88,45 @@ class WglSearch {
     struct Frame {
       std::uint32_t op;
       State before;
+      bool forced;  // a read-only op linearized without alternatives (see the header)
     };
     std::vector<Frame> stack;
     const std::uint32_t n_ok = static_cast<std::uint32_t>(rank_to_op_.size());
-    std::uint32_t entry = next_[kHead];
-    bool info_pass = false;  // false: try completed calls; true: try info calls
+    bool info_pass = false;     // false: try completed calls; true: try info calls
+    std::int64_t cursor = -1;   // info pass: the next info id to try (downwards)
     std::uint64_t steps = 0;
     SearchResult result;
+    result.info_omitted = info_omitted_;
+    result.info_searched = info_ops_.size();
 
     auto finish = [&](Outcome outcome) {
       result.outcome = outcome;
       result.configurations = cache.size();
       result.cache_bytes = std::max<std::uint64_t>(peak_bytes_, cache.bytes());
       return result;
+    };
+    // Linearizes `op` when its step is legal and the configuration is new.
+    bool fresh = true;  // pass 1 has not looked at this configuration yet
+    auto try_op = [&](std::uint32_t op, bool forced = false) {
+      State next_state{};
+      if (!model_.step(state, ops_[op], next_state) || absorbed(stack, op, next_state)) return false;
+      const bool info = meta_[op].info;
+      if (info) lin.add_info(index_[op]);
+      else lin.add_ok(index_[op]);
+      lin.key(key);
+      if (cache.insert(key, hash_words(key) ^ model_.hash(next_state), next_state, model_.bytes(next_state),
+                       lin.info_id(), subset)) {
+        stack.push_back(Frame{op, std::move(state), forced});
+        state = std::move(next_state);
+        fresh = true;
+        order_pos_ = kNil;
+        if (!info) lift(op);
+        note_progress(lin, stack, state);
+        return true;
+      }
+      if (info) lin.remove_info(index_[op]);
+      else lin.remove_ok(index_[op]);
+      return false;
     };
 
     while (lin.prefix() < n_ok) {
@@ -97,57 +135,70 @@ class WglSearch {
         if (limits_.deadline != 0 && monotonic_now() >= limits_.deadline) return finish(Outcome::kTimeout);
         if (!charge(cache.bytes() + lin.interner_bytes())) return finish(Outcome::kMemoryBound);
       }
-      // Pass 1 walks forward from the head to the first return; pass 2 walks
-      // back from there to the head, trying the most recent info ops first.
-      const Entry& e = entries_[entry];
-      bool backtrack = false;
-      if (!info_pass && e.is_return) {  // completed candidates exhausted: now the info ones
-        info_pass = true;
-        entry = prev_[entry];
-        continue;
-      }
-      if (info_pass && entry == kHead) {
-        backtrack = true;
-      } else if (meta_[e.op].info != info_pass) {
-        entry = info_pass ? prev_[entry] : next_[entry];
-        continue;
-      } else {
-        State next_state{};
-        if (model_.step(state, ops_[e.op], next_state) && !absorbed(stack, e.op, next_state)) {
-          const bool info = meta_[e.op].info;
-          if (info) lin.add_info(index_[e.op]);
-          else lin.add_ok(index_[e.op]);
-          lin.key(key);
-          if (cache.insert(key, hash_words(key) ^ model_.hash(next_state), next_state, model_.bytes(next_state),
-                           lin.info_id(), subset)) {
-            stack.push_back(Frame{e.op, std::move(state)});
-            state = std::move(next_state);
-            lift(e.op);
-            note_progress(lin, stack, state);
-            entry = next_[kHead];
-            info_pass = false;
-            continue;
-          }
-          if (info) lin.remove_info(index_[e.op]);
-          else lin.remove_ok(index_[e.op]);
+      bool dead = false;  // this configuration cannot be extended
+      if (!info_pass && fresh) {
+        // A read-only candidate that is legal here goes first and alone.
+        fresh = false;
+        for (std::uint32_t c = next_[kHead]; !entries_[c].is_return; c = next_[c]) {
+          const std::uint32_t op = entries_[c].op;
+          State next_state{};
+          if (!model_.read_only(ops_[op]) || !model_.step(state, ops_[op], next_state)) continue;
+          if (!try_op(op, true)) dead = true;  // seen before: explored (and failed) already
+          break;
         }
-        entry = info_pass ? prev_[entry] : next_[entry];
+        if (!dead) continue;
+      }
+      if (!dead && !info_pass) {
+        // Pass 1: the completed calls before the first return, in order_ (build_order).
+        if (order_pos_ == kNil) build_order(state), order_pos_ = 0;
+        if (order_pos_ >= order_.size()) {  // exhausted: now the info calls invoked before that return, latest first
+          info_pass = true;
+          cursor = static_cast<std::int64_t>(std::lower_bound(info_calls_.begin(), info_calls_.end(), order_limit_) -
+                                             info_calls_.begin()) - 1;
+          continue;
+        }
+        const std::uint32_t op = order_[order_pos_++];
+        if (try_op(op)) order_pos_ = kNil;
         continue;
       }
-      if (backtrack) {
+      // Pass 2: info calls, skipping the linearized ones.
+      while (!dead && cursor >= 0 && lin.has_info(static_cast<std::uint32_t>(cursor))) --cursor;
+      if (!dead && cursor >= 0) {
+        if (try_op(info_ops_[static_cast<std::size_t>(cursor)])) {
+          info_pass = false;
+        } else {
+          --cursor;
+        }
+        continue;
+      }
+      // Nothing left here: undo the last choice (and the forced ones above it).
+      Frame top{};
+      do {
         if (stack.empty()) {
           report_failure(result);
           return finish(Outcome::kNotLinearizable);
         }
-        Frame top = std::move(stack.back());
+        top = std::move(stack.back());
         stack.pop_back();
         min_depth_since_best_ = std::min(min_depth_since_best_, stack.size());
         state = std::move(top.before);
-        if (meta_[top.op].info) lin.remove_info(index_[top.op]);
-        else lin.remove_ok(index_[top.op]);
+        if (top.forced) {
+          lin.remove_ok(index_[top.op]);
+          unlift(top.op);
+        }
+      } while (top.forced);
+      fresh = false;
+      order_pos_ = kNil;
+      if (meta_[top.op].info) {
+        lin.remove_info(index_[top.op]);
+        info_pass = true;
+        cursor = static_cast<std::int64_t>(index_[top.op]) - 1;
+      } else {
+        lin.remove_ok(index_[top.op]);
         unlift(top.op);
-        info_pass = meta_[top.op].info;
-        entry = info_pass ? prev_[call_entry_[top.op]] : next_[call_entry_[top.op]];
+        info_pass = false;
+        build_order(state);
+        order_pos_ = static_cast<std::uint32_t>(std::find(order_.begin(), order_.end(), top.op) - order_.begin()) + 1;
       }
     }
     return finish(Outcome::kLinearizable);
@@ -160,23 +211,33 @@ class WglSearch {
   };
   static constexpr std::uint32_t kNil = UINT32_MAX;
   static constexpr std::uint32_t kHead = 0;  // sentinel entries: 0 = head, 1 = tail
+  static constexpr std::uint32_t kTail = 1;
 
   void build_list() {
     std::vector<std::pair<std::size_t, Entry>> timed;
     index_.assign(ops_.size(), kNil);
     call_entry_.assign(ops_.size(), kNil);
     return_entry_.assign(ops_.size(), kNil);
+    std::vector<bool> omit(ops_.size(), false);
+    if (limits_.omit_pending) model_.omit_pending(ops_, meta_, omit);
     std::vector<std::uint32_t> ok_ops;
     for (std::uint32_t i = 0; i < ops_.size(); ++i) {
       if (meta_[i].info) {
-        if (model_.read_only(ops_[i])) continue;  // an unknown read constrains nothing
-        index_[i] = info_count_++;
-        timed.push_back({meta_[i].call, Entry{i, false}});
+        if (omit[i]) {  // the model proved no linearization needs it (model.h omit_pending)
+          ++info_omitted_;
+          continue;
+        }
+        info_ops_.push_back(i);  // ops are in invoke order, so info ids are too
       } else {
         ok_ops.push_back(i);
         timed.push_back({meta_[i].call, Entry{i, false}});
         timed.push_back({meta_[i].ret, Entry{i, true}});
       }
+    }
+    std::sort(info_ops_.begin(), info_ops_.end(), [&](auto a, auto b) { return meta_[a].call < meta_[b].call; });
+    for (std::uint32_t id = 0; id < info_ops_.size(); ++id) {
+      index_[info_ops_[id]] = id;
+      info_calls_.push_back(meta_[info_ops_[id]].call);
     }
     std::sort(ok_ops.begin(), ok_ops.end(), [&](auto a, auto b) { return meta_[a].ret < meta_[b].ret; });
     rank_to_op_ = ok_ops;
@@ -212,11 +273,35 @@ class WglSearch {
   }
   void lift(std::uint32_t op) {
     unlink(call_entry_[op]);
-    if (return_entry_[op] != kNil) unlink(return_entry_[op]);
+    unlink(return_entry_[op]);
   }
   void unlift(std::uint32_t op) {
-    if (return_entry_[op] != kNil) relink(return_entry_[op]);
+    relink(return_entry_[op]);
     relink(call_entry_[op]);
+  }
+
+  // The completed candidates at this configuration (the calls before the
+  // first return R) in the order pass 1 tries them: R first when it is legal
+  // here; then the ops after which R becomes legal; then the rest by invoke.
+  // Only the order changes, never the set, so the search stays exhaustive.
+  void build_order(const State& state) {
+    order_.clear();
+    std::uint32_t e = next_[kHead];
+    for (; !entries_[e].is_return; e = next_[e]) order_.push_back(entries_[e].op);
+    order_limit_ = e == kTail ? kNever : meta_[entries_[e].op].ret;
+    if (e == kTail) return;
+    const std::uint32_t r = entries_[e].op;
+    State next{}, after{};
+    auto rank = [&](std::uint32_t op) {
+      if (op == r) return 0;
+      if (!model_.step(state, ops_[op], next)) return 2;
+      return model_.step(next, ops_[r], after) ? 1 : 2;
+    };
+    std::vector<std::pair<int, std::uint32_t>> ranked;
+    ranked.reserve(order_.size());
+    for (std::uint32_t op : order_) ranked.push_back({op == r && !model_.step(state, ops_[r], next) ? 2 : rank(op), op});
+    std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (std::size_t i = 0; i < ranked.size(); ++i) order_[i] = ranked[i].second;
   }
 
   // Info op `op` right after info op `a` (no ok op between) is pointless when
@@ -287,7 +372,12 @@ class WglSearch {
   std::vector<std::uint32_t> call_entry_, return_entry_;
   std::vector<std::uint32_t> index_;       // op -> rank (ok) or info id
   std::vector<std::uint32_t> rank_to_op_;  // rank -> op
-  std::uint32_t info_count_ = 0;
+  std::vector<std::uint32_t> order_;       // pass 1 candidates at the current configuration (build_order)
+  std::uint32_t order_pos_ = kNil;         // next one to try; kNil = not built yet
+  std::size_t order_limit_ = kNever;       // position of the first return
+  std::vector<std::uint32_t> info_ops_;    // info id -> op, in invoke order
+  std::vector<std::size_t> info_calls_;    // info id -> invoke position
+  std::uint64_t info_omitted_ = 0;
 
   std::uint32_t best_p_ = 0;
   std::vector<std::uint32_t> best_ops_;
