@@ -79,6 +79,19 @@ struct RegisterModel {
     }
     return false;
   }
+  // Dead states (wgl.h): the only ops whose legality depends on the state are
+  // known reads and cas, each legal in exactly one value; every other op
+  // leaves the same state or is legal everywhere. So two values that no op
+  // still to linearize reads or expects behave the same from here on.
+  static constexpr bool kDeadStates = true;
+  std::int32_t observed_value(const Op& op) const {
+    if (op.kind == Op::kRead) return op.unknown ? -1 : op.a;
+    return op.kind == Op::kCas ? op.a : -1;
+  }
+  std::int32_t state_value(const State& s) const { return s; }
+  State dead_state() const { return -1; }  // no op observes -1
+  bool blind(const Op& op) const { return op.kind == Op::kWrite; }
+
   bool read_only(const Op& op) const { return op.kind == Op::kRead || (op.kind == Op::kCas && op.a == op.b); }
   void omit_pending(const std::vector<Op>& ops, const std::vector<Operation>& meta, std::vector<bool>& omit) const {
     // Per value: the latest return of an ok op observing it, and whether an info op observes it.

@@ -29,6 +29,12 @@
 //    returned before its invoke is linearized already; moving it to the front
 //    keeps every other op's state, since it changes none). So when that child
 //    fails, or was seen before, the configuration fails too.
+//    The same holds, for models with dead states (below), for a blind write
+//    (model.blind: its resulting state ignores the state before) made while
+//    the state is dead whose value is dead too: moved to the front of a
+//    linearization it leaves an equivalent (dead) state, and where it stood
+//    before, the state it made was dead, so only ops legal in every state
+//    (unknown reads, blind writes) came next, and they still are.
 //  - Configurations are cached exactly (linearized_set.h, state_cache.h); a
 //    configuration is also pruned when one with the same state, the same
 //    linearized ok ops and a subset of its linearized info ops was seen (that
@@ -82,7 +88,10 @@ class WglSearch {
     std::vector<std::uint32_t> key;
     lin.key(key);
     auto subset = [&lin](std::uint32_t a, std::uint32_t b) { return lin.info_subset(a, b); };
-    cache.insert(key, hash_words(key) ^ model_.hash(state), state, model_.bytes(state), lin.info_id(), subset);
+    {
+      const State& canon = canonical(state);
+      cache.insert(key, hash_words(key) ^ model_.hash(canon), canon, model_.bytes(canon), lin.info_id(), subset);
+    }
     note_reachable(state);
 
     struct Frame {
@@ -113,9 +122,10 @@ class WglSearch {
       const bool info = meta_[op].info;
       if (info) lin.add_info(index_[op]);
       else lin.add_ok(index_[op]);
+      observe(op, -1);
       lin.key(key);
-      if (cache.insert(key, hash_words(key) ^ model_.hash(next_state), next_state, model_.bytes(next_state),
-                       lin.info_id(), subset)) {
+      const State& canon = canonical(next_state);
+      if (cache.insert(key, hash_words(key) ^ model_.hash(canon), canon, model_.bytes(canon), lin.info_id(), subset)) {
         stack.push_back(Frame{op, std::move(state), forced});
         state = std::move(next_state);
         fresh = true;
@@ -126,6 +136,7 @@ class WglSearch {
       }
       if (info) lin.remove_info(index_[op]);
       else lin.remove_ok(index_[op]);
+      observe(op, +1);
       return false;
     };
 
@@ -142,7 +153,8 @@ class WglSearch {
         for (std::uint32_t c = next_[kHead]; !entries_[c].is_return; c = next_[c]) {
           const std::uint32_t op = entries_[c].op;
           State next_state{};
-          if (!model_.read_only(ops_[op]) || !model_.step(state, ops_[op], next_state)) continue;
+          if (!model_.step(state, ops_[op], next_state)) continue;
+          if (!model_.read_only(ops_[op]) && !dead_write(ops_[op], state, next_state)) continue;
           if (!try_op(op, true)) dead = true;  // seen before: explored (and failed) already
           break;
         }
@@ -184,11 +196,13 @@ class WglSearch {
         state = std::move(top.before);
         if (top.forced) {
           lin.remove_ok(index_[top.op]);
+          observe(top.op, +1);
           unlift(top.op);
         }
       } while (top.forced);
       fresh = false;
       order_pos_ = kNil;
+      if (!top.forced) observe(top.op, +1);
       if (meta_[top.op].info) {
         lin.remove_info(index_[top.op]);
         info_pass = true;
@@ -235,6 +249,17 @@ class WglSearch {
       }
     }
     std::sort(info_ops_.begin(), info_ops_.end(), [&](auto a, auto b) { return meta_[a].call < meta_[b].call; });
+    if constexpr (kDead) {
+      dead_ = model_.dead_state();
+      auto count = [&](std::uint32_t op) {
+        const std::int32_t v = model_.observed_value(ops_[op]);
+        if (v < 0) return;
+        if (static_cast<std::size_t>(v) >= observers_.size()) observers_.resize(static_cast<std::size_t>(v) + 1, 0);
+        ++observers_[static_cast<std::size_t>(v)];
+      };
+      for (auto op : ok_ops) count(op);
+      for (auto op : info_ops_) count(op);
+    }
     for (std::uint32_t id = 0; id < info_ops_.size(); ++id) {
       index_[info_ops_[id]] = id;
       info_calls_.push_back(meta_[info_ops_[id]].call);
@@ -278,6 +303,36 @@ class WglSearch {
   void unlift(std::uint32_t op) {
     relink(return_entry_[op]);
     relink(call_entry_[op]);
+  }
+
+  // Dead states, for models that declare kDeadStates (register_model.h): a
+  // state value that no op still to linearize observes (model.observed_value)
+  // is cached as model.dead_state(), so configurations that differ only in
+  // such a value are one. Sound because, for those models, every remaining op
+  // is legal in both or in neither and leaves the same state (or keeps a dead
+  // one: observers only decrease as ops are linearized).
+  static constexpr bool kDead = requires { M::kDeadStates; };
+  void observe(std::uint32_t op, int delta) {
+    if constexpr (kDead) {
+      const std::int32_t v = model_.observed_value(ops_[op]);
+      if (v >= 0) observers_[static_cast<std::size_t>(v)] += delta;
+    }
+  }
+  // A blind write (the state after it does not depend on the state before)
+  // from a dead state to a dead state: forced like a read-only op (header).
+  bool dead_write(const Op& op, const State& s, const State& next) {
+    if constexpr (kDead) {
+      return model_.blind(op) && model_.state_value(canonical(s)) < 0 && model_.state_value(canonical(next)) < 0;
+    }
+    return false;
+  }
+  const State& canonical(const State& s) {
+    if constexpr (kDead) {
+      const std::int32_t v = model_.state_value(s);
+      if (v < 0 || static_cast<std::size_t>(v) >= observers_.size() || observers_[static_cast<std::size_t>(v)] == 0)
+        return dead_;
+    }
+    return s;
   }
 
   // The completed candidates at this configuration (the calls before the
@@ -372,6 +427,8 @@ class WglSearch {
   std::vector<std::uint32_t> call_entry_, return_entry_;
   std::vector<std::uint32_t> index_;       // op -> rank (ok) or info id
   std::vector<std::uint32_t> rank_to_op_;  // rank -> op
+  std::vector<std::int64_t> observers_;    // value -> ops still to linearize that observe it (kDead)
+  State dead_{};
   std::vector<std::uint32_t> order_;       // pass 1 candidates at the current configuration (build_order)
   std::uint32_t order_pos_ = kNil;         // next one to try; kNil = not built yet
   std::size_t order_limit_ = kNever;       // position of the first return
