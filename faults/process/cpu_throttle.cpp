@@ -5,7 +5,8 @@
 // has the cpu controller, else "cgroup-v1" (cpu.cfs_quota_us). apply creates
 // <hierarchy>/faultline-<id>, sets the quota and moves the SUT in; heal moves
 // every process in it back to the SUT's original cgroup (recorded at plan
-// time; the hierarchy root if that is gone) and removes ours. Idempotent.
+// time; the hierarchy root if that is gone) after lifting the quota, and
+// removes ours. Idempotent.
 // HealRecord: {"id","version","pid","start_time","cgroup","original",
 // "quota_us","period_us"}.
 #include <sys/stat.h>
@@ -118,6 +119,15 @@ class CpuThrottle : public Mechanism {
     std::error_code ec;
     if (!std::filesystem::exists(dir, ec)) return ok_result();
     std::filesystem::path back = std::filesystem::exists(original / "cgroup.procs", ec) ? original : root;
+    // Lift the quota before moving anyone out: a task moved out of a cgroup
+    // while that cgroup is throttled can stay off the CPU until the old
+    // cgroup is unthrottled, which never happens once it is removed (seen
+    // on 6.18's task-based CFS throttling: the healed SUT got 0% CPU).
+    if (record.value("version", 1) == 2) {
+      (void)cgroup::write_file(dir / "cpu.max", fmt::format("max {}", record.value("period_us", kPeriodUs)));
+    } else {
+      (void)cgroup::write_file(dir / "cpu.cfs_quota_us", "-1");
+    }
     for (int attempt = 0; attempt < 50; ++attempt) {
       auto procs = cgroup::read_file(dir / "cgroup.procs");
       if (procs) {
