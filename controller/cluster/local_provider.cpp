@@ -254,6 +254,18 @@ Result<void> LocalProvider::down(const nlohmann::json& state) {
           problems.push_back(r2.error().message);
       }
     }
+  // Our veth pairs, deleted by name: a namespace (and with it the host end
+  // of its veth) outlives `ip netns del` until the last process in it is
+  // reaped, which SIGKILL above does not wait for.
+  if (auto id = state.value("id", std::string()); !id.empty()) {
+    std::error_code ec;
+    for (const auto& link : std::filesystem::directory_iterator("/sys/class/net", ec)) {
+      auto name = link.path().filename().string();
+      if (name.rfind("fl" + id + "h", 0) != 0) continue;
+      if (auto r = ip({"link", "del", name}); !r && std::filesystem::exists(link.path()))
+        problems.push_back(r.error().message);
+    }
+  }
   for (const auto& ns : namespaces) {
     if (!std::filesystem::exists("/run/netns/" + ns)) continue;
     if (auto r = ip({"netns", "del", ns}); !r) problems.push_back(r.error().message);
