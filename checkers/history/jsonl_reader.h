@@ -7,7 +7,9 @@
 // whose fields have the wrong type or value). It never guesses: a field that
 // is present must have the documented type. Blank lines are skipped (they
 // still count for line numbers). Unknown types are kept as UnknownEvent.
-// Events are ordered by time; events with equal time keep their file order
+// An event with "time_estimate" (a late event the recorder wrote at a later
+// `time` to keep the file's times non-decreasing) takes that earlier actual
+// time. Events are ordered by time; events with equal time keep their file order
 // (stable). Each Event keeps its 1-based source `line`, its position `index`
 // in the result, and its `raw` JSON. The first `cluster` event sets
 // History::nodes. `source` names the input in messages (usually the path).

@@ -70,6 +70,26 @@ TEST(JsonlReader, EqualTimesKeepFileOrder) {
   EXPECT_EQ(order, "bacd");
 }
 
+// A late invoke the recorder wrote after a completion (file times never go
+// backwards) is put back at its actual time: otherwise the op would look
+// shorter than it was and a linearizable history could look illegal.
+TEST(JsonlReader, LateEventTakesItsTimeEstimate) {
+  auto h = read(
+      "{\"time\":10,\"type\":\"invoke\",\"process\":1,\"f\":\"write\",\"value\":1}\n"
+      "{\"time\":30,\"type\":\"ok\",\"process\":1,\"f\":\"write\",\"value\":1}\n"
+      "{\"time\":30,\"type\":\"invoke\",\"process\":2,\"f\":\"read\",\"value\":null,\"time_estimate\":20}\n"
+      "{\"time\":40,\"type\":\"ok\",\"process\":2,\"f\":\"read\",\"value\":0}\n"
+      "{\"time\":40,\"type\":\"log\",\"message\":\"ignored estimate\",\"time_estimate\":50}\n");
+  ASSERT_TRUE(h.ok()) << h.error().message;
+  ASSERT_EQ(h->events.size(), 5u);
+  EXPECT_EQ(h->events[1].time, 20);  // the read's invoke, before the write's ok
+  EXPECT_EQ(h->events[1].line, 3u);
+  EXPECT_EQ(h->events[2].line, 2u);
+  EXPECT_EQ(h->events[4].time, 40);  // an estimate above `time` is not an earlier actual time
+  auto bad = read("{\"time\":5,\"type\":\"log\",\"message\":\"x\",\"time_estimate\":\"soon\"}\n");
+  EXPECT_FALSE(bad.ok());
+}
+
 TEST(JsonlReader, UnknownTypesAreKeptAndBlankLinesSkipped) {
   auto h = read("{\"time\":0,\"type\":\"cluster\",\"nodes\":[]}\n\n{\"time\":3,\"type\":\"gc-pause\",\"ms\":12}\r\n");
   ASSERT_TRUE(h.ok()) << h.error().message;
