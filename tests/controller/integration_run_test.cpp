@@ -232,3 +232,78 @@ TEST(RunLocal, ControllerKilledAgentsHealWithinLeaseHistoryReadable) {
   EXPECT_NE(down.find("exit=0"), std::string::npos) << down;
   expect_nothing_left(id, net);
 }
+
+// SIGINT and SIGTERM mid-fault: the controller heals (the lease is far
+// longer than the test waits, so the agents' own expiry cannot be what
+// healed), writes the history and results it has, tears the cluster down
+// and exits 2.
+class RunLocalSignal : public ::testing::TestWithParam<int> {};
+
+TEST_P(RunLocalSignal, HealsWritesWhatThereIsAndExits2) {
+  if (!ready()) GTEST_SKIP() << "needs root and the built faultline + faultline-agent";
+  Scratch s;
+  std::string net = subnet();
+  auto suite = write_suite(s, "it-signal", "name: it-signal\nduration: 60s\nlease: 60s\ncluster:\n  nodes: 3\n  subnet: " + net +
+                                               "\nsut:\n  command: 'sleep 600'\nnemesis:\n  - at: 500ms\n    fault: {kind: partition, mode: isolate}\n"
+                                               "    targets: [n1]\n    duration: 50s\n");
+  auto out = s.dir / "out";
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setenv("FAULTLINE_STATE_DIR", (s.dir / "state").c_str(), 1);
+    int fd = ::open((s.dir / "stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 2);
+    ::dup2(fd, 1);
+    ::execl((kBin + "/faultline").c_str(), "faultline", "run", suite.c_str(), "--out", out.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  const auto run = out / "it-signal" / "latest";
+  bool started = false;
+  for (int i = 0; i < 400 && !started; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    started = slurp(run / "history.jsonl").find("\"phase\":\"start\"") != std::string::npos;
+  }
+  if (!started) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+  }
+  ASSERT_TRUE(started) << slurp(s.dir / "stderr");
+  std::string id = sh("ls " + (s.dir / "state").string()).substr(0, 6);
+  EXPECT_NE(sh("ip netns exec faultline-" + id + "-n1 iptables-save | grep -c -- '-j DROP' || true"), "0\n");
+  ::kill(pid, GetParam());
+  int status = 0;
+  pid_t done = 0;
+  for (int i = 0; i < 300 && done == 0; ++i) {
+    done = ::waitpid(pid, &status, WNOHANG);
+    if (done == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (done == 0) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+  }
+  ASSERT_NE(done, 0) << "faultline run did not exit within 30 s of the signal\n" << slurp(s.dir / "stderr");
+  ASSERT_TRUE(WIFEXITED(status)) << slurp(s.dir / "stderr");
+  EXPECT_EQ(WEXITSTATUS(status), 2) << slurp(s.dir / "stderr");
+  // What there is was written: results with the interruption, and a history
+  // in which the partition started and ended.
+  ASSERT_TRUE(std::filesystem::exists(run / "results.json")) << slurp(s.dir / "stderr");
+  auto results = nlohmann::json::parse(slurp(run / "results.json"));
+  EXPECT_EQ(results["exit_code"], 2) << results.dump(2);
+  int starts = 0, ends = 0;
+  std::istringstream lines(slurp(run / "history.jsonl"));
+  std::string line;
+  while (std::getline(lines, line)) {
+    auto e = nlohmann::json::parse(line);
+    if (e["type"] != "fault") continue;
+    (e["phase"] == "start" ? starts : ends)++;
+  }
+  EXPECT_EQ(starts, 1);
+  EXPECT_EQ(ends, 1) << slurp(run / "history.jsonl");
+  auto check = sh(kBin + "/faultline check " + (run / "history.jsonl").string() + " --json; echo exit=$?");
+  EXPECT_EQ(check.find("exit=254"), std::string::npos) << check;
+  EXPECT_EQ(check.find("exit=255"), std::string::npos) << check;
+  EXPECT_TRUE(std::filesystem::is_empty(s.dir / "state"));
+  expect_nothing_left(id, net);
+}
+
+INSTANTIATE_TEST_SUITE_P(Signals, RunLocalSignal, ::testing::Values(SIGINT, SIGTERM),
+                         [](const auto& info) { return std::string(info.param == SIGINT ? "SIGINT" : "SIGTERM"); });
