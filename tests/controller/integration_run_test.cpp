@@ -307,3 +307,36 @@ TEST_P(RunLocalSignal, HealsWritesWhatThereIsAndExits2) {
 
 INSTANTIATE_TEST_SUITE_P(Signals, RunLocalSignal, ::testing::Values(SIGINT, SIGTERM),
                          [](const auto& info) { return std::string(info.param == SIGINT ? "SIGINT" : "SIGTERM"); });
+
+// A suite whose schedule can produce a fault that no mechanism serves on the
+// nodes is refused before the run starts (exit 254), naming the node, the
+// kind and the agent's reason; no fault is applied and nothing is left.
+TEST(RunLocal, FaultNoMechanismServesIsRefusedWithNodeKindAndReason) {
+  if (!ready()) GTEST_SKIP() << "needs root and the built faultline + faultline-agent";
+  // The agent says which kinds this host cannot serve; take the first.
+  auto probe = nlohmann::json::parse(sh(kBin + "/faultline-agent --probe --json 2>/dev/null"), nullptr, false);
+  ASSERT_TRUE(probe.is_object());
+  std::string kind, reason;
+  for (const auto& [name, cap] : probe.items())
+    if (!cap.value("available", true) && kind.empty()) {
+      kind = name;
+      reason = cap.value("reason", std::string());
+    }
+  if (kind.empty()) GTEST_SKIP() << "every fault kind is available on this host; nothing to refuse";
+  Scratch s;
+  std::string net = subnet();
+  auto suite = write_suite(s, "it-refuse", "name: it-refuse\nduration: 5s\ncluster:\n  nodes: 2\n  subnet: " + net +
+                                               "\nsut:\n  command: 'sleep 600'\nnemesis:\n  - at: 1s\n    fault: {kind: " + kind +
+                                               "}\n    targets: [n2]\n    duration: 1s\n");
+  auto out = sh(s.env() + kBin + "/faultline run " + suite + " --out " + (s.dir / "out").string() + "; echo exit=$?");
+  EXPECT_NE(out.find("exit=254"), std::string::npos) << out;
+  EXPECT_NE(out.find("refused: node n1: fault kind '" + kind + "': " + reason), std::string::npos) << out;
+  EXPECT_NE(out.find("refused: node n2: fault kind '" + kind + "'"), std::string::npos) << out;
+  auto history = slurp(s.dir / "out" / "it-refuse" / "latest" / "history.jsonl");
+  EXPECT_EQ(history.find("\"type\":\"fault\""), std::string::npos) << history;
+  auto pos = out.find("cluster ");
+  ASSERT_NE(pos, std::string::npos) << out;
+  std::string id = out.substr(pos + 8, 6);
+  EXPECT_TRUE(std::filesystem::is_empty(s.dir / "state"));
+  expect_nothing_left(id, net);
+}
