@@ -88,6 +88,9 @@ struct RegisterModel {
     if (op.kind == Op::kRead) return op.unknown ? -1 : op.a;
     return op.kind == Op::kCas ? op.a : -1;
   }
+  std::int32_t written_value(const Op& op) const {
+    return op.kind == Op::kWrite ? op.a : op.kind == Op::kCas ? op.b : -1;
+  }
   std::int32_t state_value(const State& s) const { return s; }
   State dead_state() const { return -1; }  // no op observes -1
   bool blind(const Op& op) const { return op.kind == Op::kWrite; }

@@ -73,8 +73,9 @@ class WglSearch {
   using Op = typename M::Op;
 
   WglSearch(const M& model, const std::vector<Op>& ops, const std::vector<Operation>& meta, State initial,
-            const SearchLimits& limits)
-      : model_(model), ops_(ops), meta_(meta), initial_(std::move(initial)), limits_(limits) {}
+            const SearchLimits& limits, bool prune_starved = true)
+      : model_(model), ops_(ops), meta_(meta), initial_(std::move(initial)), limits_(limits),
+        prune_starved_(prune_starved) {}
 
   ~WglSearch() {
     if (limits_.cache_bytes) limits_.cache_bytes->fetch_sub(charged_);
@@ -125,7 +126,7 @@ class WglSearch {
       observe(op, -1);
       lin.key(key);
       const State& canon = canonical(next_state);
-      if (cache.insert(key, hash_words(key) ^ model_.hash(canon), canon, model_.bytes(canon), lin.info_id(), subset)) {
+      if (!starved(next_state) && cache.insert(key, hash_words(key) ^ model_.hash(canon), canon, model_.bytes(canon), lin.info_id(), subset)) {
         stack.push_back(Frame{op, std::move(state), forced});
         state = std::move(next_state);
         fresh = true;
@@ -251,14 +252,15 @@ class WglSearch {
     std::sort(info_ops_.begin(), info_ops_.end(), [&](auto a, auto b) { return meta_[a].call < meta_[b].call; });
     if constexpr (kDead) {
       dead_ = model_.dead_state();
-      auto count = [&](std::uint32_t op) {
-        const std::int32_t v = model_.observed_value(ops_[op]);
-        if (v < 0) return;
-        if (static_cast<std::size_t>(v) >= observers_.size()) observers_.resize(static_cast<std::size_t>(v) + 1, 0);
-        ++observers_[static_cast<std::size_t>(v)];
-      };
-      for (auto op : ok_ops) count(op);
-      for (auto op : info_ops_) count(op);
+      std::size_t values = 0;
+      for (std::uint32_t i = 0; i < ops_.size(); ++i)
+        values = std::max<std::size_t>({values, static_cast<std::size_t>(model_.observed_value(ops_[i]) + 1),
+                                        static_cast<std::size_t>(model_.written_value(ops_[i]) + 1)});
+      observers_.assign(values, 0);
+      ok_observers_.assign(values, 0);
+      writers_.assign(values, 0);
+      for (auto op : ok_ops) observe(op, +1);
+      for (auto op : info_ops_) observe(op, +1);
     }
     for (std::uint32_t id = 0; id < info_ops_.size(); ++id) {
       index_[info_ops_[id]] = id;
@@ -311,12 +313,44 @@ class WglSearch {
   // such a value are one. Sound because, for those models, every remaining op
   // is legal in both or in neither and leaves the same state (or keeps a dead
   // one: observers only decrease as ops are linearized).
+
+ public:
   static constexpr bool kDead = requires { M::kDeadStates; };
+
+ private:
   void observe(std::uint32_t op, int delta) {
     if constexpr (kDead) {
       const std::int32_t v = model_.observed_value(ops_[op]);
-      if (v >= 0) observers_[static_cast<std::size_t>(v)] += delta;
+      if (v >= 0) {
+        observers_[static_cast<std::size_t>(v)] += delta;
+        if (!meta_[op].info) count_starved(v, ok_observers_[static_cast<std::size_t>(v)], delta);
+      }
+      const std::int32_t w = model_.written_value(ops_[op]);
+      if (w >= 0) count_starved(w, writers_[static_cast<std::size_t>(w)], delta);
     }
+  }
+  // Starved values (kDead models): a value v that an ok op still to
+  // linearize needs (a read of v, a cas expecting v) while no op still to
+  // linearize writes v. A configuration whose state is not v cannot be
+  // completed then: the state never becomes v again. starved(s) is true when
+  // some starved value other than s exists; such a configuration is pruned
+  // at once instead of being explored until that op's return forces it.
+  void count_starved(std::int32_t v, std::int64_t& counter, int delta) {
+    const auto i = static_cast<std::size_t>(v);
+    const bool before = ok_observers_[i] > 0 && writers_[i] == 0;
+    counter += delta;
+    const bool after = ok_observers_[i] > 0 && writers_[i] == 0;
+    starved_count_ += static_cast<std::int64_t>(after) - static_cast<std::int64_t>(before);
+  }
+  bool starved(const State& s) const {
+    if constexpr (kDead) {
+      if (!prune_starved_ || starved_count_ == 0) return false;
+      if (starved_count_ > 1) return true;
+      const std::int32_t v = model_.state_value(s);
+      const auto i = static_cast<std::size_t>(v);
+      return !(v >= 0 && i < ok_observers_.size() && ok_observers_[i] > 0 && writers_[i] == 0);
+    }
+    return false;
   }
   // A blind write (the state after it does not depend on the state before)
   // from a dead state to a dead state: forced like a read-only op (header).
@@ -421,6 +455,7 @@ class WglSearch {
   const std::vector<Operation>& meta_;
   State initial_;
   SearchLimits limits_;
+  bool prune_starved_;
 
   std::vector<Entry> entries_;
   std::vector<std::uint32_t> next_, prev_;
@@ -428,6 +463,9 @@ class WglSearch {
   std::vector<std::uint32_t> index_;       // op -> rank (ok) or info id
   std::vector<std::uint32_t> rank_to_op_;  // rank -> op
   std::vector<std::int64_t> observers_;    // value -> ops still to linearize that observe it (kDead)
+  std::vector<std::int64_t> ok_observers_; // value -> ok ops still to linearize that observe it
+  std::vector<std::int64_t> writers_;      // value -> ops still to linearize that write it
+  std::int64_t starved_count_ = 0;
   State dead_{};
   std::vector<std::uint32_t> order_;       // pass 1 candidates at the current configuration (build_order)
   std::uint32_t order_pos_ = kNil;         // next one to try; kNil = not built yet
@@ -449,7 +487,22 @@ class WglSearch {
 template <class M>
 SearchResult wgl_search(const M& model, const std::vector<typename M::Op>& ops, const std::vector<Operation>& meta,
                         typename M::State initial, const SearchLimits& limits) {
-  return WglSearch<M>(model, ops, meta, std::move(initial), limits).run();
+  SearchResult first;
+  {
+    WglSearch<M> search(model, ops, meta, initial, limits);
+    first = search.run();
+  }
+  if (first.outcome != Outcome::kNotLinearizable || !WglSearch<M>::kDead) return first;
+  // Starved-value pruning ends a failing search early, so its frontier (the
+  // op named as the one that cannot be linearized) is not the furthest one;
+  // search again without it for the diagnosis. The verdict is already known:
+  // if the second search runs out of time or memory, the first result stands.
+  WglSearch<M> again(model, ops, meta, std::move(initial), limits, false);
+  SearchResult second = again.run();
+  if (second.outcome != Outcome::kNotLinearizable) return first;
+  second.configurations += first.configurations;
+  second.cache_bytes = std::max(first.cache_bytes, second.cache_bytes);
+  return second;
 }
 
 }  // namespace faultline::checkers::linearizable
