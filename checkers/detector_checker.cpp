@@ -22,6 +22,7 @@ using history::FaultEvent;
 constexpr Nanos kNever = std::numeric_limits<Nanos>::max();
 
 struct DegradedWindow {
+  std::string id;     // "f3"
   std::string label;  // "f3 (delay)"
   Nanos start = 0;
   Nanos end = kNever;
@@ -39,6 +40,7 @@ struct Pair {
   Nanos deadline = 0;
   Nanos obligation_start = 0;
   std::string cause;  // why unreachable (for messages)
+  std::string recover_from = "it becoming reachable again";  // what started the recovery obligation
   // QoS accumulators
   Nanos last = 0;
   Nanos reach_time = 0;
@@ -85,7 +87,7 @@ class Run {
         const int o = nodes_.find(d->node), s = nodes_.find(d->subject);
         if (o == s) continue;  // a node's view of itself is not judged
         on_verdict(pair(o, s), o, s, e, d->status);
-      } else if (std::holds_alternative<FaultEvent>(e.body)) {
+      } else if (const auto* f = std::get_if<FaultEvent>(&e.body)) {
         truth.apply(e);
         std::vector<char> restarted(static_cast<std::size_t>(n), 0);
         for (int r : truth.restarted()) restarted[static_cast<std::size_t>(r)] = 1;
@@ -102,6 +104,7 @@ class Run {
           }
           was_up[static_cast<std::size_t>(o)] = up;
         }
+        if (f->phase == FaultEvent::Phase::kEnd) on_degraded_end(f->id, e.time);
       }
     }
     const Nanos end = h_.end_time();
@@ -139,7 +142,7 @@ class Run {
         const std::string kind = f->kind();
         const bool degraded = degraded_kinds_.count(kind) || (kind == "partition" && f->grudge.empty());
         if (!degraded || open.count(f->id)) continue;
-        DegradedWindow w{fmt::format("{} ({})", f->id, kind), e.time, kNever, {}};
+        DegradedWindow w{f->id, fmt::format("{} ({})", f->id, kind), e.time, kNever, {}};
         for (const auto& t : f->targets) w.targets.push_back(nodes_.find(t));
         if (kind == "partition") w.targets.clear();
         open[f->id] = degraded_.size();
@@ -185,9 +188,9 @@ class Run {
                               history::to_string(p.declared)));
       } else {
         violation("recovery", o, s, p.deadline, nullptr,
-                  fmt::format("{} did not declare {} alive within {} of it becoming reachable again at {}; at {} it "
+                  fmt::format("{} did not declare {} alive within {} of {} at {}; at {} it "
                               "still believed it {}",
-                              nodes_.name(o), nodes_.name(s), describe_time(bounds_.recovery_bound),
+                              nodes_.name(o), nodes_.name(s), describe_time(bounds_.recovery_bound), p.recover_from,
                               describe_time(p.obligation_start), describe_time(p.deadline),
                               history::to_string(p.declared)));
       }
@@ -291,7 +294,35 @@ class Run {
       p.obligation = Obligation::kRecover;
       p.obligation_start = t;
       p.deadline = t + bounds_.recovery_bound;
+      p.recover_from = "it becoming reachable again";
     }
+  }
+
+  // A degraded fault (delay, loss, ...) ended at `t`: a suspicion it excused
+  // must not outlive it, so every pair it touched whose observer is up, whose
+  // subject is reachable and which still suspects owes an `alive` within
+  // recovery_bound (otherwise a node wrongly declared dead during a delay
+  // could stay dead for ever without any violation).
+  void on_degraded_end(const std::string& id, Nanos t) {
+    const DegradedWindow* w = nullptr;
+    for (const auto& d : degraded_)
+      if (d.id == id && d.end == t) w = &d;
+    if (!w) return;
+    const int n = nodes_.size();
+    for (int o = 0; o < n; ++o)
+      for (int s = 0; s < n; ++s) {
+        if (o == s) continue;
+        if (!w->targets.empty() && std::find_if(w->targets.begin(), w->targets.end(),
+                                                [&](int x) { return x == o || x == s; }) == w->targets.end())
+          continue;
+        Pair& p = pair(o, s);
+        settle(p, o, s, t, false);
+        if (p.phase != Phase::kReachable || !suspecting(p.declared) || p.obligation != Obligation::kNone) continue;
+        p.obligation = Obligation::kRecover;
+        p.obligation_start = t;
+        p.deadline = t + bounds_.recovery_bound;
+        p.recover_from = fmt::format("the end of {}", w->label);
+      }
   }
 
   void finish(Pair& p, int o, int s, Nanos end) {

@@ -19,7 +19,9 @@
 //    judged at that instant.
 //  - recovery: when the subject becomes reachable again and the observer
 //    does not believe it alive, the observer declares it `alive` within
-//    `recovery_bound`.
+//    `recovery_bound`. Likewise when a degraded fault touching the pair ends
+//    while the observer still suspects a reachable subject: the mistake it
+//    excused must end within `recovery_bound` of the fault's end.
 // Deadlines after the end of the history are not judged (counted as
 // "unjudged"). Per pair the QoS metrics of Chen, Toueg and Aguilera are
 // reported: T_D (time from becoming unreachable to the start of the

@@ -105,6 +105,21 @@ TEST(DetectorChecker, SuspicionDuringLossIsAMistakeNotAViolation) {
   }
 }
 
+// A death declared during a delay is excused as a mistake, but it must not
+// outlive the fault: n1 still holds n2 dead 2s (recovery_bound) after the
+// delay ended; n3 recovered in time.
+TEST(DetectorChecker, MistakeOutlivingItsDegradedFaultIsARecoveryViolation) {
+  auto r = check("detector", "detector_degraded_lasting_fail.jsonl");
+  ASSERT_EQ(r.valid, Validity::kInvalid) << r.text;
+  EXPECT_EQ(kinds(r, "violations", "property"), std::vector<std::string>{"recovery"});
+  const auto& v = r.findings["violations"][0];
+  EXPECT_EQ(v["observer"], "n1");
+  EXPECT_EQ(v["subject"], "n2");
+  EXPECT_EQ(v["time"], 14'000'000'000);  // 12s + 2s
+  EXPECT_NE(v["message"].get<std::string>().find("the end of f2 (delay)"), std::string::npos) << v["message"];
+  EXPECT_EQ(r.findings["mistakes"].size(), 2u);  // both excused as mistakes during f2
+}
+
 TEST(DetectorChecker, PartitionGrudgeMakesBothSidesUnreachable) {
   auto ok = check("detector", "detector_partition_ok.jsonl");
   EXPECT_EQ(ok.valid, Validity::kValid) << ok.text;
