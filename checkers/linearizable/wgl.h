@@ -55,6 +55,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <numeric>
+#include <set>
 #include <vector>
 
 #include "checkers/linearizable/linearized_set.h"
@@ -257,8 +258,9 @@ class WglSearch {
         values = std::max<std::size_t>({values, static_cast<std::size_t>(model_.observed_value(ops_[i]) + 1),
                                         static_cast<std::size_t>(model_.written_value(ops_[i]) + 1)});
       observers_.assign(values, 0);
-      ok_observers_.assign(values, 0);
-      writers_.assign(values, 0);
+      ok_observer_rets_.assign(values, {});
+      writer_calls_.assign(values, {});
+      observer_calls_.assign(values, {});
       for (auto op : ok_ops) observe(op, +1);
       for (auto op : info_ops_) observe(op, +1);
     }
@@ -323,32 +325,52 @@ class WglSearch {
       const std::int32_t v = model_.observed_value(ops_[op]);
       if (v >= 0) {
         observers_[static_cast<std::size_t>(v)] += delta;
-        if (!meta_[op].info) count_starved(v, ok_observers_[static_cast<std::size_t>(v)], delta);
+        if (!meta_[op].info) update_starved(v, [&] { edit(ok_observer_rets_[static_cast<std::size_t>(v)], meta_[op].ret, delta); });
       }
       const std::int32_t w = model_.written_value(ops_[op]);
-      if (w >= 0) count_starved(w, writers_[static_cast<std::size_t>(w)], delta);
+      if (w >= 0) update_starved(w, [&] { edit(writer_calls_[static_cast<std::size_t>(w)], meta_[op].call, delta); });
+      if (v >= 0) {
+        auto& calls = observer_calls_[static_cast<std::size_t>(v)];
+        if (delta > 0) calls.insert(meta_[op].call);
+        else calls.erase(meta_[op].call);
+      }
+      if (!meta_[op].info && model_.blind(ops_[op])) {
+        if (delta > 0) blind_writes_.insert({meta_[op].ret, op});
+        else blind_writes_.erase({meta_[op].ret, op});
+      }
     }
   }
-  // Starved values (kDead models): a value v that an ok op still to
+  // Starved values (kDead models): a value v that an ok op X still to
   // linearize needs (a read of v, a cas expecting v) while no op still to
-  // linearize writes v. A configuration whose state is not v cannot be
-  // completed then: the state never becomes v again. starved(s) is true when
-  // some starved value other than s exists; such a configuration is pruned
-  // at once instead of being explored until that op's return forces it.
-  void count_starved(std::int32_t v, std::int64_t& counter, int delta) {
+  // linearize that writes v was invoked before X returned (X must come before
+  // its return, and such a write after its invoke). A configuration whose
+  // state is not v cannot be completed then: the state never becomes v again
+  // in time for X. It is enough to look at the observer with the earliest
+  // return. starved(s) is true when some starved value other than s exists;
+  // such a configuration is pruned at once instead of being explored until
+  // X's return forces it.
+  static void edit(std::set<std::size_t>& set, std::size_t pos, int delta) {
+    if (delta > 0) set.insert(pos);
+    else set.erase(pos);
+  }
+  bool is_starved(std::int32_t v) const {
     const auto i = static_cast<std::size_t>(v);
-    const bool before = ok_observers_[i] > 0 && writers_[i] == 0;
-    counter += delta;
-    const bool after = ok_observers_[i] > 0 && writers_[i] == 0;
-    starved_count_ += static_cast<std::int64_t>(after) - static_cast<std::int64_t>(before);
+    const auto& obs = ok_observer_rets_[i];
+    const auto& wr = writer_calls_[i];
+    return !obs.empty() && (wr.empty() || *wr.begin() > *obs.begin());
+  }
+  template <class Edit>
+  void update_starved(std::int32_t v, const Edit& edit) {
+    const bool before = is_starved(v);
+    edit();
+    starved_count_ += static_cast<std::int64_t>(is_starved(v)) - static_cast<std::int64_t>(before);
   }
   bool starved(const State& s) const {
     if constexpr (kDead) {
       if (!prune_starved_ || starved_count_ == 0) return false;
       if (starved_count_ > 1) return true;
       const std::int32_t v = model_.state_value(s);
-      const auto i = static_cast<std::size_t>(v);
-      return !(v >= 0 && i < ok_observers_.size() && ok_observers_[i] > 0 && writers_[i] == 0);
+      return !(v >= 0 && static_cast<std::size_t>(v) < ok_observer_rets_.size() && is_starved(v));
     }
     return false;
   }
@@ -356,15 +378,37 @@ class WglSearch {
   // from a dead state to a dead state: forced like a read-only op (header).
   bool dead_write(const Op& op, const State& s, const State& next) {
     if constexpr (kDead) {
-      return model_.blind(op) && model_.state_value(canonical(s)) < 0 && model_.state_value(canonical(next)) < 0;
+      // Strictly dead (no op still to linearize observes it at all): the
+      // horizon in live() may move once this write is taken out.
+      return model_.blind(op) && unobserved(model_.state_value(s)) && unobserved(model_.state_value(next));
     }
     return false;
   }
+  bool unobserved(std::int32_t v) const {
+    return v < 0 || static_cast<std::size_t>(v) >= observers_.size() || observers_[static_cast<std::size_t>(v)] == 0;
+  }
+  // Whether value v (a state) may still be observed: some op still to
+  // linearize observes v (reads it, or a cas expects it) and was invoked
+  // before H, the earliest return among the ok blind writes still to
+  // linearize that write something else. Every op invoked after H comes
+  // after that write, which replaces the state whatever it was; before it,
+  // only ops invoked before H can be linearized. So a value that is not live
+  // behaves exactly like dead_state() for every continuation.
+  bool live(std::int32_t v) const {
+    if (v < 0 || static_cast<std::size_t>(v) >= observer_calls_.size()) return false;
+    const auto& calls = observer_calls_[static_cast<std::size_t>(v)];
+    if (calls.empty()) return false;
+    std::size_t horizon = kNever;
+    for (const auto& [ret, op] : blind_writes_)
+      if (model_.written_value(ops_[op]) != v) {
+        horizon = ret;
+        break;
+      }
+    return *calls.begin() < horizon;
+  }
   const State& canonical(const State& s) {
     if constexpr (kDead) {
-      const std::int32_t v = model_.state_value(s);
-      if (v < 0 || static_cast<std::size_t>(v) >= observers_.size() || observers_[static_cast<std::size_t>(v)] == 0)
-        return dead_;
+      if (!live(model_.state_value(s))) return dead_;
     }
     return s;
   }
@@ -463,9 +507,11 @@ class WglSearch {
   std::vector<std::uint32_t> index_;       // op -> rank (ok) or info id
   std::vector<std::uint32_t> rank_to_op_;  // rank -> op
   std::vector<std::int64_t> observers_;    // value -> ops still to linearize that observe it (kDead)
-  std::vector<std::int64_t> ok_observers_; // value -> ok ops still to linearize that observe it
-  std::vector<std::int64_t> writers_;      // value -> ops still to linearize that write it
+  std::vector<std::set<std::size_t>> ok_observer_rets_;  // value -> returns of its ok observers still to linearize
+  std::vector<std::set<std::size_t>> writer_calls_;      // value -> invokes of its writers still to linearize
   std::int64_t starved_count_ = 0;
+  std::vector<std::set<std::size_t>> observer_calls_;             // value -> invokes of its observers still to linearize
+  std::set<std::pair<std::size_t, std::uint32_t>> blind_writes_;  // (return, op) of ok blind writes still to linearize
   State dead_{};
   std::vector<std::uint32_t> order_;       // pass 1 candidates at the current configuration (build_order)
   std::uint32_t order_pos_ = kNil;         // next one to try; kNil = not built yet
