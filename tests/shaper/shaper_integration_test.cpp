@@ -1,17 +1,21 @@
-// The NFQUEUE shaper on real traffic between two namespaces on a bridge. The
-// shaper runs where the agent would: in a child process that entered the
-// sender's namespace (NetnsCluster::run_in_capture), applying and healing the
-// fault through the mechanism registry; receivers measure what arrives.
+// The NFQUEUE shaper, and netem where the kernel has it, on real traffic
+// between two namespaces on a bridge. The mechanism runs where the agent would:
+// in a child process that entered the sender's namespace
+// (NetnsCluster::run_in_capture), applying and healing the fault through the
+// mechanism registry; receivers measure what arrives. The traffic tests
+// (TrafficByMechanism) run once per mechanism; netem's skip where it is missing.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <numeric>
 
 #include <nlohmann/json.hpp>
 
 #include "faults/net/shaper/shaper_mechanism.h"
 #include "faults/registry.h"
+#include "tests/shaper/mechanism_runner.h"
 #include "tests/shaper/udp_probe.h"
 #include "tests/support/netns.h"
 
@@ -130,7 +134,29 @@ TEST_F(ShaperIntegration, RegistryFallsBackToTheShaperWithoutNetem) {
   EXPECT_EQ(*chosen, "delay=nfqueue-shaper reorder=nfqueue-shaper duplicate=nfqueue-shaper corrupt=nfqueue-shaper ");
 }
 
-TEST_F(ShaperIntegration, Delay50msJitter10msGivesThatRttDistribution) {
+// The traffic measurements of the acceptance list, each run through every
+// mechanism that can serve the kind: once with "mechanism":"netem" in the spec
+// and once with "mechanism":"nfqueue-shaper" (the fallback), chosen by the
+// registry as it honours an explicit "mechanism" field. Where the kernel has
+// no sch_netem the netem instances are skipped, with the probe's reason.
+class TrafficByMechanism : public ShaperIntegration, public ::testing::WithParamInterface<std::string> {
+ protected:
+  void SetUp() override {
+    // netem's probe is one qdisc probe, the same for all its kinds.
+    if (GetParam() == "netem") {
+      if (auto why = probe::netem_unavailable("delay"); !why.empty()) GTEST_SKIP() << why;
+    }
+    ShaperIntegration::SetUp();
+  }
+  bool netem() const { return GetParam() == "netem"; }
+
+  nlohmann::json with_mechanism(const std::string& spec_text, const std::function<nlohmann::json()>& measure) {
+    return probe::run_fault_in(sender().ns, spec_text, GetParam(), measure);
+  }
+  std::string leftovers() const { return probe::leftovers_in(sender().ns); }
+};
+
+TEST_P(TrafficByMechanism, Delay50msJitter10msGivesThatRttDistribution) {
   auto echo = probe::UdpEcho::start(receiver().ns, receiver().address);
   ASSERT_TRUE(echo.ok()) << echo.error().message;
   const auto port = (*echo)->port();
@@ -143,39 +169,45 @@ TEST_F(ShaperIntegration, Delay50msJitter10msGivesThatRttDistribution) {
   ASSERT_GE(before.n, 390u);
   EXPECT_LT(before.mean, 5.0) << "the unshaped path should be fast";
 
-  auto run = with_fault(R"({"kind":"delay","delay":"50ms","jitter":"10ms"})", measure_rtts);
+  auto run = with_mechanism(R"({"kind":"delay","delay":"50ms","jitter":"10ms"})", measure_rtts);
   ASSERT_FALSE(run.contains("error")) << run.dump();
+  EXPECT_EQ(run["record"]["mechanism"], GetParam());
   auto rtt = summarize(run["result"].get<std::vector<double>>());
   ASSERT_GE(rtt.n, 390u) << "replies lost";
   double target_mean = 50.0 + before.mean;
-  EXPECT_NEAR(rtt.mean, target_mean, 3.0) << "mean " << rtt.mean << " sd " << rtt.sd;
+  std::printf("[ measured ] %s: RTT mean %.2f ms (target %.2f) sd %.2f min %.2f max %.2f n %zu\n", GetParam().c_str(),
+              rtt.mean, target_mean, rtt.sd, rtt.min, rtt.max, rtt.n);
+  EXPECT_NEAR(rtt.mean, target_mean, 3.0) << GetParam() << ": mean " << rtt.mean << " sd " << rtt.sd;
   // Uniform jitter (netem's default): spread 10/sqrt(3) ms, nothing outside 40..60 ms plus the path.
   EXPECT_NEAR(rtt.sd, 10.0 / std::sqrt(3.0), 1.5);
   EXPECT_GE(rtt.min, 39.5);
   EXPECT_LE(rtt.max, 62.0 + before.max);
-  EXPECT_EQ(our_mangle_rules(), "") << "heal must leave no rule of ours";
+  EXPECT_EQ(leftovers(), "") << "heal must leave nothing of ours";
 
   auto after = NetnsCluster::run_in_capture(sender().ns, [&] { return measure_rtts().dump(); });
   ASSERT_TRUE(after.ok());
   EXPECT_LT(summarize(nlohmann::json::parse(*after).get<std::vector<double>>()).mean, 5.0);
 }
 
-TEST_F(ShaperIntegration, DuplicateIsSeenByAReceiverCountingSequenceNumbers) {
+TEST_P(TrafficByMechanism, DuplicateIsSeenByAReceiverCountingSequenceNumbers) {
   auto sink = probe::SequenceSink::start(receiver().ns, receiver().address);
   ASSERT_TRUE(sink.ok()) << sink.error().message;
   const auto port = (*sink)->port();
   const auto target = receiver().address;
-  auto run = with_fault(R"({"kind":"duplicate","percent":30})",
-                        [&] { return nlohmann::json(probe::send_sequence(target, port, 2000, 64, 200)); });
+  auto run = with_mechanism(R"({"kind":"duplicate","percent":30})",
+                            [&] { return nlohmann::json(probe::send_sequence(target, port, 2000, 64, 200)); });
   ASSERT_FALSE(run.contains("error")) << run.dump();
+  EXPECT_EQ(run["record"]["mechanism"], GetParam());
   auto stats = probe::analyze((*sink)->collect());
   EXPECT_EQ(stats.unique, 2000);
   EXPECT_EQ(stats.corrupted, 0);
-  EXPECT_NEAR(stats.duplicates / 2000.0, 0.30, 0.05) << stats.duplicates << " duplicates";
-  EXPECT_EQ(our_mangle_rules(), "");
+  std::printf("[ measured ] %s: %d duplicates of 2000, %d unique\n", GetParam().c_str(), stats.duplicates,
+              stats.unique);
+  EXPECT_NEAR(stats.duplicates / 2000.0, 0.30, 0.05) << GetParam() << ": " << stats.duplicates << " duplicates";
+  EXPECT_EQ(leftovers(), "");
 }
 
-TEST_F(ShaperIntegration, ReorderIsSeenByAReceiverCountingSequenceNumbers) {
+TEST_P(TrafficByMechanism, ReorderIsSeenByAReceiverCountingSequenceNumbers) {
   auto sink = probe::SequenceSink::start(receiver().ns, receiver().address);
   ASSERT_TRUE(sink.ok()) << sink.error().message;
   const auto port = (*sink)->port();
@@ -191,46 +223,78 @@ TEST_F(ShaperIntegration, ReorderIsSeenByAReceiverCountingSequenceNumbers) {
   auto sink2 = probe::SequenceSink::start(receiver().ns, receiver().address);
   ASSERT_TRUE(sink2.ok());
   const auto port2 = (*sink2)->port();
-  auto run = with_fault(R"({"kind":"reorder","percent":25,"delay":"10ms"})",
-                        [&] { return nlohmann::json(probe::send_sequence(target, port2, 2000, 64, 250)); });
+  auto run = with_mechanism(R"({"kind":"reorder","percent":25,"delay":"10ms"})",
+                            [&] { return nlohmann::json(probe::send_sequence(target, port2, 2000, 64, 250)); });
   ASSERT_FALSE(run.contains("error")) << run.dump();
+  EXPECT_EQ(run["record"]["mechanism"], GetParam());
   auto stats = probe::analyze((*sink2)->collect());
   EXPECT_EQ(stats.unique, 2000) << "reordering must not lose packets";
   EXPECT_EQ(stats.duplicates, 0);
   // netem semantics: 25% go at once; the other 75% wait 10 ms (40 sends), so
   // nearly every delayed packet arrives after a later, immediate one.
-  EXPECT_NEAR(stats.overtaken / 2000.0, 0.75, 0.05) << stats.overtaken << " overtaken";
-  EXPECT_EQ(our_mangle_rules(), "");
+  std::printf("[ measured ] %s: %d of 2000 overtaken, %d unique\n", GetParam().c_str(), stats.overtaken, stats.unique);
+  EXPECT_NEAR(stats.overtaken / 2000.0, 0.75, 0.05) << GetParam() << ": " << stats.overtaken << " overtaken";
+  EXPECT_EQ(leftovers(), "");
 }
 
-TEST_F(ShaperIntegration, CorruptIsSeenByAReceiverCheckingPayloads) {
+TEST_P(TrafficByMechanism, CorruptIsSeenByAReceiverCheckingPayloads) {
   auto sink = probe::SequenceSink::start(receiver().ns, receiver().address);
   ASSERT_TRUE(sink.ok()) << sink.error().message;
   const auto port = (*sink)->port();
   const auto target = receiver().address;
-  auto run = with_fault(R"({"kind":"corrupt","percent":20})",
-                        [&] { return nlohmann::json(probe::send_sequence(target, port, 2000, 200, 200)); });
+  // netem never fixes the checksum, so with one the receiver's stack would
+  // drop every damaged datagram before any payload check (the next test):
+  // through netem the sender leaves the UDP checksum off. The fallback keeps
+  // it on, so its recomputation is what delivers the damaged payload.
+  const bool checksum = !netem();
+  auto run = with_mechanism(R"({"kind":"corrupt","percent":20})", [&] {
+    return nlohmann::json(probe::send_sequence(target, port, 2000, 200, 200, checksum));
+  });
   ASSERT_FALSE(run.contains("error")) << run.dump();
-  auto stats = probe::analyze((*sink)->collect());
-  // The checksum is recomputed: every datagram is delivered, a fifth of them damaged.
+  EXPECT_EQ(run["record"]["mechanism"], GetParam());
   EXPECT_EQ(run["result"], 2000);
-  EXPECT_EQ(stats.received, 2000) << stats.unique << " intact, " << stats.corrupted << " corrupted";
-  EXPECT_NEAR(stats.corrupted / 2000.0, 0.20, 0.04) << stats.corrupted << " corrupted";
-  EXPECT_EQ(our_mangle_rules(), "");
+  auto stats = probe::analyze((*sink)->collect());
+  EXPECT_EQ(stats.duplicates, 0);
+  std::printf("[ measured ] %s: %d intact, %d corrupted, %d received of 2000\n", GetParam().c_str(), stats.unique,
+              stats.corrupted, stats.received);
+  // A fifth of the datagrams does not arrive intact...
+  EXPECT_NEAR((2000 - stats.unique) / 2000.0, 0.20, 0.04)
+      << GetParam() << ": " << stats.unique << " intact, " << stats.corrupted << " corrupted, " << stats.received
+      << " received";
+  if (netem()) {
+    // ...netem flips a bit anywhere in the frame: in the payload (200 of ~242
+    // bytes) the receiver's payload check sees it, in a header the stack drops it.
+    EXPECT_GE(stats.corrupted / 2000.0, 0.12) << stats.corrupted << " corrupted";
+  } else {
+    // ...the shaper flips a payload bit and recomputes the checksum: every
+    // datagram is delivered, a fifth of them damaged.
+    EXPECT_EQ(stats.received, 2000) << stats.unique << " intact, " << stats.corrupted << " corrupted";
+    EXPECT_NEAR(stats.corrupted / 2000.0, 0.20, 0.04) << stats.corrupted << " corrupted";
+  }
+  EXPECT_EQ(leftovers(), "");
 }
 
-TEST_F(ShaperIntegration, CorruptWithStaleChecksumIsDroppedByTheReceiverAsUnderNetem) {
+TEST_P(TrafficByMechanism, CorruptWithStaleChecksumIsDroppedByTheReceiverAsUnderNetem) {
   auto sink = probe::SequenceSink::start(receiver().ns, receiver().address);
   ASSERT_TRUE(sink.ok()) << sink.error().message;
   const auto port = (*sink)->port();
   const auto target = receiver().address;
-  auto run = with_fault(R"({"kind":"corrupt","percent":20,"recompute_checksum":false})",
-                        [&] { return nlohmann::json(probe::send_sequence(target, port, 1000, 200, 200)); });
+  // netem never recomputes (it ignores the field); the shaper is told not to.
+  auto run = with_mechanism(R"({"kind":"corrupt","percent":20,"recompute_checksum":false})",
+                            [&] { return nlohmann::json(probe::send_sequence(target, port, 1000, 200, 200)); });
   ASSERT_FALSE(run.contains("error")) << run.dump();
+  EXPECT_EQ(run["record"]["mechanism"], GetParam());
   auto stats = probe::analyze((*sink)->collect());
+  std::printf("[ measured ] %s: %d received of 1000, %d corrupted\n", GetParam().c_str(), stats.received,
+              stats.corrupted);
   EXPECT_EQ(stats.corrupted, 0) << "the receiver's stack must drop them";
-  EXPECT_NEAR((1000 - stats.received) / 1000.0, 0.20, 0.05) << stats.received << " received";
+  EXPECT_NEAR((1000 - stats.received) / 1000.0, 0.20, 0.05) << GetParam() << ": " << stats.received << " received";
+  EXPECT_EQ(leftovers(), "");
 }
+
+INSTANTIATE_TEST_SUITE_P(ByMechanism, TrafficByMechanism,
+                         ::testing::Values(std::string("netem"), std::string(kShaperMechanismName)),
+                         probe::mechanism_param_name);
 
 TEST_F(ShaperIntegration, HealFromTheRecordAloneInAFreshProcess) {
   auto echo = probe::UdpEcho::start(receiver().ns, receiver().address);

@@ -73,7 +73,11 @@ SequenceStats analyze(const std::vector<Arrival>& arrivals);
 
 // Sends count probes of `size` bytes (>= 16) to addr:port, gap_us apart,
 // from a socket in the calling thread's namespace. Returns datagrams sent.
-int send_sequence(const std::string& addr, std::uint16_t port, int count, int size = 64, int gap_us = 0);
+// udp_checksum=false sends with SO_NO_CHECK (UDP checksum 0, which an IPv4
+// receiver does not verify), so a payload damaged on the way by something
+// that does not fix the checksum (netem) still reaches the payload check.
+int send_sequence(const std::string& addr, std::uint16_t port, int count, int size = 64, int gap_us = 0,
+                  bool udp_checksum = true);
 
 // Sends count probes gap_us apart to an echo server and returns the round
 // trip times (ms) of the replies received within wait_ms after the last send.
