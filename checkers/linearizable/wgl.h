@@ -127,7 +127,7 @@ class WglSearch {
       observe(op, -1);
       lin.key(key);
       const State& canon = canonical(next_state);
-      if (!starved(next_state) && cache.insert(key, hash_words(key) ^ model_.hash(canon), canon, model_.bytes(canon), lin.info_id(), subset)) {
+      if (!starved(next_state) && !(info && dead_info(next_state)) && cache.insert(key, hash_words(key) ^ model_.hash(canon), canon, model_.bytes(canon), lin.info_id(), subset)) {
         stack.push_back(Frame{op, std::move(state), forced});
         state = std::move(next_state);
         fresh = true;
@@ -382,6 +382,15 @@ class WglSearch {
       // horizon in live() may move once this write is taken out.
       return model_.blind(op) && unobserved(model_.state_value(s)) && unobserved(model_.state_value(next));
     }
+    return false;
+  }
+  // An info op that leaves a dead state is never needed (kDead models): a
+  // dead state is the least capable one (only unknown reads and blind writes
+  // are legal in it, and they are legal in every state, leaving the same
+  // state after the first blind write), so whatever the configuration with
+  // the info op can do, the one without it (the op never happening) can too.
+  bool dead_info(const State& next) const {
+    if constexpr (kDead) return !live(model_.state_value(next));
     return false;
   }
   bool unobserved(std::int32_t v) const {
