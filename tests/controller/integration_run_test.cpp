@@ -78,6 +78,30 @@ std::string write_suite(const Scratch& s, const std::string& name, const std::st
   return path.string();
 }
 
+// Starts `faultline run SUITE --out OUT` in the background (output to
+// scratch/stderr) and returns its pid.
+pid_t start_run(const Scratch& s, const std::string& suite, const std::filesystem::path& out) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setenv("FAULTLINE_STATE_DIR", (s.dir / "state").c_str(), 1);
+    int fd = ::open((s.dir / "stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 2);
+    ::dup2(fd, 1);
+    ::execl((kBin + "/faultline").c_str(), "faultline", "run", suite.c_str(), "--out", out.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  return pid;
+}
+
+// Waits up to 40 s until a fault has started in `history`.
+bool wait_for_fault_start(const std::filesystem::path& history) {
+  for (int i = 0; i < 400; ++i) {
+    if (slurp(history).find("\"phase\":\"start\"") != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
 }  // namespace
 
 TEST(RunLocal, FaultsAppliedHealedOutputsWrittenNothingLeft) {
@@ -193,21 +217,13 @@ TEST(RunLocal, ControllerKilledAgentsHealWithinLeaseHistoryReadable) {
                                              "\nsut:\n  command: 'sleep 600'\nnemesis:\n  - at: 500ms\n    fault: {kind: partition, mode: isolate}\n"
                                              "    targets: [n1]\n    duration: 50s\n");
   auto out = s.dir / "out";
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::setenv("FAULTLINE_STATE_DIR", (s.dir / "state").c_str(), 1);
-    int fd = ::open((s.dir / "stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(fd, 2);
-    ::dup2(fd, 1);
-    ::execl((kBin + "/faultline").c_str(), "faultline", "run", suite.c_str(), "--out", out.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
+  pid_t pid = start_run(s, suite, out);
   // Wait until the partition is in the history.
   const auto history = out / "it-kill" / "latest" / "history.jsonl";
-  bool started = false;
-  for (int i = 0; i < 400 && !started; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    started = slurp(history).find("\"phase\":\"start\"") != std::string::npos;
+  bool started = wait_for_fault_start(history);
+  if (!started) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
   }
   ASSERT_TRUE(started) << slurp(s.dir / "stderr");
   auto states = sh("ls " + (s.dir / "state").string());
@@ -247,21 +263,9 @@ TEST_P(RunLocalSignal, HealsWritesWhatThereIsAndExits2) {
                                                "\nsut:\n  command: 'sleep 600'\nnemesis:\n  - at: 500ms\n    fault: {kind: partition, mode: isolate}\n"
                                                "    targets: [n1]\n    duration: 50s\n");
   auto out = s.dir / "out";
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::setenv("FAULTLINE_STATE_DIR", (s.dir / "state").c_str(), 1);
-    int fd = ::open((s.dir / "stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(fd, 2);
-    ::dup2(fd, 1);
-    ::execl((kBin + "/faultline").c_str(), "faultline", "run", suite.c_str(), "--out", out.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
+  pid_t pid = start_run(s, suite, out);
   const auto run = out / "it-signal" / "latest";
-  bool started = false;
-  for (int i = 0; i < 400 && !started; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    started = slurp(run / "history.jsonl").find("\"phase\":\"start\"") != std::string::npos;
-  }
+  bool started = wait_for_fault_start(run / "history.jsonl");
   if (!started) {
     ::kill(pid, SIGKILL);
     ::waitpid(pid, nullptr, 0);
