@@ -74,9 +74,8 @@ class WglSearch {
   using Op = typename M::Op;
 
   WglSearch(const M& model, const std::vector<Op>& ops, const std::vector<Operation>& meta, State initial,
-            const SearchLimits& limits, bool prune_starved = true)
-      : model_(model), ops_(ops), meta_(meta), initial_(std::move(initial)), limits_(limits),
-        prune_starved_(prune_starved) {}
+            const SearchLimits& limits)
+      : model_(model), ops_(ops), meta_(meta), initial_(std::move(initial)), limits_(limits) {}
 
   ~WglSearch() {
     if (limits_.cache_bytes) limits_.cache_bytes->fetch_sub(charged_);
@@ -127,7 +126,9 @@ class WglSearch {
       observe(op, -1);
       lin.key(key);
       const State& canon = canonical(next_state);
-      if (!starved(next_state) && !(info && dead_info(next_state)) && cache.insert(key, hash_words(key) ^ model_.hash(canon), canon, model_.bytes(canon), lin.info_id(), subset)) {
+      const bool starving = starved(next_state);
+      if (starving && lin.prefix() == best_p_) note_reachable(next_state);  // still a state at the frontier
+      if (!starving && !(info && dead_info(next_state)) && cache.insert(key, hash_words(key) ^ model_.hash(canon), canon, model_.bytes(canon), lin.info_id(), subset)) {
         stack.push_back(Frame{op, std::move(state), forced});
         state = std::move(next_state);
         fresh = true;
@@ -270,6 +271,7 @@ class WglSearch {
     }
     std::sort(ok_ops.begin(), ok_ops.end(), [&](auto a, auto b) { return meta_[a].ret < meta_[b].ret; });
     rank_to_op_ = ok_ops;
+    for (auto op : rank_to_op_) ok_rets_.push_back(meta_[op].ret);
     for (std::uint32_t r = 0; r < ok_ops.size(); ++r) index_[ok_ops[r]] = r;
     std::sort(timed.begin(), timed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     entries_.assign(2, Entry{kNil, false});
@@ -346,7 +348,7 @@ class WglSearch {
   // its return, and such a write after its invoke). A configuration whose
   // state is not v cannot be completed then: the state never becomes v again
   // in time for X. It is enough to look at the observer with the earliest
-  // return. starved(s) is true when some starved value other than s exists;
+  // return. starved(s) is true when some starved value other than s exists
   // such a configuration is pruned at once instead of being explored until
   // X's return forces it.
   static void edit(std::set<std::size_t>& set, std::size_t pos, int delta) {
@@ -361,16 +363,23 @@ class WglSearch {
   }
   template <class Edit>
   void update_starved(std::int32_t v, const Edit& edit) {
-    const bool before = is_starved(v);
+    if (is_starved(v)) starved_.erase({*ok_observer_rets_[static_cast<std::size_t>(v)].begin(), v});
     edit();
-    starved_count_ += static_cast<std::int64_t>(is_starved(v)) - static_cast<std::int64_t>(before);
+    if (is_starved(v)) starved_.insert({*ok_observer_rets_[static_cast<std::size_t>(v)].begin(), v});
   }
+  // Pruned only when the starved observer X (the earliest one, of a value
+  // other than the state) is at or behind the frontier (best_p_): no
+  // configuration below this one can linearize X, so none gets further than
+  // X's rank, and the frontier (hence the op named on a violation, and the
+  // longest prefix) is the same as without the pruning.
   bool starved(const State& s) const {
     if constexpr (kDead) {
-      if (!prune_starved_ || starved_count_ == 0) return false;
-      if (starved_count_ > 1) return true;
-      const std::int32_t v = model_.state_value(s);
-      return !(v >= 0 && static_cast<std::size_t>(v) < ok_observer_rets_.size() && is_starved(v));
+      const std::int32_t state = model_.state_value(s);
+      for (const auto& [ret, v] : starved_) {
+        if (v == state) continue;
+        const auto rank = static_cast<std::size_t>(std::lower_bound(ok_rets_.begin(), ok_rets_.end(), ret) - ok_rets_.begin());
+        return rank <= best_p_;
+      }
     }
     return false;
   }
@@ -508,7 +517,6 @@ class WglSearch {
   const std::vector<Operation>& meta_;
   State initial_;
   SearchLimits limits_;
-  bool prune_starved_;
 
   std::vector<Entry> entries_;
   std::vector<std::uint32_t> next_, prev_;
@@ -518,7 +526,8 @@ class WglSearch {
   std::vector<std::int64_t> observers_;    // value -> ops still to linearize that observe it (kDead)
   std::vector<std::set<std::size_t>> ok_observer_rets_;  // value -> returns of its ok observers still to linearize
   std::vector<std::set<std::size_t>> writer_calls_;      // value -> invokes of its writers still to linearize
-  std::int64_t starved_count_ = 0;
+  std::set<std::pair<std::size_t, std::int32_t>> starved_;  // (earliest observer's return, value) of starved values
+  std::vector<std::size_t> ok_rets_;                         // rank -> return position
   std::vector<std::set<std::size_t>> observer_calls_;             // value -> invokes of its observers still to linearize
   std::set<std::pair<std::size_t, std::uint32_t>> blind_writes_;  // (return, op) of ok blind writes still to linearize
   State dead_{};
@@ -542,22 +551,7 @@ class WglSearch {
 template <class M>
 SearchResult wgl_search(const M& model, const std::vector<typename M::Op>& ops, const std::vector<Operation>& meta,
                         typename M::State initial, const SearchLimits& limits) {
-  SearchResult first;
-  {
-    WglSearch<M> search(model, ops, meta, initial, limits);
-    first = search.run();
-  }
-  if (first.outcome != Outcome::kNotLinearizable || !WglSearch<M>::kDead) return first;
-  // Starved-value pruning ends a failing search early, so its frontier (the
-  // op named as the one that cannot be linearized) is not the furthest one;
-  // search again without it for the diagnosis. The verdict is already known:
-  // if the second search runs out of time or memory, the first result stands.
-  WglSearch<M> again(model, ops, meta, std::move(initial), limits, false);
-  SearchResult second = again.run();
-  if (second.outcome != Outcome::kNotLinearizable) return first;
-  second.configurations += first.configurations;
-  second.cache_bytes = std::max(first.cache_bytes, second.cache_bytes);
-  return second;
+  return WglSearch<M>(model, ops, meta, std::move(initial), limits).run();
 }
 
 }  // namespace faultline::checkers::linearizable
