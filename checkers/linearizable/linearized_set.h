@@ -7,10 +7,15 @@
 // just-in-time rule), so the linearized ok ops are always "every rank below
 // p" plus a few ranks above p (at most one per process running at that
 // return). The set is therefore kept as the prefix length p plus the sorted
-// ranks above it, and the linearized info ops as an interned id of their
-// sorted list (it changes rarely). key() = [p, ranks above p...] identifies
-// the linearized ok ops exactly, info_id() the linearized info ops (no hashing
-// shortcuts, no false cache hits). info_subset(a, b) says whether info set a
+// ranks above it, and the linearized info ops as an interned id: a node of a
+// trie of their sorted lists (node = parent node + one larger info id), so a
+// set costs one node (~48 bytes) however many info ops it holds, instead of
+// a copy of the list or a bitset over all info ops (which is what made long
+// histories with thousands of info ops run out of memory). The trie is
+// canonical (a set has exactly one node), so key() = [p, ranks above p...]
+// identifies the linearized ok ops exactly and info_id() the linearized info
+// ops exactly (no hashing shortcuts, no false cache hits). Adding or removing
+// an info id below the set's largest rebuilds only the nodes above it. info_subset(a, b) says whether info set a
 // is contained in info set b: a configuration with fewer linearized info ops
 // and otherwise equal can do everything the other can (the extra info ops may
 // still happen later, or never), which the cache uses to prune.
@@ -18,7 +23,7 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <map>
+#include <unordered_map>
 #include <vector>
 
 namespace faultline::checkers::linearizable {
@@ -26,8 +31,7 @@ namespace faultline::checkers::linearizable {
 class LinearizedSet {
  public:
   LinearizedSet(std::size_t ok_ops, std::size_t info_ops) : ok_bits_(ok_ops, false), info_bits_(info_ops, false) {
-    info_ids_.emplace(std::vector<std::uint32_t>{}, 0);
-    info_sets_.emplace_back();
+    nodes_.push_back(Node{0, kNone, 0});  // the empty set
   }
 
   std::uint32_t prefix() const { return p_; }  // ranks [0, p) are all linearized
@@ -61,13 +65,21 @@ class LinearizedSet {
 
   void add_info(std::uint32_t id) {
     info_bits_[id] = true;
-    info_.insert(std::upper_bound(info_.begin(), info_.end(), id), id);
-    intern_info();
+    std::uint32_t cur = info_id_;
+    popped_.clear();
+    while (cur != 0 && nodes_[cur].elem > id) popped_.push_back(nodes_[cur].elem), cur = nodes_[cur].parent;
+    cur = child(cur, id);
+    for (auto it = popped_.rbegin(); it != popped_.rend(); ++it) cur = child(cur, *it);
+    info_id_ = cur;
   }
   void remove_info(std::uint32_t id) {
     info_bits_[id] = false;
-    info_.erase(std::lower_bound(info_.begin(), info_.end(), id));
-    intern_info();
+    std::uint32_t cur = info_id_;
+    popped_.clear();
+    while (nodes_[cur].elem != id) popped_.push_back(nodes_[cur].elem), cur = nodes_[cur].parent;
+    cur = nodes_[cur].parent;
+    for (auto it = popped_.rbegin(); it != popped_.rend(); ++it) cur = child(cur, *it);
+    info_id_ = cur;
   }
 
   // [p, ranks above p...] into `out` (cleared first).
@@ -77,34 +89,50 @@ class LinearizedSet {
     out.insert(out.end(), above_.begin(), above_.end());
   }
   std::uint32_t info_id() const { return info_id_; }
+  // Walks both sets from their largest element down; gives up (false, which
+  // only means "not pruned") after kMaxSubsetSteps.
   bool info_subset(std::uint32_t a, std::uint32_t b) const {
     if (a == b || a == 0) return true;
-    const auto& sa = info_sets_[a];
-    const auto& sb = info_sets_[b];
-    return sa.size() < sb.size() && std::includes(sb.begin(), sb.end(), sa.begin(), sa.end());
+    if (nodes_[a].size >= nodes_[b].size) return false;
+    for (std::size_t steps = 0; a != 0; ++steps) {
+      if (a == b) return true;
+      if (b == 0 || steps > kMaxSubsetSteps || nodes_[a].size > nodes_[b].size) return false;
+      if (nodes_[b].elem == nodes_[a].elem) a = nodes_[a].parent, b = nodes_[b].parent;
+      else if (nodes_[b].elem > nodes_[a].elem) b = nodes_[b].parent;
+      else return false;
+    }
+    return true;
   }
 
   // Estimated heap bytes of the info-set interner (for the memory bound).
   std::size_t interner_bytes() const { return interner_bytes_; }
 
  private:
-  void intern_info() {
-    auto [it, fresh] = info_ids_.emplace(info_, static_cast<std::uint32_t>(info_ids_.size()));
+  static constexpr std::uint32_t kNone = UINT32_MAX;
+  static constexpr std::size_t kMaxSubsetSteps = 256;
+  struct Node {
+    std::uint32_t parent;
+    std::uint32_t elem;  // the set's largest info id (kNone for the empty set)
+    std::uint32_t size;
+  };
+  std::uint32_t child(std::uint32_t parent, std::uint32_t elem) {
+    const std::uint64_t k = (static_cast<std::uint64_t>(parent) << 32) | elem;
+    auto [it, fresh] = children_.emplace(k, static_cast<std::uint32_t>(nodes_.size()));
     if (fresh) {
-      info_sets_.push_back(info_);
-      interner_bytes_ += 96 + 2 * info_.size() * sizeof(std::uint32_t);
+      nodes_.push_back(Node{parent, elem, nodes_[parent].size + 1});
+      interner_bytes_ += sizeof(Node) + 40;  // the node and its hash-map entry
     }
-    info_id_ = it->second;
+    return it->second;
   }
 
   std::vector<bool> ok_bits_;
   std::vector<bool> info_bits_;
   std::uint32_t p_ = 0;
   std::vector<std::uint32_t> above_;
-  std::vector<std::uint32_t> info_;
   std::uint32_t info_id_ = 0;
-  std::map<std::vector<std::uint32_t>, std::uint32_t> info_ids_;
-  std::vector<std::vector<std::uint32_t>> info_sets_;  // id -> set
+  std::vector<Node> nodes_;                               // id -> node
+  std::unordered_map<std::uint64_t, std::uint32_t> children_;  // (parent, elem) -> id
+  std::vector<std::uint32_t> popped_;
   std::size_t interner_bytes_ = 0;
 };
 
