@@ -8,14 +8,14 @@
 // p" plus a few ranks above p (at most one per process running at that
 // return). The set is therefore kept as the prefix length p plus the sorted
 // ranks above it, and the linearized info ops as an interned id: a node of a
-// trie of their sorted lists (node = parent node + one larger info id), so a
-// set costs one node (~48 bytes) however many info ops it holds, instead of
-// a copy of the list or a bitset over all info ops (which is what made long
-// histories with thousands of info ops run out of memory). The trie is
-// canonical (a set has exactly one node), so key() = [p, ranks above p...]
-// identifies the linearized ok ops exactly and info_id() the linearized info
-// ops exactly (no hashing shortcuts, no false cache hits). Adding or removing
-// an info id below the set's largest rebuilds only the nodes above it. info_subset(a, b) says whether info set a
+// trie of the order in which the search linearized them (node = parent node +
+// one info id), so a set costs one node (~48 bytes) however many info ops it
+// holds, instead of a copy of the list or a bitset over all info ops (which
+// made long histories with thousands of info ops hit the memory bound).
+// key() = [p, ranks above p...] identifies the linearized ok ops exactly; two
+// equal info_id()s are the same info set exactly (no hashing shortcuts, no
+// false cache hits); the same set linearized in another order has another id
+// (explored again: slower at worst, never wrong). info_subset(a, b) says whether info set a
 // is contained in info set b: a configuration with fewer linearized info ops
 // and otherwise equal can do everything the other can (the extra info ops may
 // still happen later, or never), which the cache uses to prune.
@@ -63,23 +63,16 @@ class LinearizedSet {
     p_ = rank;
   }
 
+  // The search adds and removes info ops in stack order (the last added is
+  // the first removed), so both are O(1).
   void add_info(std::uint32_t id) {
     info_bits_[id] = true;
-    std::uint32_t cur = info_id_;
-    popped_.clear();
-    while (cur != 0 && nodes_[cur].elem > id) popped_.push_back(nodes_[cur].elem), cur = nodes_[cur].parent;
-    cur = child(cur, id);
-    for (auto it = popped_.rbegin(); it != popped_.rend(); ++it) cur = child(cur, *it);
-    info_id_ = cur;
+    info_id_ = child(info_id_, id);
   }
   void remove_info(std::uint32_t id) {
     info_bits_[id] = false;
-    std::uint32_t cur = info_id_;
-    popped_.clear();
-    while (nodes_[cur].elem != id) popped_.push_back(nodes_[cur].elem), cur = nodes_[cur].parent;
-    cur = nodes_[cur].parent;
-    for (auto it = popped_.rbegin(); it != popped_.rend(); ++it) cur = child(cur, *it);
-    info_id_ = cur;
+    info_id_ = nodes_[info_id_].parent;  // == the set before add_info(id)
+    (void)id;
   }
 
   // [p, ranks above p...] into `out` (cleared first).
@@ -89,19 +82,15 @@ class LinearizedSet {
     out.insert(out.end(), above_.begin(), above_.end());
   }
   std::uint32_t info_id() const { return info_id_; }
-  // Walks both sets from their largest element down; gives up (false, which
-  // only means "not pruned") after kMaxSubsetSteps.
+  // True when a is b or an ancestor of b (b = a plus the info ops added
+  // after it on the same path), found within kMaxSubsetSteps; false only
+  // means "not pruned". The same set reached in another order is another
+  // node, so the search may explore it twice, never wrongly prune it.
   bool info_subset(std::uint32_t a, std::uint32_t b) const {
     if (a == b || a == 0) return true;
-    if (nodes_[a].size >= nodes_[b].size) return false;
-    for (std::size_t steps = 0; a != 0; ++steps) {
-      if (a == b) return true;
-      if (b == 0 || steps > kMaxSubsetSteps || nodes_[a].size > nodes_[b].size) return false;
-      if (nodes_[b].elem == nodes_[a].elem) a = nodes_[a].parent, b = nodes_[b].parent;
-      else if (nodes_[b].elem > nodes_[a].elem) b = nodes_[b].parent;
-      else return false;
-    }
-    return true;
+    if (nodes_[a].size >= nodes_[b].size || nodes_[b].size - nodes_[a].size > kMaxSubsetSteps) return false;
+    while (nodes_[b].size > nodes_[a].size) b = nodes_[b].parent;
+    return a == b;
   }
 
   // Estimated heap bytes of the info-set interner (for the memory bound).
@@ -112,7 +101,7 @@ class LinearizedSet {
   static constexpr std::size_t kMaxSubsetSteps = 256;
   struct Node {
     std::uint32_t parent;
-    std::uint32_t elem;  // the set's largest info id (kNone for the empty set)
+    std::uint32_t elem;  // the info op added last (kNone for the empty set)
     std::uint32_t size;
   };
   std::uint32_t child(std::uint32_t parent, std::uint32_t elem) {
@@ -132,7 +121,6 @@ class LinearizedSet {
   std::uint32_t info_id_ = 0;
   std::vector<Node> nodes_;                               // id -> node
   std::unordered_map<std::uint64_t, std::uint32_t> children_;  // (parent, elem) -> id
-  std::vector<std::uint32_t> popped_;
   std::size_t interner_bytes_ = 0;
 };
 

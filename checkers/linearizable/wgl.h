@@ -121,6 +121,7 @@ class WglSearch {
       State next_state{};
       if (!model_.step(state, ops_[op], next_state) || absorbed(stack, op, next_state)) return false;
       const bool info = meta_[op].info;
+      if (info && dead_info(next_state)) return false;
       if (info) lin.add_info(index_[op]);
       else lin.add_ok(index_[op]);
       observe(op, -1);
@@ -128,7 +129,7 @@ class WglSearch {
       const State& canon = canonical(next_state);
       const bool starving = starved(next_state);
       if (starving && lin.prefix() == best_p_) note_reachable(next_state);  // still a state at the frontier
-      if (!starving && !(info && dead_info(next_state)) && cache.insert(key, hash_words(key) ^ model_.hash(canon), canon, model_.bytes(canon), lin.info_id(), subset)) {
+      if (!starving && cache.insert(key, hash_words(key) ^ model_.hash(canon), canon, model_.bytes(canon), lin.info_id(), subset)) {
         stack.push_back(Frame{op, std::move(state), forced});
         state = std::move(next_state);
         fresh = true;
