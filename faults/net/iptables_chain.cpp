@@ -278,6 +278,10 @@ Result<void> IptablesChains::heal(std::string_view fault_id) {
   if (auto valid = validate_id(fault_id); !valid) return valid;
   std::lock_guard guard(process_mutex());
   FileLock lock;
+  // In-process nf_tables transaction where possible (reads only our chains
+  // and the jumps to them); otherwise iptables-save + iptables-restore.
+  std::string why_not;
+  if (nft_fast_heal(options_, fault_id, &why_not)) return ok_result();
   auto current = save();
   if (!current) return current.error().with_context("iptables heal");
   auto batch = build_heal_batch(*current, fault_id);

@@ -10,8 +10,9 @@
 //  - Every rule of a fault carries the comment "faultline:<fault-id>". apply()
 //    puts all of a fault's rules (and the chains/jumps if missing) in effect in
 //    ONE atomic step: either all or none. Where iptables runs on nf_tables and
-//    the rules are plain address/port/interface matches, that step is one
-//    in-process nf_tables transaction (nft_fastpath.h, no program started);
+//    the rules are plain address/port/interface/statistic matches, that step
+//    is one in-process nf_tables transaction (nft_fastpath.h, no program
+//    started);
 //    otherwise one `iptables-restore --noflush -w` batch. Both leave the same
 //    rules, as iptables-save shows them. Applying the same id again replaces
 //    its rules in that same step.
@@ -23,7 +24,10 @@
 //    one fault never removes another fault's exemptions.
 //  - heal() deletes exactly the rules tagged with that id; when a chain of ours
 //    is then empty it also removes its jump and the chain. It never flushes
-//    anything, and healing an id with no rules succeeds (idempotent).
+//    anything, and healing an id with no rules succeeds (idempotent). On
+//    nf_tables it is one in-process transaction that reads only our chains
+//    and INPUT/OUTPUT (nft_fastpath.h); otherwise, or when that cannot, one
+//    iptables-save + `iptables-restore --noflush -w` batch.
 //  - A process-wide mutex plus an flock on /run/faultline-iptables.lock keep
 //    read-modify-write batches of several faults/processes from interleaving.
 // Needs root (CAP_NET_ADMIN) and iptables-restore/iptables-save in PATH; the

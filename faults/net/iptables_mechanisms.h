@@ -53,7 +53,9 @@ class IptablesStatisticLoss : public Mechanism {
   std::string describe(const HealRecord& record) const override;
 };
 
-// Shared by the three: probe of iptables, and heal by the record's rule_id.
+// Shared by the three: probe of iptables (a success is remembered per network
+// namespace, so planning does not run iptables-save each time), and heal by
+// the record's rule_id.
 Availability probe_iptables(const std::string& mechanism);
 Result<void> heal_iptables_record(const HealRecord& record);
 

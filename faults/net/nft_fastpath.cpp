@@ -1,50 +1,22 @@
 #include "faults/net/nft_fastpath.h"
 
-#include <dlfcn.h>
+#include <arpa/inet.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <netinet/in.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
 #include <fmt/format.h>
-#include <mutex>
-#include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
-#include "faults/net/command.h"
+#include "faults/net/nft_netlink.h"
 
 namespace faultline::faults::net {
 namespace {
-
-// The few libnftables entry points we use (libnftables.h, nftables 1.0.x).
-struct Nft {
-  void* (*ctx_new)(std::uint32_t) = nullptr;
-  void (*ctx_free)(void*) = nullptr;
-  int (*buffer_output)(void*) = nullptr;
-  const char* (*get_output)(void*) = nullptr;
-  int (*buffer_error)(void*) = nullptr;
-  const char* (*get_error)(void*) = nullptr;
-  void (*set_flags)(void*, unsigned) = nullptr;
-  int (*run)(void*, const char*) = nullptr;
-  bool loaded = false;
-  bool nf_tables_backend = false;
-};
-constexpr unsigned kOutputJson = 1u << 4;
-constexpr unsigned kOutputHandle = 1u << 3;
-
-const Nft& nft() {
-  static Nft lib;
-  static std::once_flag once;
-  std::call_once(once, [] {
-    auto version = run_command({"iptables-restore", "--version"});
-    lib.nf_tables_backend = version && version->out.find("nf_tables") != std::string::npos;
-    if (!lib.nf_tables_backend) return;
-    void* handle = ::dlopen("libnftables.so.1", RTLD_NOW | RTLD_LOCAL);
-    if (!handle) return;
-    auto sym = [&](auto& fn, const char* name) { fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(::dlsym(handle, name)); return fn != nullptr; };
-    lib.loaded = sym(lib.ctx_new, "nft_ctx_new") && sym(lib.ctx_free, "nft_ctx_free") &&
-                 sym(lib.buffer_output, "nft_ctx_buffer_output") && sym(lib.get_output, "nft_ctx_get_output_buffer") &&
-                 sym(lib.buffer_error, "nft_ctx_buffer_error") && sym(lib.get_error, "nft_ctx_get_error_buffer") &&
-                 sym(lib.set_flags, "nft_ctx_output_set_flags") && sym(lib.run, "nft_run_cmd_from_buffer");
-  });
-  return lib;
-}
 
 bool safe_word(const std::string& w) {
   if (w.empty() || w.size() > 64) return false;
@@ -53,6 +25,96 @@ bool safe_word(const std::string& w) {
       return false;
   return true;
 }
+
+std::optional<std::pair<std::uint32_t, int>> parse_prefix(const std::string& text) {
+  std::string addr = text;
+  int length = 32;
+  if (auto slash = addr.find('/'); slash != std::string::npos) {
+    std::string len = addr.substr(slash + 1);
+    if (len.empty() || len.size() > 2 || len.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    length = std::stoi(len);
+    if (length > 32) return std::nullopt;
+    addr.resize(slash);
+  }
+  in_addr a{};
+  if (inet_pton(AF_INET, addr.c_str(), &a) != 1) return std::nullopt;
+  return std::make_pair(a.s_addr, length);
+}
+
+std::optional<std::uint16_t> parse_port(const std::string& text) {
+  if (text.empty() || text.size() > 5 || text.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  int port = std::stoi(text);
+  if (port <= 0 || port > 65535) return std::nullopt;
+  return static_cast<std::uint16_t>(port);
+}
+
+bool interface_ok(const std::string& name) {
+  return !name.empty() && name.size() < 16 && name.find('+') == std::string::npos && safe_word(name);
+}
+
+// iptables words -> the rule iptables-nft would build, or nullopt.
+std::optional<nft::RuleSpec> parse_rule(const std::vector<std::string>& args) {
+  nft::RuleSpec r;
+  bool negate = false, have_verdict = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const auto& a = args[i];
+    const bool has_next = i + 1 < args.size();
+    if (a == "!") {
+      if (negate) return std::nullopt;
+      negate = true;
+      continue;
+    }
+    if ((a == "-o" || a == "-i") && has_next) {
+      const auto& name = args[++i];
+      if (!interface_ok(name)) return std::nullopt;
+      (a == "-o" ? r.oif : r.iif) = name;
+      (a == "-o" ? r.oif_negated : r.iif_negated) = negate;
+      negate = false;
+      continue;
+    }
+    if (negate) return std::nullopt;  // only interfaces may be negated here
+    if ((a == "-s" || a == "-d") && has_next) {
+      auto prefix = parse_prefix(args[++i]);
+      if (!prefix) return std::nullopt;
+      (a == "-s" ? r.saddr : r.daddr) = prefix;
+    } else if (a == "-p" && has_next) {
+      const auto& proto = args[++i];
+      if (r.proto || (proto != "tcp" && proto != "udp")) return std::nullopt;
+      r.proto = proto == "tcp" ? IPPROTO_TCP : IPPROTO_UDP;
+    } else if ((a == "--sport" || a == "--dport") && has_next && r.proto) {
+      auto port = parse_port(args[++i]);
+      auto& slot = a == "--sport" ? r.sport : r.dport;
+      if (!port || slot) return std::nullopt;
+      slot = port;
+    } else if (a == "-m" && has_next && args[i + 1] == "statistic" && i + 5 < args.size() && args[i + 2] == "--mode" &&
+               args[i + 3] == "random" && args[i + 4] == "--probability" && !r.statistic_probability) {
+      char* end = nullptr;
+      double p = std::strtod(args[i + 5].c_str(), &end);
+      if (!end || *end != '\0' || !(p >= 0.0 && p <= 1.0)) return std::nullopt;
+      r.statistic_probability = static_cast<std::uint32_t>(std::lround(0x80000000 * p));  // as libxt_statistic
+      i += 5;
+    } else if (a == "-j" && has_next && !have_verdict) {
+      const auto& v = args[++i];
+      if (v == "DROP") r.verdict = NF_DROP;
+      else if (v == "ACCEPT") r.verdict = NF_ACCEPT;
+      else if (v == "RETURN") r.verdict = NFT_RETURN;
+      else return std::nullopt;
+      have_verdict = true;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (negate || !have_verdict) return std::nullopt;
+  if ((r.sport || r.dport) && !r.proto) return std::nullopt;
+  return r;
+}
+
+bool fail(std::string* why_not, std::string why) {
+  *why_not = std::move(why);
+  return false;
+}
+
+const char* base_of(Hook h) { return h == Hook::kInput ? "INPUT" : "OUTPUT"; }
 
 }  // namespace
 
@@ -101,76 +163,111 @@ bool translate_to_nft(const std::vector<std::string>& args, std::string* out) {
 
 bool nft_fast_apply(const IptablesOptions& options, std::string_view fault_id, const std::vector<IptablesRule>& rules,
                     const std::vector<IptablesRule>& exemptions, std::string* why_not) {
-  const Nft& lib = nft();
-  if (!lib.nf_tables_backend || !lib.loaded) {
-    *why_not = "iptables is not on nf_tables or libnftables.so.1 is missing";
-    return false;
-  }
-  if (options.table != "filter") {
-    *why_not = "only the filter table";
-    return false;
-  }
+  if (options.restore_program != "iptables-restore" || !nft::iptables_on_nf_tables())
+    return fail(why_not, "iptables is not on the nf_tables backend");
   auto chain_of = [&](Hook h) { return h == Hook::kInput ? options.in_chain : options.out_chain; };
-  auto base_of = [](Hook h) { return std::string(h == Hook::kInput ? "INPUT" : "OUTPUT"); };
   const std::string comment = IptablesChains::tag(fault_id);
 
-  std::string body;
   std::set<Hook> hooks;
-  for (const auto& r : rules) hooks.insert(r.hook);
-  for (const auto& e : exemptions) {
-    if (!hooks.count(e.hook)) continue;
-    std::string expr;
-    if (!translate_to_nft(e.args, &expr)) return (*why_not = "exemption outside the nft vocabulary", false);
-    body += fmt::format("insert rule ip filter {} {} comment \"{}\"\n", chain_of(e.hook), expr, comment);
-  }
+  std::vector<std::pair<Hook, nft::RuleSpec>> parsed_rules, parsed_exemptions;
   for (const auto& r : rules) {
-    std::string expr;
-    if (!translate_to_nft(r.args, &expr)) return (*why_not = "rule outside the nft vocabulary", false);
-    body += fmt::format("add rule ip filter {} {} comment \"{}\"\n", chain_of(r.hook), expr, comment);
+    auto p = parse_rule(r.args);
+    if (!p) return fail(why_not, "rule outside the nf_tables fast-path vocabulary");
+    hooks.insert(r.hook);
+    parsed_rules.emplace_back(r.hook, std::move(*p));
   }
-
-  std::unique_ptr<void, void (*)(void*)> ctx(lib.ctx_new(0), lib.ctx_free);
-  if (!ctx) return (*why_not = "nft_ctx_new failed", false);
-  lib.buffer_output(ctx.get());
-  lib.buffer_error(ctx.get());
-  lib.set_flags(ctx.get(), kOutputJson | kOutputHandle);
-
-  // What exists: base chains, our chains, jumps, this id's rules (to replace).
-  std::set<std::string> chains;
-  std::set<std::string> jumps;  // "INPUT>FAULTLINE-IN"
-  std::string prelude;
-  if (lib.run(ctx.get(), "list table ip filter") == 0) {
-    auto listing = nlohmann::json::parse(lib.get_output(ctx.get()), nullptr, false);
-    if (listing.is_discarded() || !listing.contains("nftables")) return (*why_not = "unreadable nft listing", false);
-    for (const auto& item : listing["nftables"]) {
-      if (item.contains("chain")) chains.insert(item["chain"].value("name", ""));
-      if (!item.contains("rule")) continue;
-      const auto& rule = item["rule"];
-      std::string chain = rule.value("chain", "");
-      if (rule.value("comment", "") == comment)
-        prelude += fmt::format("delete rule ip filter {} handle {}\n", chain, rule.value("handle", 0));
-      if (rule.contains("expr"))
-        for (const auto& e : rule["expr"])
-          if (e.contains("jump") && e["jump"].contains("target"))
-            jumps.insert(chain + ">" + e["jump"]["target"].get<std::string>());
-    }
-  } else {
-    prelude += "add table ip filter\n";
+  for (const auto& e : exemptions) {
+    if (!hooks.count(e.hook)) continue;  // as the batch: only the hooks this fault uses
+    auto p = parse_rule(e.args);
+    if (!p) return fail(why_not, "exemption outside the nf_tables fast-path vocabulary");
+    parsed_exemptions.emplace_back(e.hook, std::move(*p));
   }
+  if (parsed_rules.empty()) return fail(why_not, "no rules");
+
+  // One socket per call, closed at its end. Closing waits (in the kernel)
+  // for the destruction of what the batch deleted, an RCU grace period:
+  // paid here, as iptables-restore's exit paid it, rather than by the next
+  // apply's commit.
+  nft::NftSocket nl;
+  if (!nl.ok()) return fail(why_not, fmt::format("nf_tables netlink socket: {}", std::strerror(errno)));
+  nft::NftBatch batch(options.table);
+  std::vector<std::pair<std::string, std::uint64_t>> old_rules;
+  std::set<Hook> need_jump;
   for (Hook h : hooks) {
-    if (!chains.count(base_of(h)))
-      prelude += fmt::format("add chain ip filter {} {{ type filter hook {} priority 0; policy accept; }}\n", base_of(h),
-                             h == Hook::kInput ? "input" : "output");
-    if (!chains.count(chain_of(h))) prelude += fmt::format("add chain ip filter {}\n", chain_of(h));
-    if (!jumps.count(base_of(h) + ">" + chain_of(h)))
-      prelude += fmt::format("insert rule ip filter {} counter jump {} comment \"faultline:jump\"\n", base_of(h),
-                             chain_of(h));
+    bool exists = false, base = false;
+    int rc = nl.get_chain(options.table, base_of(h), &exists, &base);
+    if (rc != 0) return fail(why_not, fmt::format("nf_tables get chain {}: {}", base_of(h), std::strerror(-rc)));
+    if (!exists || !base) return fail(why_not, fmt::format("no {} {} base chain yet", options.table, base_of(h)));
+    std::vector<nft::SeenRule> seen;
+    rc = nl.dump_chain(options.table, base_of(h), &seen);
+    if (rc != 0) return fail(why_not, fmt::format("nf_tables dump of {}: {}", base_of(h), std::strerror(-rc)));
+    bool jump_present = false;
+    for (const auto& r : seen) jump_present = jump_present || r.jump == chain_of(h);
+    if (!jump_present) need_jump.insert(h);
+    seen.clear();
+    rc = nl.dump_chain(options.table, chain_of(h), &seen);
+    if (rc != 0) return fail(why_not, fmt::format("nf_tables dump of {}: {}", chain_of(h), std::strerror(-rc)));
+    for (const auto& r : seen)
+      if (r.comment == comment) old_rules.emplace_back(r.chain, r.handle);
   }
-  // One buffer = one nf_tables transaction.
-  if (lib.run(ctx.get(), (prelude + body).c_str()) != 0) {
-    *why_not = fmt::format("nft refused the batch: {}", lib.get_error(ctx.get()));
-    return false;
+  // Replace: this id's previous rules go in the same transaction.
+  for (Hook h : hooks) batch.new_chain(chain_of(h));  // created if missing, left alone if there
+  for (const auto& [chain, handle] : old_rules) batch.delete_rule(chain, handle);
+  for (Hook h : need_jump) {  // -I INPUT|OUTPUT 1 -m comment --comment faultline:jump -j CHAIN
+    nft::RuleSpec jump;
+    jump.jump = chain_of(h);
+    batch.new_rule(base_of(h), jump, "faultline:jump", /*append=*/false);
   }
+  for (const auto& [h, e] : parsed_exemptions) batch.new_rule(chain_of(h), e, comment, false);  // -I CHAIN 1 each
+  for (const auto& [h, r] : parsed_rules) batch.new_rule(chain_of(h), r, comment, true);        // -A CHAIN
+  int rc = nl.commit(batch);
+  if (rc != 0) return fail(why_not, fmt::format("nf_tables refused the batch: {}", std::strerror(-rc)));
+  return true;
+}
+
+bool nft_fast_heal(const IptablesOptions& options, std::string_view fault_id, std::string* why_not) {
+  if (options.restore_program != "iptables-restore" || !nft::iptables_on_nf_tables())
+    return fail(why_not, "iptables is not on the nf_tables backend");
+  const std::string comment = IptablesChains::tag(fault_id);
+  // One socket per call, closed at its end. Closing waits (in the kernel)
+  // for the destruction of what the batch deleted, an RCU grace period:
+  // paid here, as iptables-restore's exit paid it, rather than by the next
+  // apply's commit.
+  nft::NftSocket nl;
+  if (!nl.ok()) return fail(why_not, fmt::format("nf_tables netlink socket: {}", std::strerror(errno)));
+  nft::NftBatch batch(options.table);
+  std::vector<std::string> emptied;
+  for (Hook h : {Hook::kInput, Hook::kOutput}) {
+    const std::string& chain = h == Hook::kInput ? options.in_chain : options.out_chain;
+    bool exists = false, base = false;
+    int rc = nl.get_chain(options.table, chain, &exists, &base);
+    if (rc != 0) return fail(why_not, fmt::format("nf_tables get chain {}: {}", chain, std::strerror(-rc)));
+    if (!exists) continue;
+    if (base) return fail(why_not, fmt::format("{} is a base chain: not ours", chain));
+    std::vector<nft::SeenRule> seen;
+    rc = nl.dump_chain(options.table, chain, &seen);
+    if (rc != 0) return fail(why_not, fmt::format("nf_tables dump of {}: {}", chain, std::strerror(-rc)));
+    std::size_t others = 0;
+    for (const auto& r : seen) {
+      if (r.comment == comment) batch.delete_rule(chain, r.handle);
+      else ++others;
+    }
+    if (others == 0) emptied.push_back(chain);
+  }
+  if (!emptied.empty()) {
+    // Our jumps are in INPUT/OUTPUT; a jump from anywhere else makes the
+    // chain delete fail (EBUSY) and the batch heal, which reads all, runs.
+    for (const char* base : {"INPUT", "OUTPUT"}) {
+      std::vector<nft::SeenRule> seen;
+      int rc = nl.dump_chain(options.table, base, &seen);
+      if (rc != 0) return fail(why_not, fmt::format("nf_tables dump of {}: {}", base, std::strerror(-rc)));
+      for (const auto& r : seen)
+        if (std::find(emptied.begin(), emptied.end(), r.jump) != emptied.end()) batch.delete_rule(base, r.handle);
+    }
+    for (const auto& chain : emptied) batch.delete_chain(chain);
+  }
+  int rc = nl.commit(batch);
+  if (rc != 0) return fail(why_not, fmt::format("nf_tables refused the heal batch: {}", std::strerror(-rc)));
   return true;
 }
 

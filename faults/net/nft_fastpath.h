@@ -1,17 +1,32 @@
-// nft_fast_apply: the apply of IptablesChains done in-process over nf_tables
-// netlink (libnftables, loaded with dlopen), where iptables itself runs on the
-// nf_tables backend.
+// nft_fast_apply / nft_fast_heal: the apply and heal of IptablesChains done
+// in-process over nf_tables netlink (nft_netlink.h), where iptables itself
+// runs on the nf_tables backend. No program is started and the table is
+// never listed whole: only our own chains and the base chains that jump to
+// them are read.
 //
-// Contract: produces exactly what the iptables-restore batch would (same
-// chains, jumps, RETURN exemptions first, rules tagged with the comment
-// "faultline:<id>" — iptables-save shows them as -m comment rules, and heal's
-// iptables-restore -D removes them), in ONE nf_tables transaction: all or
-// nothing. It only handles the rule vocabulary of partition and blackhole-out
-// (-s/-d ADDR, [!] -o/-i IF, -p tcp|udp --dport/--sport N, -j DROP|RETURN|
-// ACCEPT) and never creates a base chain that exists; it returns false
-// (changing nothing) when anything is outside that, when libnftables is
-// missing or iptables uses the legacy backend, so the caller falls back to
-// iptables-restore.
+// Contract:
+//  - nft_fast_apply produces exactly what the iptables-restore batch would
+//    (same chains, "faultline:jump" jumps inserted first in INPUT/OUTPUT,
+//    RETURN exemptions first in our chain, rules tagged with the comment
+//    "faultline:<id>" built as iptables-nft builds them, so iptables-save
+//    shows them — the comment as user data, printed after the other matches
+//    — and iptables-restore -D removes them), this id's previous rules
+//    deleted, all in ONE nf_tables transaction: all or nothing.
+//    Vocabulary: -s/-d ADDR[/LEN], [!] -o/-i IF (no '+'), -p tcp|udp with
+//    --sport/--dport N, -m statistic --mode random --probability P,
+//    -j DROP|ACCEPT|RETURN. It never creates a table or a base chain
+//    (iptables-nft makes those, with its own markings, on first use).
+//  - nft_fast_heal deletes exactly the rules whose comment is
+//    "faultline:<id>" from our two chains, and, when one of our chains is
+//    then empty, the INPUT/OUTPUT rules jumping to it and the chain — in ONE
+//    transaction. Healing an id with no rules succeeds and changes nothing
+//    (an empty chain of ours is still removed, as the batch heal does).
+//  - Both return false, having changed nothing, with the reason in *why_not,
+//    when they cannot (legacy backend, outside the vocabulary, a missing
+//    base chain, the kernel refused, e.g. a jump to our chain from a chain
+//    we do not read): the caller then uses iptables-restore.
+//  - The caller holds IptablesChains' locks. Acts on the calling thread's
+//    network namespace.
 #pragma once
 
 #include <string>
@@ -22,10 +37,14 @@
 
 namespace faultline::faults::net {
 
-// The nft expression words for one rule's iptables args, or false if outside the vocabulary.
+// The nft expression words for one rule's iptables args, or false if outside
+// the plain address/interface/port vocabulary (documentation and tests: the
+// netlink path builds the same matches).
 bool translate_to_nft(const std::vector<std::string>& args, std::string* out);
 
 bool nft_fast_apply(const IptablesOptions& options, std::string_view fault_id, const std::vector<IptablesRule>& rules,
                     const std::vector<IptablesRule>& exemptions, std::string* why_not);
+
+bool nft_fast_heal(const IptablesOptions& options, std::string_view fault_id, std::string* why_not);
 
 }  // namespace faultline::faults::net
