@@ -1,8 +1,12 @@
 #include "agent/core/event_sources.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <algorithm>
+#include <cstring>
+#include <ctime>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -11,8 +15,7 @@
 namespace faultline::agent {
 
 namespace {
-void publish_text(EventHub& hub, std::string_view text) {
-  const Nanos mono = monotonic_now();
+void publish_text(EventHub& hub, std::string_view text, Nanos mono = monotonic_now()) {
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
   if (text.empty()) return;
   auto event = nlohmann::json::parse(text, nullptr, false);
@@ -38,6 +41,11 @@ Result<void> EventSocket::open(const std::filesystem::path& path) {
   ::chmod(path.c_str(), 0666);
   boost::asio::socket_base::receive_buffer_size size(1 << 20);
   socket_.set_option(size, ec);
+  // The kernel stamps each datagram when the SUT sends it (CLOCK_REALTIME),
+  // so a busy agent reading it late still records when it happened.
+  int on = 1;
+  kernel_stamps_ = ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) == 0;
+  socket_.non_blocking(true, ec);
   receive();
   return ok_result();
 }
@@ -49,10 +57,46 @@ void EventSocket::close() {
   if (!path_.empty()) std::filesystem::remove(path_, fs_ec);
 }
 
+namespace {
+// The agent's CLOCK_MONOTONIC when a datagram stamped `sent_real` was sent.
+Nanos sent_at_mono(const timespec& sent_real, Nanos mono_now) {
+  timespec real_now{};
+  ::clock_gettime(CLOCK_REALTIME, &real_now);
+  const Nanos waited = (static_cast<Nanos>(real_now.tv_sec) - sent_real.tv_sec) * 1'000'000'000 +
+                       (static_cast<Nanos>(real_now.tv_nsec) - sent_real.tv_nsec);
+  // A stamp from the future or older than 10 s means the real clock was
+  // stepped in between: the arrival time is the better estimate then.
+  if (waited < 0 || waited > 10'000'000'000) return mono_now;
+  return mono_now - waited;
+}
+}  // namespace
+
 void EventSocket::receive() {
-  socket_.async_receive(boost::asio::buffer(buffer_), [this](boost::system::error_code ec, std::size_t n) {
+  socket_.async_wait(boost::asio::socket_base::wait_read, [this](boost::system::error_code ec) {
     if (ec == boost::asio::error::operation_aborted || !socket_.is_open()) return;
-    if (!ec) publish_text(hub_, std::string_view(buffer_.data(), n));
+    // Drain what is queued; each datagram with the kernel's send stamp.
+    for (int i = 0; i < 256; ++i) {
+      iovec iov{buffer_.data(), buffer_.size()};
+      alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
+      msghdr msg{};
+      msg.msg_iov = &iov;
+      msg.msg_iovlen = 1;
+      msg.msg_control = control;
+      msg.msg_controllen = sizeof control;
+      const ssize_t n = ::recvmsg(socket_.native_handle(), &msg, MSG_DONTWAIT);
+      if (n < 0) break;  // EAGAIN: drained (or an error: wait again)
+      Nanos mono = monotonic_now();
+      if (kernel_stamps_)
+        for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+          if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+            timespec sent{};
+            std::memcpy(&sent, CMSG_DATA(c), sizeof sent);
+            mono = sent_at_mono(sent, mono);
+          }
+      mono = std::max(mono, last_stamp_);  // datagrams arrive in send order
+      last_stamp_ = mono;
+      publish_text(hub_, std::string_view(buffer_.data(), static_cast<std::size_t>(n)), mono);
+    }
     receive();
   });
 }

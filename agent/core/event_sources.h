@@ -4,7 +4,11 @@
 // Contract: EventSocket binds a unix DATAGRAM socket at the given path
 // (replacing a stale socket file, mode 0666 so a SUT running as another user
 // can report; events are data, never commands). Each datagram is one JSON
-// object, stamped with CLOCK_MONOTONIC on arrival and published to the hub;
+// object, stamped with the agent's CLOCK_MONOTONIC at the moment the SUT sent
+// it (the kernel's SO_TIMESTAMPNS send stamp mapped back from CLOCK_REALTIME,
+// so an agent that reads late still records when the event happened; the
+// arrival time where the kernel gives no stamp or the real clock was stepped
+// in between) and published to the hub;
 // anything else is counted as rejected. FileTail follows a JSONL file like
 // `tail -F -n0`: lines already in the file when it starts are skipped, lines
 // appended later are stamped when read (it polls every 100 ms), a truncated
@@ -36,6 +40,8 @@ class EventSocket {
   EventHub& hub_;
   std::filesystem::path path_;
   std::array<char, 65536> buffer_{};
+  bool kernel_stamps_ = false;
+  Nanos last_stamp_ = 0;
 };
 
 class FileTail {

@@ -134,6 +134,34 @@ TEST(AgentEvents, DatagramsArriveInOrderStampedWithAgentMonotonic) {
   }
 }
 
+// An agent that reads late (here: stopped for 400 ms) still stamps each
+// event with when the SUT sent it (the kernel's send stamp), so a loaded
+// host does not shift the SUT's events in the history.
+TEST(AgentEvents, StampIsWhenTheSutSentItNotWhenTheAgentReadIt) {
+  TempDir dir;
+  AgentProcess agent(kAgent, dir.path());
+  ASSERT_TRUE(agent.start());
+  auto client = agent.client();
+  std::mutex mutex;
+  std::vector<AgentEvent> events;
+  ASSERT_TRUE(client->subscribe_events([&](const AgentEvent& e) {
+    std::lock_guard lock(mutex);
+    events.push_back(e);
+  }).ok());
+  const auto socket_path = agent.state_dir() / "events.sock";
+  ASSERT_EQ(::kill(agent.pid(), SIGSTOP), 0);
+  const Nanos sent = monotonic_now();
+  const int n = send_datagram(socket_path, nlohmann::json{{"type", "log"}, {"message", "while stopped"}}.dump());
+  std::this_thread::sleep_for(400ms);
+  ASSERT_EQ(::kill(agent.pid(), SIGCONT), 0);
+  ASSERT_GT(n, 0);
+  ASSERT_TRUE(eventually([&] { std::lock_guard lock(mutex); return !events.empty(); }, 5s));
+  std::lock_guard lock(mutex);
+  EXPECT_GE(events[0].agent_mono, sent - 5'000'000);
+  EXPECT_LT(events[0].agent_mono, sent + 100'000'000) << "stamped " << (events[0].agent_mono - sent) / 1'000'000
+                                                      << " ms after the send: the read time, not the send time";
+}
+
 TEST(AgentEvents, BufferedWhileUnsubscribedAndTailedFromAFile) {
   TempDir dir;
   const auto events_file = dir / "events.jsonl";
