@@ -12,12 +12,16 @@
 # the same timeout. "check s" is the time each program measures around its
 # check alone (parsing excluded); "wall s" and "peak MiB" (max RSS) are
 # /usr/bin/time's for the whole process, reading included. Verdicts:
-# linearizable, illegal, unknown (timeout).
+# linearizable, illegal, unknown (timeout), out-of-memory (the process hit
+# the address-space cap, MEM_CAP_MIB, default 8192, set with ulimit -v for
+# both programs so that neither can take the shared machine's memory; the
+# faultline checker stops itself at its 512 MiB cache bound with `unknown`).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD_DIR:-$root/build/default}
 go=$(command -v go || echo /usr/local/go/bin/go)
 timeout=120
+mem_cap_mib=${MEM_CAP_MIB:-8192}
 quick=()
 only=()
 while [ $# -gt 0 ]; do
@@ -39,9 +43,10 @@ cmake --build "$build" --target linearizable_bench -j2 >/dev/null
 # run NAME CMD...: prints "verdict check_s wall_s peak_mib"
 run() {
   local out
-  out=$(/usr/bin/time -f '%e %M' -o "$work/time" "$@" 2>"$work/err" </dev/null || true)
+  out=$( (ulimit -v $((mem_cap_mib * 1024)); exec /usr/bin/time -f '%e %M' -o "$work/time" "$@") 2>"$work/err" </dev/null || true)
   local verdict check
   verdict=$(sed -n 's/.*verdict=\([a-z]*\).*/\1/p' <<<"$out")
+  if [ -z "$verdict" ] && grep -qi 'out of memory\|cannot allocate\|bad_alloc' "$work/err"; then verdict=out-of-memory; fi
   check=$(sed -n 's/.*check_seconds=\([0-9.]*\).*/\1/p' <<<"$out")
   read -r wall kib < <(tail -1 "$work/time")
   printf '%s %s %s %.0f\n' "${verdict:-error}" "${check:--}" "$wall" "$(echo "$kib / 1024" | bc -l)"
@@ -56,4 +61,4 @@ while IFS=$'\t' read -r file model initial; do
   printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "${file%.jsonl}" "$ops" "$fv" "$fc" "$fw" "$fm" "$pv" "$pc" "$pw" "$pm"
 done <"$work/h/manifest.tsv"
 echo
-echo "timeout ${timeout}s for both; $(nproc) cores; ops = invoked ops in the file (fail and info included)."
+echo "timeout ${timeout}s and address space ${mem_cap_mib} MiB for both; $(nproc) cores; ops = invoked ops in the file (fail and info included)."
