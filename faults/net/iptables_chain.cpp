@@ -255,13 +255,16 @@ Result<void> IptablesChains::apply(std::string_view fault_id, const std::vector<
                                    const std::vector<Exemption>& exemptions) {
   if (auto valid = validate_id(fault_id); !valid) return valid;
   if (rules.empty()) return heal(fault_id);
+  // Made before the locks, so destroyed after them: closing it can wait for
+  // an RCU grace period (nft_netlink.h), which must not hold the lock.
+  nft::NftSocket socket;
   std::lock_guard guard(process_mutex());
   FileLock lock;
   // In-process nf_tables transaction where possible (no program started);
   // anything it cannot express goes through iptables-restore below.
   std::string why_not;
   if (options_.restore_program == "iptables-restore" &&
-      nft_fast_apply(options_, fault_id, rules, exemption_rules(exemptions), &why_not))
+      nft_fast_apply(options_, fault_id, rules, exemption_rules(exemptions), &why_not, socket))
     return ok_result();
   auto current = save();
   if (!current) return current.error().with_context("iptables apply");
@@ -276,12 +279,13 @@ Result<void> IptablesChains::apply(std::string_view fault_id, const std::vector<
 
 Result<void> IptablesChains::heal(std::string_view fault_id) {
   if (auto valid = validate_id(fault_id); !valid) return valid;
+  nft::NftSocket socket;  // closed after the locks are released (see apply)
   std::lock_guard guard(process_mutex());
   FileLock lock;
   // In-process nf_tables transaction where possible (reads only our chains
   // and the jumps to them); otherwise iptables-save + iptables-restore.
   std::string why_not;
-  if (nft_fast_heal(options_, fault_id, &why_not)) return ok_result();
+  if (nft_fast_heal(options_, fault_id, &why_not, socket)) return ok_result();
   auto current = save();
   if (!current) return current.error().with_context("iptables heal");
   auto batch = build_heal_batch(*current, fault_id);

@@ -162,7 +162,7 @@ bool translate_to_nft(const std::vector<std::string>& args, std::string* out) {
 }
 
 bool nft_fast_apply(const IptablesOptions& options, std::string_view fault_id, const std::vector<IptablesRule>& rules,
-                    const std::vector<IptablesRule>& exemptions, std::string* why_not) {
+                    const std::vector<IptablesRule>& exemptions, std::string* why_not, nft::NftSocket& nl) {
   if (options.restore_program != "iptables-restore" || !nft::iptables_on_nf_tables())
     return fail(why_not, "iptables is not on the nf_tables backend");
   auto chain_of = [&](Hook h) { return h == Hook::kInput ? options.in_chain : options.out_chain; };
@@ -184,11 +184,6 @@ bool nft_fast_apply(const IptablesOptions& options, std::string_view fault_id, c
   }
   if (parsed_rules.empty()) return fail(why_not, "no rules");
 
-  // One socket per call, closed at its end. Closing waits (in the kernel)
-  // for the destruction of what the batch deleted, an RCU grace period:
-  // paid here, as iptables-restore's exit paid it, rather than by the next
-  // apply's commit.
-  nft::NftSocket nl;
   if (!nl.ok()) return fail(why_not, fmt::format("nf_tables netlink socket: {}", std::strerror(errno)));
   nft::NftBatch batch(options.table);
   std::vector<std::pair<std::string, std::uint64_t>> old_rules;
@@ -225,15 +220,11 @@ bool nft_fast_apply(const IptablesOptions& options, std::string_view fault_id, c
   return true;
 }
 
-bool nft_fast_heal(const IptablesOptions& options, std::string_view fault_id, std::string* why_not) {
+bool nft_fast_heal(const IptablesOptions& options, std::string_view fault_id, std::string* why_not,
+                   nft::NftSocket& nl) {
   if (options.restore_program != "iptables-restore" || !nft::iptables_on_nf_tables())
     return fail(why_not, "iptables is not on the nf_tables backend");
   const std::string comment = IptablesChains::tag(fault_id);
-  // One socket per call, closed at its end. Closing waits (in the kernel)
-  // for the destruction of what the batch deleted, an RCU grace period:
-  // paid here, as iptables-restore's exit paid it, rather than by the next
-  // apply's commit.
-  nft::NftSocket nl;
   if (!nl.ok()) return fail(why_not, fmt::format("nf_tables netlink socket: {}", std::strerror(errno)));
   nft::NftBatch batch(options.table);
   std::vector<std::string> emptied;

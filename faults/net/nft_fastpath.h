@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "faults/net/iptables_chain.h"
+#include "faults/net/nft_netlink.h"
 
 namespace faultline::faults::net {
 
@@ -42,9 +43,12 @@ namespace faultline::faults::net {
 // netlink path builds the same matches).
 bool translate_to_nft(const std::vector<std::string>& args, std::string* out);
 
+// `socket`: the caller's, made before it took its locks and closed after it
+// released them (a close can wait for an RCU grace period, nft_netlink.h).
 bool nft_fast_apply(const IptablesOptions& options, std::string_view fault_id, const std::vector<IptablesRule>& rules,
-                    const std::vector<IptablesRule>& exemptions, std::string* why_not);
+                    const std::vector<IptablesRule>& exemptions, std::string* why_not, nft::NftSocket& socket);
 
-bool nft_fast_heal(const IptablesOptions& options, std::string_view fault_id, std::string* why_not);
+bool nft_fast_heal(const IptablesOptions& options, std::string_view fault_id, std::string* why_not,
+                   nft::NftSocket& socket);
 
 }  // namespace faultline::faults::net

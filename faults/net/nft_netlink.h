@@ -21,7 +21,8 @@
 //    iptables-restore -D of that line removes it.
 //  - Closing a socket that committed deletions waits, in the kernel, for
 //    their destruction (an RCU grace period, 4-20 ms on a loaded VM); while
-//    it is pending, the next commit waits for it instead. Stale replies of
+//    it is pending, the next commit waits for it instead. So a caller closes
+//    its socket at the end of each apply/heal, after releasing its locks. Stale replies of
 //    an earlier failed exchange are drained before each request.
 //  - iptables_on_nf_tables(): whether `iptables-restore --version` says
 //    nf_tables (asked once per process).

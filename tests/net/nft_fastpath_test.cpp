@@ -30,6 +30,12 @@ std::string save_in(const std::string& ns) {
   return std::regex_replace(text, std::regex("( -m comment --comment \"[^\"]*\")(.*?)( -[jg] [^\n]*)"), "$2$1$3");
 }
 
+// A fresh socket per call, as IptablesChains makes one per apply/heal.
+struct Fresh {
+  nft::NftSocket socket;
+  operator nft::NftSocket&() { return socket; }
+};
+
 std::vector<IptablesRule> sample_rules(const std::string& peer) {
   return {{Hook::kInput, {"-s", peer, "-j", "DROP"}},
           {Hook::kOutput, {"-d", peer, "-j", "DROP"}},
@@ -72,7 +78,7 @@ TEST(NftFastPath, BuildsWhatIptablesRestoreBuildsAndHealsOnlyOurs) {
   {
     ScopedNetns in_a(a.ns);
     std::string why;
-    ASSERT_TRUE(nft_fast_heal(options, "ref1", &why)) << why;
+    ASSERT_TRUE(nft_fast_heal(options, "ref1", &why, Fresh())) << why;
   }
   EXPECT_EQ(save_in(a.ns), before);
 
@@ -80,7 +86,7 @@ TEST(NftFastPath, BuildsWhatIptablesRestoreBuildsAndHealsOnlyOurs) {
   {
     ScopedNetns in_a(a.ns);
     std::string why;
-    ASSERT_TRUE(nft_fast_apply(options, "ref1", rules, IptablesChains::exemption_rules(exemptions), &why)) << why;
+    ASSERT_TRUE(nft_fast_apply(options, "ref1", rules, IptablesChains::exemption_rules(exemptions), &why, Fresh())) << why;
   }
   EXPECT_EQ(save_in(a.ns), by_restore);
   {
@@ -88,11 +94,11 @@ TEST(NftFastPath, BuildsWhatIptablesRestoreBuildsAndHealsOnlyOurs) {
     std::string why;
     // Re-applying replaces; a second fault shares our chains; healing one
     // leaves the other whole; healing twice is fine.
-    ASSERT_TRUE(nft_fast_apply(options, "ref1", rules, IptablesChains::exemption_rules(exemptions), &why)) << why;
-    ASSERT_TRUE(nft_fast_apply(options, "other", {{Hook::kOutput, {"-d", "198.18.0.78", "-j", "DROP"}}}, {}, &why))
+    ASSERT_TRUE(nft_fast_apply(options, "ref1", rules, IptablesChains::exemption_rules(exemptions), &why, Fresh())) << why;
+    ASSERT_TRUE(nft_fast_apply(options, "other", {{Hook::kOutput, {"-d", "198.18.0.78", "-j", "DROP"}}}, {}, &why, Fresh()))
         << why;
-    ASSERT_TRUE(nft_fast_heal(options, "ref1", &why)) << why;
-    ASSERT_TRUE(nft_fast_heal(options, "ref1", &why)) << why;
+    ASSERT_TRUE(nft_fast_heal(options, "ref1", &why, Fresh())) << why;
+    ASSERT_TRUE(nft_fast_heal(options, "ref1", &why, Fresh())) << why;
     auto left = chains.rules_of("other");
     ASSERT_TRUE(left.ok());
     EXPECT_EQ(left->size(), 1u);
@@ -115,7 +121,7 @@ TEST(NftFastPath, BuildsWhatIptablesRestoreBuildsAndHealsOnlyOurs) {
   {
     ScopedNetns in_a(a.ns);
     std::string why;
-    ASSERT_TRUE(nft_fast_apply(options, "x1", rules, IptablesChains::exemption_rules(exemptions), &why)) << why;
+    ASSERT_TRUE(nft_fast_apply(options, "x1", rules, IptablesChains::exemption_rules(exemptions), &why, Fresh())) << why;
     auto save = run_command({"iptables-save", "-t", "filter"});
     ASSERT_TRUE(save.ok());
     auto batch = chains.build_heal_batch(save->out, "x1");
@@ -135,19 +141,19 @@ TEST(NftFastPath, RefusesWhatItCannotBuildAndChangesNothing) {
     ScopedNetns in_a(a.ns);
     std::string why;
     // A fresh namespace has no filter table: iptables-nft makes it, not us.
-    EXPECT_FALSE(nft_fast_apply(options, "f", {{Hook::kOutput, {"-d", "198.18.0.9", "-j", "DROP"}}}, {}, &why));
+    EXPECT_FALSE(nft_fast_apply(options, "f", {{Hook::kOutput, {"-d", "198.18.0.9", "-j", "DROP"}}}, {}, &why, Fresh()));
     EXPECT_NE(why.find("base chain"), std::string::npos) << why;
-    EXPECT_TRUE(nft_fast_heal(options, "f", &why)) << why;  // nothing of ours: nothing to do
+    EXPECT_TRUE(nft_fast_heal(options, "f", &why, Fresh())) << why;  // nothing of ours: nothing to do
   }
   ASSERT_EQ(NetnsCluster::exec(a.ns, {"iptables", "-A", "OUTPUT", "-d", "203.0.113.9", "-j", "DROP"}).exit_code, 0);
   const std::string before = save_in(a.ns);
   {
     ScopedNetns in_a(a.ns);
     std::string why;
-    EXPECT_FALSE(nft_fast_apply(options, "f", {{Hook::kOutput, {"-j", "NFQUEUE", "--queue-num", "3"}}}, {}, &why));
-    EXPECT_FALSE(nft_fast_apply(options, "f", {{Hook::kOutput, {"-o", "eth+", "-j", "DROP"}}}, {}, &why));
-    EXPECT_FALSE(nft_fast_apply(options, "f", {{Hook::kOutput, {"!", "-d", "10.0.0.1", "-j", "DROP"}}}, {}, &why));
-    EXPECT_FALSE(nft_fast_apply(options, "f", {{Hook::kOutput, {"--dport", "80", "-j", "DROP"}}}, {}, &why));
+    EXPECT_FALSE(nft_fast_apply(options, "f", {{Hook::kOutput, {"-j", "NFQUEUE", "--queue-num", "3"}}}, {}, &why, Fresh()));
+    EXPECT_FALSE(nft_fast_apply(options, "f", {{Hook::kOutput, {"-o", "eth+", "-j", "DROP"}}}, {}, &why, Fresh()));
+    EXPECT_FALSE(nft_fast_apply(options, "f", {{Hook::kOutput, {"!", "-d", "10.0.0.1", "-j", "DROP"}}}, {}, &why, Fresh()));
+    EXPECT_FALSE(nft_fast_apply(options, "f", {{Hook::kOutput, {"--dport", "80", "-j", "DROP"}}}, {}, &why, Fresh()));
   }
   EXPECT_EQ(save_in(a.ns), before);
 }
