@@ -25,6 +25,15 @@
 // sound. The rules may look at real time: an ok op q can only be linearized
 // after an info op o when meta[q].ret > meta[o].call (q did not return before
 // o was invoked); an info op can come after any other op.
+// Optional (register_model.h has them; wgl.h "dead states" explains them):
+//   static constexpr bool kDeadStates = true;   // the state is one value id
+//   std::int32_t observed_value(const Op&) const;  // the value it needs, or -1
+//   std::int32_t written_value(const Op&) const;   // the value it sets, or -1
+//   std::int32_t state_value(const State&) const;
+//   State dead_state() const;                    // a state no op observes
+//   bool blind(const Op&) const;                 // next state ignores the state
+// valid only for models where an op's legality depends on the state only
+// through "state == observed_value".
 // ModelAdapter<M> erases the type; models.cpp lists every model by name
 // (adding a model: its file plus one line there).
 #pragma once
