@@ -98,38 +98,50 @@ int send_datagram(const std::filesystem::path& socket_path, const std::string& p
   return static_cast<int>(n);
 }
 
-TEST(AgentEvents, DatagramsArriveInOrderStampedWithAgentMonotonic) {
-  TempDir dir;
-  AgentProcess agent(kAgent, dir.path());
-  ASSERT_TRUE(agent.start());
-  auto client = agent.client();
-  std::mutex mutex;
-  std::vector<AgentEvent> events;
-  ASSERT_TRUE(client->subscribe_events([&](const AgentEvent& e) {
-    std::lock_guard lock(mutex);
-    events.push_back(e);
-  }).ok());
-  const auto socket_path = agent.state_dir() / "events.sock";
+// A started agent with one subscribed client collecting every event.
+class AgentEventsFixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(agent_.start());
+    client_ = agent_.client();
+    ASSERT_TRUE(client_->subscribe_events([this](const AgentEvent& e) {
+      std::lock_guard lock(mutex_);
+      events_.push_back(e);
+    }).ok());
+  }
+  std::filesystem::path socket_path() const { return agent_.state_dir() / "events.sock"; }
+  bool wait_for(std::size_t count) {
+    return eventually([&] { std::lock_guard lock(mutex_); return events_.size() >= count; }, 5s);
+  }
+
+  TempDir dir_;
+  AgentProcess agent_{kAgent, dir_.path()};
+  std::unique_ptr<AgentClient> client_;
+  std::mutex mutex_;
+  std::vector<AgentEvent> events_;
+};
+
+TEST_F(AgentEventsFixture, DatagramsArriveInOrderStampedWithAgentMonotonic) {
   const Nanos before = monotonic_now();
   constexpr int kCount = 200;
   for (int i = 0; i < kCount; ++i) {
     nlohmann::json e = {{"type", "retry"}, {"node", "n1"}, {"op", i}, {"attempt", 0}, {"delay", 0}, {"outcome", "success"}};
-    ASSERT_GT(send_datagram(socket_path, e.dump()), 0);
+    ASSERT_GT(send_datagram(socket_path(), e.dump()), 0);
     if (i == 100) {
-      ASSERT_GT(send_datagram(socket_path, "not json"), 0);  // rejected, counted, no effect
+      ASSERT_GT(send_datagram(socket_path(), "not json"), 0);  // rejected, counted, no effect
     }
   }
-  ASSERT_TRUE(eventually([&] { std::lock_guard lock(mutex); return events.size() >= kCount; }, 5s));
+  ASSERT_TRUE(wait_for(kCount));
   const Nanos after = monotonic_now();
-  std::lock_guard lock(mutex);
-  ASSERT_EQ(events.size(), static_cast<std::size_t>(kCount));
+  std::lock_guard lock(mutex_);
+  ASSERT_EQ(events_.size(), static_cast<std::size_t>(kCount));
   for (int i = 0; i < kCount; ++i) {
-    EXPECT_EQ(events[i].event["op"], i);
-    EXPECT_EQ(events[i].event["type"], "retry");
-    EXPECT_GE(events[i].agent_mono, before);
-    EXPECT_LE(events[i].agent_mono, after);
+    EXPECT_EQ(events_[i].event["op"], i);
+    EXPECT_EQ(events_[i].event["type"], "retry");
+    EXPECT_GE(events_[i].agent_mono, before);
+    EXPECT_LE(events_[i].agent_mono, after);
     if (i > 0) {
-      EXPECT_GE(events[i].agent_mono, events[i - 1].agent_mono);
+      EXPECT_GE(events_[i].agent_mono, events_[i - 1].agent_mono);
     }
   }
 }
@@ -137,29 +149,18 @@ TEST(AgentEvents, DatagramsArriveInOrderStampedWithAgentMonotonic) {
 // An agent that reads late (here: stopped for 400 ms) still stamps each
 // event with when the SUT sent it (the kernel's send stamp), so a loaded
 // host does not shift the SUT's events in the history.
-TEST(AgentEvents, StampIsWhenTheSutSentItNotWhenTheAgentReadIt) {
-  TempDir dir;
-  AgentProcess agent(kAgent, dir.path());
-  ASSERT_TRUE(agent.start());
-  auto client = agent.client();
-  std::mutex mutex;
-  std::vector<AgentEvent> events;
-  ASSERT_TRUE(client->subscribe_events([&](const AgentEvent& e) {
-    std::lock_guard lock(mutex);
-    events.push_back(e);
-  }).ok());
-  const auto socket_path = agent.state_dir() / "events.sock";
-  ASSERT_EQ(::kill(agent.pid(), SIGSTOP), 0);
+TEST_F(AgentEventsFixture, StampIsWhenTheSutSentItNotWhenTheAgentReadIt) {
+  ASSERT_EQ(::kill(agent_.pid(), SIGSTOP), 0);
   const Nanos sent = monotonic_now();
-  const int n = send_datagram(socket_path, nlohmann::json{{"type", "log"}, {"message", "while stopped"}}.dump());
+  const int n = send_datagram(socket_path(), nlohmann::json{{"type", "log"}, {"message", "while stopped"}}.dump());
   std::this_thread::sleep_for(400ms);
-  ASSERT_EQ(::kill(agent.pid(), SIGCONT), 0);
+  ASSERT_EQ(::kill(agent_.pid(), SIGCONT), 0);
   ASSERT_GT(n, 0);
-  ASSERT_TRUE(eventually([&] { std::lock_guard lock(mutex); return !events.empty(); }, 5s));
-  std::lock_guard lock(mutex);
-  EXPECT_GE(events[0].agent_mono, sent - 5'000'000);
-  EXPECT_LT(events[0].agent_mono, sent + 100'000'000) << "stamped " << (events[0].agent_mono - sent) / 1'000'000
-                                                      << " ms after the send: the read time, not the send time";
+  ASSERT_TRUE(wait_for(1));
+  std::lock_guard lock(mutex_);
+  EXPECT_GE(events_[0].agent_mono, sent - 5'000'000);
+  EXPECT_LT(events_[0].agent_mono, sent + 100'000'000) << "stamped " << (events_[0].agent_mono - sent) / 1'000'000
+                                                        << " ms after the send: the read time, not the send time";
 }
 
 TEST(AgentEvents, BufferedWhileUnsubscribedAndTailedFromAFile) {
