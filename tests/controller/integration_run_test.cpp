@@ -78,6 +78,13 @@ std::string write_suite(const Scratch& s, const std::string& name, const std::st
   return path.string();
 }
 
+// A 60 s suite on 3 nodes that isolates n1 from 500ms for 50 s.
+std::string isolate_n1_suite(const std::string& name, const std::string& lease, const std::string& net) {
+  return "name: " + name + "\nduration: 60s\nlease: " + lease + "\ncluster:\n  nodes: 3\n  subnet: " + net +
+         "\nsut:\n  command: 'sleep 600'\nnemesis:\n  - at: 500ms\n    fault: {kind: partition, mode: isolate}\n"
+         "    targets: [n1]\n    duration: 50s\n";
+}
+
 // Starts `faultline run SUITE --out OUT` in the background (output to
 // scratch/stderr) and returns its pid.
 pid_t start_run(const Scratch& s, const std::string& suite, const std::filesystem::path& out) {
@@ -213,9 +220,7 @@ TEST(RunLocal, ControllerKilledAgentsHealWithinLeaseHistoryReadable) {
   if (!ready()) GTEST_SKIP() << "needs root and the built faultline + faultline-agent";
   Scratch s;
   std::string net = subnet();
-  auto suite = write_suite(s, "it-kill", "name: it-kill\nduration: 60s\nlease: 3s\ncluster:\n  nodes: 3\n  subnet: " + net +
-                                             "\nsut:\n  command: 'sleep 600'\nnemesis:\n  - at: 500ms\n    fault: {kind: partition, mode: isolate}\n"
-                                             "    targets: [n1]\n    duration: 50s\n");
+  auto suite = write_suite(s, "it-kill", isolate_n1_suite("it-kill", "3s", net));
   auto out = s.dir / "out";
   pid_t pid = start_run(s, suite, out);
   // Wait until the partition is in the history.
@@ -259,9 +264,7 @@ TEST_P(RunLocalSignal, HealsWritesWhatThereIsAndExits2) {
   if (!ready()) GTEST_SKIP() << "needs root and the built faultline + faultline-agent";
   Scratch s;
   std::string net = subnet();
-  auto suite = write_suite(s, "it-signal", "name: it-signal\nduration: 60s\nlease: 60s\ncluster:\n  nodes: 3\n  subnet: " + net +
-                                               "\nsut:\n  command: 'sleep 600'\nnemesis:\n  - at: 500ms\n    fault: {kind: partition, mode: isolate}\n"
-                                               "    targets: [n1]\n    duration: 50s\n");
+  auto suite = write_suite(s, "it-signal", isolate_n1_suite("it-signal", "60s", net));
   auto out = s.dir / "out";
   pid_t pid = start_run(s, suite, out);
   const auto run = out / "it-signal" / "latest";
