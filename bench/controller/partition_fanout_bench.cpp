@@ -9,9 +9,11 @@
 //    host) and, by default, its own mount namespace with a private /run. The
 //    partition mechanism takes two file locks under /run: IptablesChains'
 //    flock on /run/faultline-iptables.lock (apply and heal) and
-//    `iptables-restore -w`'s /run/xtables.lock (heal; apply goes through the
-//    in-process nf_tables fast path where iptables runs on nf_tables, after
-//    the registry's probe has run `iptables-save`). A file lock is shared
+//    `iptables-restore -w`'s /run/xtables.lock (only where the in-process
+//    nf_tables fast path cannot be used: where iptables runs on nf_tables,
+//    apply and heal are one netlink transaction each, no program started;
+//    the registry's probe remembers its success per network namespace, so
+//    it does not run `iptables-save` per step). A file lock is shared
 //    across network namespaces, but every real host has
 //    its own /run, so one private /run per agent models N hosts;
 //    --shared-run measures all agents queueing on one lock instead.

@@ -1,9 +1,5 @@
 #include "faults/net/iptables_chain.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <fmt/format.h>
 #include <map>
@@ -11,6 +7,7 @@
 #include <set>
 
 #include "faults/net/command.h"
+#include "faults/net/iptables_lock.h"
 #include "faults/net/nft_fastpath.h"
 
 namespace faultline::faults::net {
@@ -20,24 +17,6 @@ std::mutex& process_mutex() {
   static std::mutex mutex;
   return mutex;
 }
-
-// flock on a well-known file, so two processes (an agent and a test, two
-// agents in one namespace) do not interleave read-modify-write batches.
-class FileLock {
- public:
-  FileLock() {
-    fd_ = ::open("/run/faultline-iptables.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd_ >= 0) ::flock(fd_, LOCK_EX);
-  }
-  ~FileLock() {
-    if (fd_ >= 0) ::close(fd_);  // releases the lock
-  }
-  FileLock(const FileLock&) = delete;
-  FileLock& operator=(const FileLock&) = delete;
-
- private:
-  int fd_ = -1;
-};
 
 // Splits an iptables-save rule line into words, honouring double quotes.
 std::vector<std::string> split_words(std::string_view line) {
@@ -259,7 +238,7 @@ Result<void> IptablesChains::apply(std::string_view fault_id, const std::vector<
   // an RCU grace period (nft_netlink.h), which must not hold the lock.
   nft::NftSocket socket;
   std::lock_guard guard(process_mutex());
-  FileLock lock;
+  IptablesFileLock lock;
   // In-process nf_tables transaction where possible (no program started);
   // anything it cannot express goes through iptables-restore below.
   std::string why_not;
@@ -281,7 +260,7 @@ Result<void> IptablesChains::heal(std::string_view fault_id) {
   if (auto valid = validate_id(fault_id); !valid) return valid;
   nft::NftSocket socket;  // closed after the locks are released (see apply)
   std::lock_guard guard(process_mutex());
-  FileLock lock;
+  IptablesFileLock lock;
   // In-process nf_tables transaction where possible (reads only our chains
   // and the jumps to them); otherwise iptables-save + iptables-restore.
   std::string why_not;

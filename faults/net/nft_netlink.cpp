@@ -7,11 +7,14 @@
 #include <linux/netfilter/nf_tables_compat.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/x_tables.h>
+#include <linux/netfilter/xt_NFQUEUE.h>
+#include <linux/netfilter/xt_comment.h>
 #include <linux/netfilter/xt_statistic.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -143,6 +146,15 @@ void expr_statistic(Out& w, std::uint32_t probability) {
     w.put(NFTA_MATCH_INFO, bytes, sizeof bytes);
   });
 }
+void expr_comment(Out& w, const std::string& comment) {
+  expression(w, "match", [&] {
+    xt_comment_info info{};
+    std::memcpy(info.comment, comment.data(), std::min(comment.size(), sizeof info.comment - 1));
+    w.put_str(NFTA_MATCH_NAME, "comment");
+    w.put_be32(NFTA_MATCH_REV, 0);
+    w.put(NFTA_MATCH_INFO, &info, XT_ALIGN(sizeof info));
+  });
+}
 void expr_counter(Out& w) {
   expression(w, "counter", [&] {
     w.put_be64(NFTA_COUNTER_BYTES, 0);
@@ -158,6 +170,19 @@ void expr_verdict(Out& w, int code, const std::string& chain) {
     if (!chain.empty()) w.put_str(NFTA_VERDICT_CHAIN, chain);
     w.close(verdict, NFTA_DATA_VERDICT);
     w.close(data, NFTA_IMMEDIATE_DATA);
+  });
+}
+void expr_nfqueue(Out& w, const NfqueueTarget& target) {
+  expression(w, "target", [&] {
+    std::uint8_t info[XT_ALIGN(sizeof(xt_NFQ_info_v3))] = {};
+    xt_NFQ_info_v3 v3{};
+    v3.queuenum = target.queue;
+    v3.queues_total = 1;
+    v3.flags = target.bypass ? NFQ_FLAG_BYPASS : 0;
+    std::memcpy(info, &v3, sizeof v3);
+    w.put_str(NFTA_TARGET_NAME, "NFQUEUE");
+    w.put_be32(NFTA_TARGET_REV, 3);
+    w.put(NFTA_TARGET_INFO, info, sizeof info);
   });
 }
 // iptables-nft's add_addr: payload of the whole bytes of the prefix, a
@@ -311,7 +336,8 @@ void NftBatch::delete_rule(const std::string& chain, std::uint64_t handle) {
 }
 
 // The expressions in iptables-nft's order: interfaces, protocol, addresses,
-// tcp/udp ports, statistic, counter, verdict; the comment as user data.
+// (xt comment match), tcp/udp ports, statistic, counter, verdict or NFQUEUE
+// target; otherwise the comment as user data.
 void NftBatch::new_rule(const std::string& chain, const RuleSpec& r, const std::string& comment, bool append) {
   begin(NFT_MSG_NEWRULE, static_cast<std::uint16_t>(NLM_F_CREATE | (append ? NLM_F_APPEND : 0)));
   Out w{buf_};
@@ -326,6 +352,7 @@ void NftBatch::new_rule(const std::string& chain, const RuleSpec& r, const std::
   }
   if (r.saddr && r.saddr->second > 0) expr_address(w, 12, r.saddr->first, r.saddr->second);
   if (r.daddr && r.daddr->second > 0) expr_address(w, 16, r.daddr->first, r.daddr->second);
+  if (r.comment_match) expr_comment(w, comment);
   if (r.sport) {
     expr_payload(w, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 2);
     std::uint16_t port = htons(*r.sport);
@@ -338,14 +365,15 @@ void NftBatch::new_rule(const std::string& chain, const RuleSpec& r, const std::
   }
   if (r.statistic_probability) expr_statistic(w, *r.statistic_probability);
   expr_counter(w);
-  if (!r.jump.empty()) expr_verdict(w, NFT_JUMP, r.jump);
+  if (r.nfqueue) expr_nfqueue(w, *r.nfqueue);
+  else if (!r.jump.empty()) expr_verdict(w, NFT_JUMP, r.jump);
   else expr_verdict(w, r.verdict, "");
   w.close(list, NFTA_RULE_EXPRESSIONS);
   auto compat = w.nest();
   w.put_be32(NFTA_RULE_COMPAT_PROTO, r.proto);
   w.put_be32(NFTA_RULE_COMPAT_FLAGS, 0);
   w.close(compat, NFTA_RULE_COMPAT);
-  if (!comment.empty()) {
+  if (!comment.empty() && !r.comment_match) {
     // The comment as rule user data (libnftnl's NFTNL_UDATA_RULE_COMMENT
     // TLV), as nft writes it; iptables-nft reads it back as -m comment. An
     // xt "comment" match expression would cost the kernel a compat match
@@ -415,39 +443,46 @@ int NftSocket::receive(F on_message) {
   }
 }
 
-int NftSocket::get_chain(const std::string& table, const std::string& chain, bool* exists, bool* base) {
-  *exists = *base = false;
+// One GET request for a table's chain or rules (the chain, when given, filters
+// it); calls on_reply for each answer of the matching NEW type. A missing
+// table or chain (ENOENT) is an empty answer.
+template <typename F>
+int NftSocket::query(int get_type, std::uint16_t flags, const std::string& table, const std::string& chain,
+                     F on_reply) {
+  const bool chains = get_type == NFT_MSG_GETCHAIN;
   std::vector<std::uint8_t> buf;
-  auto at = begin_message(buf, msg_type(NFT_MSG_GETCHAIN), NLM_F_REQUEST | NLM_F_ACK, NFPROTO_IPV4, 0);
+  auto at = begin_message(buf, msg_type(get_type), static_cast<std::uint16_t>(NLM_F_REQUEST | flags), NFPROTO_IPV4, 0);
   Out w{buf};
-  w.put_str(NFTA_CHAIN_TABLE, table);
-  w.put_str(NFTA_CHAIN_NAME, chain);
+  const std::uint16_t table_attr = chains ? std::uint16_t{NFTA_CHAIN_TABLE} : std::uint16_t{NFTA_RULE_TABLE};
+  const std::uint16_t chain_attr = chains ? std::uint16_t{NFTA_CHAIN_NAME} : std::uint16_t{NFTA_RULE_CHAIN};
+  w.put_str(table_attr, table);
+  if (!chain.empty()) w.put_str(chain_attr, chain);
   end_message(buf, at);
   if (!send(buf)) return -errno;
+  const std::uint16_t reply_type = msg_type(chains ? NFT_MSG_NEWCHAIN : NFT_MSG_NEWRULE);
   int rc = receive([&](const nlmsghdr* h) {
-    if (h->nlmsg_type != msg_type(NFT_MSG_NEWCHAIN)) return;
+    if (h->nlmsg_type == reply_type) on_reply(h);
+  });
+  return rc == -ENOENT ? 0 : rc;
+}
+
+int NftSocket::get_chain(const std::string& table, const std::string& chain, bool* exists, bool* base) {
+  *exists = *base = false;
+  return query(NFT_MSG_GETCHAIN, NLM_F_ACK, table, chain, [&](const nlmsghdr* h) {
     *exists = true;
     *base = Attrs::of_message(h).at[NFTA_CHAIN_HOOK] != nullptr;
   });
-  if (rc == -ENOENT) return 0;
-  return rc;
 }
 
 int NftSocket::dump_chain(const std::string& table, const std::string& chain, std::vector<SeenRule>* rules) {
-  std::vector<std::uint8_t> buf;
-  auto at = begin_message(buf, msg_type(NFT_MSG_GETRULE), NLM_F_REQUEST | NLM_F_DUMP, NFPROTO_IPV4, 0);
-  Out w{buf};
-  w.put_str(NFTA_RULE_TABLE, table);
-  w.put_str(NFTA_RULE_CHAIN, chain);
-  end_message(buf, at);
-  if (!send(buf)) return -errno;
-  int rc = receive([&](const nlmsghdr* h) {
-    if (h->nlmsg_type != msg_type(NFT_MSG_NEWRULE)) return;
+  return query(NFT_MSG_GETRULE, NLM_F_DUMP, table, chain, [&](const nlmsghdr* h) {
     auto rule = read_rule(h);
     if (rule.chain == chain) rules->push_back(std::move(rule));  // older kernels ignore the chain filter
   });
-  if (rc == -ENOENT) return 0;
-  return rc;
+}
+
+int NftSocket::dump_table(const std::string& table, std::vector<SeenRule>* rules) {
+  return query(NFT_MSG_GETRULE, NLM_F_DUMP, table, "", [&](const nlmsghdr* h) { rules->push_back(read_rule(h)); });
 }
 
 int NftSocket::commit(NftBatch& batch) {
