@@ -25,6 +25,9 @@ step "integration and end-to-end tests (root, network namespaces; serial)"
 # Timing-sensitive tests on a small shared box get one retry; a test that
 # fails twice fails the run.
 ctest --preset default -LE unit -j1 --output-on-failure --repeat until-pass:2 || status=1
+# A skipped test says why (no docker engine, no sch_netem, ...), visibly.
+awk '/^\[ RUN      \]/ {name=$4} /: Skipped$/ {getline why; print "skipped: " name ": " why}' \
+  build/default/Testing/Temporary/LastTest.log 2>/dev/null | sort -u || true
 
 step "unit tests under AddressSanitizer + UBSan"
 cmake --preset asan >/dev/null
