@@ -69,32 +69,7 @@ class ShaperIntegration : public ::testing::Test {
   // shaper, run measure(), heal, and hand back {"record", "result", "error"}.
   nlohmann::json with_fault(const std::string& spec_text, const std::function<nlohmann::json()>& measure,
                             bool heal = true) {
-    auto out = NetnsCluster::run_in_capture(sender().ns, [&]() -> std::string {
-      nlohmann::json reply;
-      auto spec = FaultSpec::parse_text(spec_text);
-      if (!spec) return nlohmann::json{{"error", spec.error().message}}.dump();
-      HostContext host;
-      host.default_interface = "eth0";
-      auto mechanism = MechanismRegistry::instance().find(spec->kind, kShaperMechanismName);
-      if (!mechanism) return nlohmann::json{{"error", mechanism.error().message}}.dump();
-      auto record = (*mechanism)->plan(*spec, host);
-      if (!record) return nlohmann::json{{"error", record.error().message}}.dump();
-      (*record)["kind"] = spec->kind;
-      (*record)["mechanism"] = kShaperMechanismName;
-      reply["record"] = *record;
-      reply["describe"] = (*mechanism)->describe(*record);
-      if (auto applied = (*mechanism)->apply(*record, host); !applied)
-        return nlohmann::json{{"error", applied.error().message}}.dump();
-      reply["result"] = measure();
-      if (heal) {
-        if (auto healed = (*mechanism)->heal(*record, host); !healed) reply["error"] = healed.error().message;
-      }
-      return reply.dump();
-    });
-    if (!out) return nlohmann::json{{"error", out.error().message}};
-    auto parsed = nlohmann::json::parse(*out, nullptr, false);
-    if (parsed.is_discarded()) return nlohmann::json{{"error", "child returned no JSON: " + *out}};
-    return parsed;
+    return faultline::testing::shaper_probe::run_fault_in(sender().ns, spec_text, kShaperMechanismName, measure, heal);
   }
 
   std::unique_ptr<NetnsCluster> cluster_;
