@@ -298,6 +298,17 @@ class Run {
     }
   }
 
+  // Whether a degraded window other than `ended` touches the pair after `t`.
+  bool still_degraded(int o, int s, Nanos t, const DegradedWindow* ended) const {
+    for (const auto& w : degraded_) {
+      if (&w == ended || w.start > t || w.end <= t) continue;
+      if (w.targets.empty() || std::find_if(w.targets.begin(), w.targets.end(),
+                                            [&](int x) { return x == o || x == s; }) != w.targets.end())
+        return true;
+    }
+    return false;
+  }
+
   // A degraded fault (delay, loss, ...) ended at `t`: a suspicion it excused
   // must not outlive it, so every pair it touched whose observer is up, whose
   // subject is reachable and which still suspects owes an `alive` within
@@ -315,6 +326,7 @@ class Run {
         if (!w->targets.empty() && std::find_if(w->targets.begin(), w->targets.end(),
                                                 [&](int x) { return x == o || x == s; }) == w->targets.end())
           continue;
+        if (still_degraded(o, s, t, w)) continue;  // another delay/loss still excuses the pair
         Pair& p = pair(o, s);
         settle(p, o, s, t, false);
         if (p.phase != Phase::kReachable || !suspecting(p.declared) || p.obligation != Obligation::kNone) continue;

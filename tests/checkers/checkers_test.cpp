@@ -118,6 +118,17 @@ TEST(DetectorChecker, MistakeOutlivingItsDegradedFaultIsARecoveryViolation) {
   EXPECT_EQ(v["time"], 14'000'000'000);  // 12s + 2s
   EXPECT_NE(v["message"].get<std::string>().find("the end of f2 (delay)"), std::string::npos) << v["message"];
   EXPECT_EQ(r.findings["mistakes"].size(), 2u);  // both excused as mistakes during f2
+  // While another delay on n2 still runs, the end of the first owes nothing.
+  auto h = load("detector_degraded_lasting_fail.jsonl");
+  history::Event overlap = h.events[1];
+  std::get<history::FaultEvent>(overlap.body).id = "f3";
+  h.events.insert(h.events.begin() + 2, overlap);
+  auto c = make_checker("detector");
+  CheckOptions options;
+  options.config = kConfig["detector"];
+  auto still = c->check(h, options);
+  ASSERT_TRUE(still.ok());
+  EXPECT_EQ(still->valid, Validity::kValid) << still->text;
 }
 
 TEST(DetectorChecker, PartitionGrudgeMakesBothSidesUnreachable) {
