@@ -11,11 +11,13 @@
 
 #include "agent/core/fault_manager.h"
 #include "tests/agent/marker_mechanism.h"
+#include "tests/support/eventually.h"
 
 namespace faultline::agent {
 namespace {
 
 using namespace std::chrono_literals;
+using faultline::testing::eventually;
 
 class FaultManagerTest : public ::testing::Test {
  protected:
@@ -36,16 +38,6 @@ class FaultManagerTest : public ::testing::Test {
     return *parsed;
   }
   bool exists(const std::string& marker) { return std::filesystem::exists(dir_ / marker); }
-
-  template <class Pred>
-  bool eventually(Pred pred, std::chrono::milliseconds limit) {
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (pred()) return true;
-      std::this_thread::sleep_for(10ms);
-    }
-    return pred();
-  }
 
   std::filesystem::path dir_;
   faults::MechanismRegistry registry_;

@@ -22,6 +22,7 @@
 #include "controller/cluster/local_provider.h"
 #include "controller/cluster/provider.h"
 #include "faults/fault_spec.h"
+#include "tests/support/eventually.h"
 #include "tests/support/netns.h"
 
 namespace faultline::controller {
@@ -30,6 +31,7 @@ namespace {
 namespace fs = std::filesystem;
 using testing::NetnsCluster;
 using testing::ScopedNetns;
+using faultline::testing::eventually;
 
 constexpr std::uint16_t kSshPort = 2222;
 constexpr std::uint16_t kAgentPort = 17070;
@@ -63,15 +65,6 @@ std::string key_line(const fs::path& pub) {
 ino_t netns_inode(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
-}
-
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds within) {
-  auto deadline = std::chrono::steady_clock::now() + within;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return condition();
 }
 
 // A test process that crashed cannot run TearDown: remove what it left

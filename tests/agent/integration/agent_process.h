@@ -26,20 +26,13 @@
 
 #include "agent/client/agent_client.h"
 #include "agent/protocol/auth.h"
+#include "tests/support/eventually.h"
 
 namespace faultline::agent::testing {
 
 using namespace std::chrono_literals;
 
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return pred();
-}
+using faultline::testing::eventually;
 
 inline std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
