@@ -53,9 +53,11 @@ nlohmann::json run_fault_in(const std::string& ns, const std::string& spec_text,
   return parsed;
 }
 
-std::string leftovers_in(const std::string& ns) {
+std::string our_rules_in(const std::string& ns, const std::string& table) {
   std::string ours;
-  auto saved = NetnsCluster::exec(ns, {"iptables-save"}).output;
+  std::vector<std::string> save{"iptables-save"};
+  if (!table.empty()) save.insert(save.end(), {"-t", table});
+  auto saved = NetnsCluster::exec(ns, save).output;
   std::size_t start = 0;
   while (start < saved.size()) {
     auto end = saved.find('\n', start);
@@ -65,6 +67,11 @@ std::string leftovers_in(const std::string& ns) {
     if (end == std::string::npos) break;
     start = end + 1;
   }
+  return ours;
+}
+
+std::string leftovers_in(const std::string& ns) {
+  std::string ours = our_rules_in(ns, "");
   auto qdisc = NetnsCluster::run_in_capture(ns, [] {
     auto root = faults::net::read_root_qdisc("eth0");
     if (!root) return "cannot read the root qdisc of eth0: " + root.error().message;

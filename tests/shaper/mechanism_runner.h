@@ -13,6 +13,8 @@
 //    "mechanism" field; unavailable is an error, never a silent substitute),
 //    applies it on eth0, runs measure() while it is in effect, heals it (when
 //    `heal`) and returns {"record","describe","result"} or {"error"}.
+//  - our_rules_in(ns, table) lists the iptables rules naming faultline or
+//    NFQUEUE in `table` ("" = every table), one per line; "" when none.
 //  - leftovers_in(ns) lists what of ours a heal would have to remove: iptables
 //    rules naming faultline or NFQUEUE (all tables) and a root qdisc with our
 //    handle fa17: on eth0. "" when clean.
@@ -31,6 +33,7 @@ std::string netem_unavailable(const std::string& kind);
 nlohmann::json run_fault_in(const std::string& ns, const std::string& spec_text, const std::string& mechanism,
                             const std::function<nlohmann::json()>& measure, bool heal = true);
 
+std::string our_rules_in(const std::string& ns, const std::string& table);
 std::string leftovers_in(const std::string& ns);
 
 // gtest parameter names: "nfqueue-shaper" -> "nfqueue_shaper".

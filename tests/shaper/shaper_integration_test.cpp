@@ -50,20 +50,7 @@ class ShaperIntegration : public ::testing::Test {
   const testing::NetnsNode& sender() const { return cluster_->node(0); }
   const testing::NetnsNode& receiver() const { return cluster_->node(1); }
 
-  std::string our_mangle_rules() const {
-    auto saved = NetnsCluster::exec(sender().ns, {"iptables-save", "-t", "mangle"}).output;
-    std::string ours;
-    std::size_t start = 0;
-    while (start < saved.size()) {
-      auto end = saved.find('\n', start);
-      auto line = saved.substr(start, end == std::string::npos ? std::string::npos : end - start);
-      if (line.find("faultline") != std::string::npos || line.find("NFQUEUE") != std::string::npos)
-        ours += line + "\n";
-      if (end == std::string::npos) break;
-      start = end + 1;
-    }
-    return ours;
-  }
+  std::string our_mangle_rules() const { return faultline::testing::shaper_probe::our_rules_in(sender().ns, "mangle"); }
 
   // In a child inside the sender's namespace: plan + apply `spec` with the
   // shaper, run measure(), heal, and hand back {"record", "result", "error"}.
