@@ -14,7 +14,6 @@
 #include <csignal>
 #include <cstdio>
 #include <random>
-#include <sstream>
 #include <thread>
 
 #include <CLI/CLI.hpp>
@@ -28,15 +27,6 @@ namespace {
 
 volatile std::sig_atomic_t g_stop = 0;
 void on_signal(int) { g_stop = 1; }
-
-std::vector<std::string> split(const std::string& text) {
-  std::vector<std::string> out;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ','))
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
 
 void print(const nlohmann::json& line) {
   std::fputs((line.dump() + "\n").c_str(), stdout);
@@ -63,12 +53,13 @@ void wait_until_read() {
 
 int main(int argc, char** argv) {
   CLI::App app{"faultline-demo-client: read/write workload for faultline-demo-node"};
-  std::string nodes, addresses, interval = "50ms", timeout = "3s";
+  std::vector<std::string> names, addrs;
+  std::string interval = "50ms", timeout = "3s";
   int process = 0, keys = 3;
   long count = -1;
   std::uint64_t seed = 0;
-  app.add_option("--nodes", nodes, "NAME,... ({nodes})")->required();
-  app.add_option("--addresses", addresses, "HOST:PORT,... in the same order ({addresses})")->required();
+  app.add_option("--nodes", names, "NAME,... ({nodes})")->required()->delimiter(',');
+  app.add_option("--addresses", addrs, "HOST:PORT,... in the same order ({addresses})")->required()->delimiter(',');
   app.add_option("--process", process, "this client's process number ({process})");
   app.add_option("--keys", keys, "keys k0..k(N-1)")->check(CLI::Range(1, 1000));
   app.add_option("--interval", interval, "pause between ops");
@@ -76,7 +67,8 @@ int main(int argc, char** argv) {
   app.add_option("--count", count, "stop after this many ops (default: until SIGTERM)");
   app.add_option("--seed", seed, "random seed (default: process number)");
   CLI11_PARSE(app, argc, argv);
-  auto names = split(nodes), addrs = split(addresses);
+  std::erase(names, std::string());
+  std::erase(addrs, std::string());
   if (names.empty() || names.size() != addrs.size()) {
     std::fprintf(stderr, "faultline-demo-client: --nodes and --addresses must list the same number of entries\n");
     return 254;

@@ -6,7 +6,6 @@
 #include <csignal>
 #include <cstdio>
 #include <set>
-#include <sstream>
 
 #include <CLI/CLI.hpp>
 
@@ -25,15 +24,6 @@ namespace {
 const std::set<std::string> kBugs{"heartbeat-stale-table", "suspect-bumps-incarnation", "breaker-unlimited-half-open",
                                   "breaker-wall-clock",    "retry-no-cap",              "read-one"};
 
-std::vector<std::string> split(const std::string& text) {
-  std::vector<std::string> out;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ','))
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-
 int fail(const std::string& message) {
   std::fprintf(stderr, "faultline-demo-node: %s\n", message.c_str());
   return 254;
@@ -43,16 +33,16 @@ int fail(const std::string& message) {
 
 int main(int argc, char** argv) {
   CLI::App app{"faultline-demo-node: a replicated register store built on faultline's reference mechanisms"};
-  std::string name, listen, peers, peer_addresses, data, detector = "swim", events_mode = "auto";
-  std::vector<std::string> bugs;
+  std::string name, listen, data, detector = "swim", events_mode = "auto";
+  std::vector<std::string> bugs, names, addrs;
   std::string probe_interval = "700ms", probe_timeout = "350ms", heartbeat_interval = "250ms", heartbeat_timeout = "2s";
   std::string recovery_timeout = "2s", round_timeout = "400ms", base_delay = "50ms", max_delay = "200ms";
   int suspicion_mult = 4, failure_threshold = 3, max_attempts = 5;
   std::uint64_t seed = 0;
   app.add_option("--name", name, "this node's name (the controller's {node})")->required();
   app.add_option("--listen", listen, "HOST:PORT for TCP (store) and UDP (membership)")->required();
-  app.add_option("--peers", peers, "other nodes: NAME=HOST:PORT,... or NAME,... with --peer-addresses");
-  app.add_option("--peer-addresses", peer_addresses, "HOST:PORT,... in the order of --peers ({peer_addresses})");
+  app.add_option("--peers", names, "other nodes: NAME=HOST:PORT,... or NAME,... with --peer-addresses")->delimiter(',');
+  app.add_option("--peer-addresses", addrs, "HOST:PORT,... in the order of --peers ({peer_addresses})")->delimiter(',');
   app.add_option("--data", data, "directory for the replica's log (default: in memory)");
   app.add_option("--detector", detector, "swim or heartbeat")->check(CLI::IsMember({"swim", "heartbeat"}));
   app.add_option("--events", events_mode, "auto ($FAULTLINE_EVENTS, else stderr), stderr or none")
@@ -81,7 +71,8 @@ int main(int argc, char** argv) {
   auto self = parse_endpoint(listen);
   if (!self) return fail("--listen: " + self.error().message);
   std::map<std::string, Endpoint> peer_map;
-  auto names = split(peers), addrs = split(peer_addresses);
+  std::erase(names, std::string());  // "--peers ''" (no peers) and stray commas
+  std::erase(addrs, std::string());
   if (!addrs.empty() && addrs.size() != names.size()) return fail("--peers and --peer-addresses differ in length");
   for (std::size_t i = 0; i < names.size(); ++i) {
     std::string n = names[i], a = addrs.empty() ? "" : addrs[i];
