@@ -113,8 +113,6 @@ class WglSearch {
     };
     std::vector<Frame> stack;
     const std::uint32_t n_ok = static_cast<std::uint32_t>(rank_to_op_.size());
-    bool info_pass = false;     // false: try completed calls; true: try info calls
-    std::int64_t cursor = -1;   // info pass: the next info id to try (downwards)
     std::uint64_t steps = 0;
     SearchResult result;
     result.info_omitted = info_omitted_;
@@ -133,7 +131,7 @@ class WglSearch {
       if (!model_.step(state, ops_[op], next_state) || absorbed(stack, op, next_state)) return false;
       const bool info = meta_[op].info;
       if (info && dead_info(next_state)) return false;
-      if (info) lin.add_info(index_[op]);
+      if (info) lin.add_info(index_[op]), use_info(index_[op], +1);
       else lin.add_ok(index_[op]);
       observe(op, -1);
       lin.key(key);
@@ -149,7 +147,7 @@ class WglSearch {
         note_progress(lin, stack, state);
         return true;
       }
-      if (info) lin.remove_info(index_[op]);
+      if (info) lin.remove_info(index_[op]), use_info(index_[op], -1);
       else lin.remove_ok(index_[op]);
       observe(op, +1);
       return false;
@@ -162,7 +160,7 @@ class WglSearch {
         if (!charge(cache.bytes() + lin.interner_bytes())) return finish(Outcome::kMemoryBound);
       }
       bool dead = false;  // this configuration cannot be extended
-      if (!info_pass && fresh) {
+      if (fresh) {
         // A read-only candidate that is legal here goes first and alone.
         fresh = false;
         for (std::uint32_t c = next_[kHead]; !entries_[c].is_return; c = next_[c]) {
@@ -175,29 +173,15 @@ class WglSearch {
         }
         if (!dead) continue;
       }
-      if (!dead && !info_pass) {
-        // Pass 1: the completed calls before the first return, in order_ (build_order).
-        if (order_pos_ == kNil) build_order(state), order_pos_ = 0;
-        if (order_pos_ >= order_.size()) {  // exhausted: now the info calls invoked before that return, earliest first
-          info_pass = true;
-          cursor = 0;
-          cursor_end_ = static_cast<std::int64_t>(std::lower_bound(info_calls_.begin(), info_calls_.end(), order_limit_) -
-                                             info_calls_.begin());
+      if (!dead) {
+        // The candidates in order_ (build_order); the rest of the info calls once those are exhausted.
+        if (order_pos_ == kNil) build_order(state, lin), order_pos_ = 0;
+        if (order_pos_ >= order_.size() && !info_rest_) add_info_rest(state, lin);
+        if (order_pos_ < order_.size()) {
+          const std::uint32_t op = order_[order_pos_++];
+          if (try_op(op)) order_pos_ = kNil;
           continue;
         }
-        const std::uint32_t op = order_[order_pos_++];
-        if (try_op(op)) order_pos_ = kNil;
-        continue;
-      }
-      // Pass 2: info calls, skipping the linearized ones.
-      while (!dead && cursor < cursor_end_ && lin.has_info(static_cast<std::uint32_t>(cursor))) ++cursor;
-      if (!dead && cursor < cursor_end_) {
-        if (try_op(info_ops_[static_cast<std::size_t>(cursor)])) {
-          info_pass = false;
-        } else {
-          ++cursor;
-        }
-        continue;
       }
       // Nothing left here: undo the last choice (and the forced ones above it).
       Frame top{};
@@ -217,22 +201,22 @@ class WglSearch {
         }
       } while (top.forced);
       fresh = false;
-      order_pos_ = kNil;
-      if (!top.forced) observe(top.op, +1);
+      observe(top.op, +1);
       if (meta_[top.op].info) {
         lin.remove_info(index_[top.op]);
-        info_pass = true;
-        cursor = static_cast<std::int64_t>(index_[top.op]) + 1;
-        build_order(state);
-        cursor_end_ = static_cast<std::int64_t>(std::lower_bound(info_calls_.begin(), info_calls_.end(), order_limit_) -
-                                             info_calls_.begin());
+        use_info(index_[top.op], -1);
       } else {
         lin.remove_ok(index_[top.op]);
         unlift(top.op);
-        info_pass = false;
-        build_order(state);
-        order_pos_ = static_cast<std::uint32_t>(std::find(order_.begin(), order_.end(), top.op) - order_.begin()) + 1;
       }
+      // The same list as when top.op was chosen (it depends on the configuration only): go on after it.
+      build_order(state, lin);
+      auto at = std::find(order_.begin(), order_.end(), top.op);
+      if (at == order_.end()) {
+        add_info_rest(state, lin);
+        at = std::find(order_.begin(), order_.end(), top.op);
+      }
+      order_pos_ = at == order_.end() ? 0 : static_cast<std::uint32_t>(at - order_.begin()) + 1;
     }
     return finish(Outcome::kLinearizable);
   }
@@ -278,13 +262,37 @@ class WglSearch {
       ok_observer_rets_.assign(values, {});
       writer_calls_.assign(values, {});
       observer_calls_.assign(values, {});
+      write_group_.assign(values, kNil);
+      cas_groups_.assign(values, {});
+      info_group_.assign(info_ops_.size(), kNil);
       for (auto op : ok_ops) observe(op, +1);
       for (auto op : info_ops_) observe(op, +1);
     }
     for (std::uint32_t id = 0; id < info_ops_.size(); ++id) {
       index_[info_ops_[id]] = id;
       info_calls_.push_back(meta_[info_ops_[id]].call);
+      if constexpr (kDead) {
+        const Op& op = ops_[info_ops_[id]];
+        const std::int32_t w = model_.written_value(op);
+        if (w < 0) continue;
+        const std::int32_t e = model_.observed_value(op);
+        std::uint32_t g = kNil;
+        if (model_.blind(op)) {
+          g = write_group_[static_cast<std::size_t>(w)];
+          if (g == kNil) write_group_[static_cast<std::size_t>(w)] = g = new_group(w);
+        } else if (e >= 0) {
+          auto& groups = cas_groups_[static_cast<std::size_t>(e)];
+          for (std::uint32_t c : groups)
+            if (groups_[c].value == w) g = c;
+          if (g == kNil) groups.push_back(g = new_group(w));
+        }
+        if (g == kNil) continue;
+        info_group_[id] = g;
+        groups_[g].ids.push_back(id);
+      }
     }
+    for (std::size_t v = 0; v < write_group_.size(); ++v)
+      if (write_group_[v] != kNil) write_values_.push_back(static_cast<std::int32_t>(v));
     std::sort(ok_ops.begin(), ok_ops.end(), [&](auto a, auto b) { return meta_[a].ret < meta_[b].ret; });
     rank_to_op_ = ok_ops;
     for (auto op : rank_to_op_) ok_rets_.push_back(meta_[op].ret);
@@ -428,17 +436,33 @@ class WglSearch {
   // after that write, which replaces the state whatever it was; before it,
   // only ops invoked before H can be linearized. So a value that is not live
   // behaves exactly like dead_state() for every continuation.
-  bool live(std::int32_t v) const {
+  // The horizon for every value at once: the first ok blind write still to
+  // linearize (its return and value), and the first one of another value.
+  struct Horizon {
+    std::size_t first = kNever;
+    std::int32_t first_value = -1;
+    std::size_t other = kNever;  // for v == first_value
+  };
+  Horizon horizons() const {
+    Horizon h;
+    for (const auto& [ret, op] : blind_writes_) {
+      const std::int32_t w = model_.written_value(ops_[op]);
+      if (h.first == kNever) {
+        h.first = ret;
+        h.first_value = w;
+      } else if (w != h.first_value) {
+        h.other = ret;
+        break;
+      }
+    }
+    return h;
+  }
+  bool live(std::int32_t v) const { return live(v, horizons()); }
+  bool live(std::int32_t v, const Horizon& h) const {
     if (v < 0 || static_cast<std::size_t>(v) >= observer_calls_.size()) return false;
     const auto& calls = observer_calls_[static_cast<std::size_t>(v)];
     if (calls.empty()) return false;
-    std::size_t horizon = kNever;
-    for (const auto& [ret, op] : blind_writes_)
-      if (model_.written_value(ops_[op]) != v) {
-        horizon = ret;
-        break;
-      }
-    return *calls.begin() < horizon;
+    return *calls.begin() < (v == h.first_value ? h.other : h.first);
   }
   const State& canonical(const State& s) {
     if constexpr (kDead) {
@@ -451,11 +475,13 @@ class WglSearch {
   // first return R) in the order pass 1 tries them: R first when it is legal
   // here; then the ops after which R becomes legal; then the rest by invoke.
   // Only the order changes, never the set, so the search stays exhaustive.
-  void build_order(const State& state) {
+  void build_order(const State& state, const LinearizedSet&) {
     order_.clear();
+    info_rest_ = false;
     std::uint32_t e = next_[kHead];
     for (; !entries_[e].is_return; e = next_[e]) order_.push_back(entries_[e].op);
     order_limit_ = e == kTail ? kNever : meta_[entries_[e].op].ret;
+    first_return_ = e == kTail ? kNil : entries_[e].op;
     if (e == kTail) return;
     const std::uint32_t r = entries_[e].op;
     State next{}, after{};
@@ -469,6 +495,57 @@ class WglSearch {
     for (std::uint32_t op : order_) ranked.push_back({op == r && !model_.step(state, ops_[r], next) ? 2 : rank(op), op});
     std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     for (std::size_t i = 0; i < ranked.size(); ++i) order_[i] = ranked[i].second;
+  }
+
+  // The info candidates at this configuration: info ops invoked before the
+  // first remaining return R and not linearized, tried only once every
+  // completed candidate failed, the earliest invoked first (in the generated
+  // benchmark histories earlier-first explored a third fewer configurations
+  // than latest-first, and far fewer than trying those after which R is
+  // legal first). add_info_rest appends them to order_. For models with
+  // dead states only the candidates that can matter are listed:
+  //  - an info op that is illegal here or leaves a dead state (dead_info) is
+  //    left out (try_op would reject it); so is an info read (read-only: the
+  //    configuration without it can do everything the one with it can);
+  //  - identical info ops (same op, both invoked before R) are
+  //    interchangeable from here on: any continuation using one can use the
+  //    other, since neither has a return and both may be linearized anywhere
+  //    after R's position. So only the earliest unlinearized one is listed;
+  //  - a legal info cas [s v] is listed instead of an info write v: both
+  //    leave v, and any continuation that uses the cas later (in state s)
+  //    can use the write there instead, so the configuration with the cas
+  //    linearized can do everything the one with the write can.
+  // The list depends only on the configuration (the set, the state and R),
+  // so rebuilt after a backtrack it is the same.
+  void add_info_rest(const State& state, const LinearizedSet& lin) {
+    info_rest_ = true;
+    if (info_ops_.empty()) return;
+    scratch_.clear();
+    if constexpr (kDead) {
+      const std::int32_t s = model_.state_value(state);
+      const Horizon horizon = horizons();
+      // The earliest info cas [s v] of each v (live), then the earliest
+      // info write of each other live value.
+      const std::size_t casn = scratch_.size();
+      if (s >= 0 && static_cast<std::size_t>(s) < cas_groups_.size())
+        for (std::uint32_t g : cas_groups_[static_cast<std::size_t>(s)])
+          if (live(groups_[g].value, horizon)) pick(g, lin);
+      const std::size_t cas_end = scratch_.size();
+      for (std::int32_t v : write_values_) {
+        if (!live(v, horizon)) continue;
+        bool by_cas = false;
+        for (std::size_t i = casn; i < cas_end && !by_cas; ++i)
+          by_cas = groups_[info_group_[scratch_[i]]].value == v;
+        if (!by_cas) pick(write_group_[static_cast<std::size_t>(v)], lin);
+      }
+    } else {
+      const auto end = static_cast<std::uint32_t>(std::lower_bound(info_calls_.begin(), info_calls_.end(), order_limit_) -
+                                                  info_calls_.begin());
+      for (std::uint32_t id = 0; id < end; ++id)
+        if (!lin.has_info(id)) scratch_.push_back(id);
+    }
+    std::sort(scratch_.begin(), scratch_.end());
+    for (std::uint32_t id : scratch_) order_.push_back(info_ops_[id]);
   }
 
   // Info op `op` right after info op `a` (no ok op between) is pointless when
@@ -550,7 +627,50 @@ class WglSearch {
   std::vector<std::uint32_t> order_;       // pass 1 candidates at the current configuration (build_order)
   std::uint32_t order_pos_ = kNil;         // next one to try; kNil = not built yet
   std::size_t order_limit_ = kNever;       // position of the first return
-  std::int64_t cursor_end_ = 0;
+  std::uint32_t first_return_ = kNil;      // the op of the first remaining return (build_order)
+  bool info_rest_ = false;                 // order_ has the rest of the info candidates (add_info_rest)
+  // kDead: identical info ops (the info writes of one value; the info cas
+  // [e n] of one pair) form a group, ids in invoke order. Only a group's
+  // earliest unlinearized op is ever tried (add_info_rest), so the
+  // linearized ones are always its first `used`.
+  struct Group {
+    std::int32_t value;  // the value its ops write
+    std::uint32_t used = 0;
+    std::vector<std::uint32_t> ids;
+  };
+  std::uint32_t new_group(std::int32_t value) {
+    groups_.push_back(Group{value, 0, {}});
+    return static_cast<std::uint32_t>(groups_.size() - 1);
+  }
+  void use_info(std::uint32_t id, int delta) {
+    if constexpr (kDead) {
+      if (info_group_[id] != kNil) groups_[info_group_[id]].used += static_cast<std::uint32_t>(delta);
+    }
+  }
+  // The group's next op when it was invoked before R's return.
+  void pick(std::uint32_t g, const LinearizedSet& lin) {
+    const Group& group = groups_[g];
+    if (group.used >= group.ids.size()) return;
+    const std::uint32_t id = group.ids[group.used];
+    if (info_calls_[id] >= order_limit_) return;
+    if (!lin.has_info(id)) {
+      scratch_.push_back(id);
+      return;
+    }
+    for (std::uint32_t other : group.ids) {  // not reached: the linearized ones are a prefix
+      if (info_calls_[other] >= order_limit_) return;
+      if (!lin.has_info(other)) {
+        scratch_.push_back(other);
+        return;
+      }
+    }
+  }
+  std::vector<Group> groups_;
+  std::vector<std::uint32_t> info_group_;                // info id -> group (kNil: none)
+  std::vector<std::uint32_t> write_group_;               // value -> group of its info writes
+  std::vector<std::vector<std::uint32_t>> cas_groups_;   // expected value -> groups of info cas
+  std::vector<std::int32_t> write_values_;               // values with info writes
+  std::vector<std::uint32_t> scratch_;                   // info_candidates
   std::vector<std::uint32_t> info_ops_;    // info id -> op, in invoke order
   std::vector<std::size_t> info_calls_;    // info id -> invoke position
   std::uint64_t info_omitted_ = 0;
