@@ -135,6 +135,10 @@ class WglSearch {
       else lin.add_ok(index_[op]);
       observe(op, -1);
       lin.key(key);
+      if constexpr (kDead) {
+        // The child of an info op is explored restricted (after_info_), so it is another cache entry.
+        if (info) key.push_back(kAfterInfoTag | static_cast<std::uint32_t>(model_.written_value(ops_[op])));
+      }
       const State& canon = canonical(next_state);
       const bool starving = starved(next_state);
       if (starving && lin.prefix() == best_p_) note_reachable(next_state);  // still a state at the frontier
@@ -160,6 +164,7 @@ class WglSearch {
         if (!charge(cache.bytes() + lin.interner_bytes())) return finish(Outcome::kMemoryBound);
       }
       bool dead = false;  // this configuration cannot be extended
+      set_after_info(stack);
       if (fresh) {
         // A read-only candidate that is legal here goes first and alone.
         fresh = false;
@@ -210,6 +215,7 @@ class WglSearch {
         unlift(top.op);
       }
       // The same list as when top.op was chosen (it depends on the configuration only): go on after it.
+      set_after_info(stack);
       build_order(state, lin);
       auto at = std::find(order_.begin(), order_.end(), top.op);
       if (at == order_.end()) {
@@ -265,6 +271,8 @@ class WglSearch {
       write_group_.assign(values, kNil);
       cas_groups_.assign(values, {});
       info_group_.assign(info_ops_.size(), kNil);
+      cas_into_.assign(values, {});
+      mark_.assign(values, 0);
       for (auto op : ok_ops) observe(op, +1);
       for (auto op : info_ops_) observe(op, +1);
     }
@@ -284,7 +292,10 @@ class WglSearch {
           auto& groups = cas_groups_[static_cast<std::size_t>(e)];
           for (std::uint32_t c : groups)
             if (groups_[c].value == w) g = c;
-          if (g == kNil) groups.push_back(g = new_group(w));
+          if (g == kNil) {
+            groups.push_back(g = new_group(w, e));
+            cas_into_[static_cast<std::size_t>(w)].push_back(g);
+          }
         }
         if (g == kNil) continue;
         info_group_[id] = g;
@@ -480,6 +491,11 @@ class WglSearch {
     info_rest_ = false;
     std::uint32_t e = next_[kHead];
     for (; !entries_[e].is_return; e = next_[e]) order_.push_back(entries_[e].op);
+    if constexpr (kDead) {
+      seeds_.clear();
+      for (std::uint32_t op : order_)
+        if (model_.observed_value(ops_[op]) >= 0) seeds_.push_back(model_.observed_value(ops_[op]));
+    }
     order_limit_ = e == kTail ? kNever : meta_[entries_[e].op].ret;
     first_return_ = e == kTail ? kNil : entries_[e].op;
     if (e == kTail) return;
@@ -495,6 +511,10 @@ class WglSearch {
     for (std::uint32_t op : order_) ranked.push_back({op == r && !model_.step(state, ops_[r], next) ? 2 : rank(op), op});
     std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     for (std::size_t i = 0; i < ranked.size(); ++i) order_[i] = ranked[i].second;
+    if constexpr (kDead) {
+      if (after_info_ >= 0)  // right after an info op: only the ops that observe its value (add_info_rest)
+        std::erase_if(order_, [&](std::uint32_t op) { return model_.observed_value(ops_[op]) != after_info_; });
+    }
   }
 
   // The info candidates at this configuration: info ops invoked before the
@@ -524,20 +544,23 @@ class WglSearch {
     if constexpr (kDead) {
       const std::int32_t s = model_.state_value(state);
       const Horizon horizon = horizons();
-      // The earliest info cas [s v] of each v (live), then the earliest
-      // info write of each other live value.
+      wanted_values();
+      // The earliest info cas [s v] of each wanted v, then (unless right
+      // after an info op) the earliest info write of each other wanted value.
       const std::size_t casn = scratch_.size();
       if (s >= 0 && static_cast<std::size_t>(s) < cas_groups_.size())
         for (std::uint32_t g : cas_groups_[static_cast<std::size_t>(s)])
-          if (live(groups_[g].value, horizon)) pick(g, lin);
+          if (marked(groups_[g].value) && live(groups_[g].value, horizon)) pick(g, lin);
       const std::size_t cas_end = scratch_.size();
-      for (std::int32_t v : write_values_) {
-        if (!live(v, horizon)) continue;
-        bool by_cas = false;
-        for (std::size_t i = casn; i < cas_end && !by_cas; ++i)
-          by_cas = groups_[info_group_[scratch_[i]]].value == v;
-        if (!by_cas) pick(write_group_[static_cast<std::size_t>(v)], lin);
-      }
+      if (after_info_ < 0)
+        for (std::int32_t v : wanted_) {
+          const auto g = write_group_[static_cast<std::size_t>(v)];
+          if (g == kNil || !live(v, horizon)) continue;
+          bool by_cas = false;
+          for (std::size_t i = casn; i < cas_end && !by_cas; ++i)
+            by_cas = groups_[info_group_[scratch_[i]]].value == v;
+          if (!by_cas) pick(g, lin);
+        }
     } else {
       const auto end = static_cast<std::uint32_t>(std::lower_bound(info_calls_.begin(), info_calls_.end(), order_limit_) -
                                                   info_calls_.begin());
@@ -634,12 +657,13 @@ class WglSearch {
   // earliest unlinearized op is ever tried (add_info_rest), so the
   // linearized ones are always its first `used`.
   struct Group {
-    std::int32_t value;  // the value its ops write
+    std::int32_t value;     // the value its ops write
+    std::int32_t expected;  // cas: the value they expect; -1 for writes
     std::uint32_t used = 0;
     std::vector<std::uint32_t> ids;
   };
-  std::uint32_t new_group(std::int32_t value) {
-    groups_.push_back(Group{value, 0, {}});
+  std::uint32_t new_group(std::int32_t value, std::int32_t expected = -1) {
+    groups_.push_back(Group{value, expected, 0, {}});
     return static_cast<std::uint32_t>(groups_.size() - 1);
   }
   void use_info(std::uint32_t id, int delta) {
@@ -665,6 +689,57 @@ class WglSearch {
       }
     }
   }
+  // kDead, "info ops only just in time": in a linearization, an info op
+  // that writes v (a write, or a cas [e v]) can be moved later past every
+  // op that does not observe v: an unknown read (legal in every state, no
+  // change), while a blind write or the end right after it makes it
+  // pointless (drop it: an info op may never happen), and an op that needs
+  // another value cannot follow it at all. Moving an op without a return
+  // later, or an op earlier past it, keeps real-time order. So if a
+  // linearization exists, one exists in which every info op is followed at
+  // once by an op that observes the value it wrote. The search only builds
+  // those:
+  //  - right after an info op of value v (after_info_) the candidates are
+  //    the ok ops that observe v and the info cas [v n] (n wanted, below);
+  //    such a configuration is cached apart from the same one reached
+  //    otherwise (kAfterInfoTag in its key), as it is explored restricted;
+  //  - an info op writing v is tried only when v is wanted: observed by a
+  //    completed candidate (the same calls are candidates right after it),
+  //    or the expected value of an info cas [v n] still available with n
+  //    wanted (a chain of info ops that ends at such an observer).
+  template <class Stack>
+  void set_after_info(const Stack& stack) {
+    if constexpr (kDead)
+      after_info_ = !stack.empty() && meta_[stack.back().op].info ? model_.written_value(ops_[stack.back().op]) : -1;
+  }
+  void wanted_values() {
+    if (++epoch_ == 0) std::fill(mark_.begin(), mark_.end(), 0), epoch_ = 1;
+    wanted_.clear();
+    for (std::int32_t v : seeds_) mark(v);
+    for (std::size_t i = 0; i < wanted_.size(); ++i) {
+      const auto n = static_cast<std::size_t>(wanted_[i]);
+      if (n >= cas_into_.size()) continue;
+      for (std::uint32_t g : cas_into_[n]) {
+        const Group& group = groups_[g];
+        if (group.used < group.ids.size() && info_calls_[group.ids[group.used]] < order_limit_) mark(group.expected);
+      }
+    }
+  }
+  void mark(std::int32_t v) {
+    if (v < 0 || static_cast<std::size_t>(v) >= mark_.size() || mark_[static_cast<std::size_t>(v)] == epoch_) return;
+    mark_[static_cast<std::size_t>(v)] = epoch_;
+    wanted_.push_back(v);
+  }
+  bool marked(std::int32_t v) const {
+    return v >= 0 && static_cast<std::size_t>(v) < mark_.size() && mark_[static_cast<std::size_t>(v)] == epoch_;
+  }
+  static constexpr std::uint32_t kAfterInfoTag = 0x80000000u;
+  std::int32_t after_info_ = -1;                  // the value the last linearized op (an info op) wrote; -1 otherwise
+  std::vector<std::int32_t> seeds_;               // values the completed candidates observe (build_order)
+  std::vector<std::int32_t> wanted_;              // wanted values (wanted_values)
+  std::vector<std::uint32_t> mark_;               // value -> epoch_ when wanted
+  std::uint32_t epoch_ = 0;
+  std::vector<std::vector<std::uint32_t>> cas_into_;  // value n -> groups of info cas [e n]
   std::vector<Group> groups_;
   std::vector<std::uint32_t> info_group_;                // info id -> group (kNil: none)
   std::vector<std::uint32_t> write_group_;               // value -> group of its info writes
