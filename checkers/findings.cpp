@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "checkers/history/jsonl_writer.h"
 #include "common/units.h"
 
 namespace faultline::checkers {
@@ -9,7 +10,7 @@ namespace faultline::checkers {
 nlohmann::json event_json(const history::Event& event) {
   nlohmann::json j{{"time", event.time}};
   if (event.line > 0) j["line"] = event.line;
-  j["event"] = event.raw;
+  j["event"] = nlohmann::json(history::to_json(event));
   return j;
 }
 

@@ -57,12 +57,15 @@ Result<std::optional<Event>> convert(const json& form) {
   if (const json* index = find("index"); index && !index->is_number_integer())
     return invalid_input(fmt::format(":index must be an integer, got {}", edn::to_edn(*index)));
 
-  json raw = json::object();
-  for (auto it = form.begin(); it != form.end(); ++it) raw[strip_colon(it.key())] = it.value();
-  raw["type"] = type_name;
-  raw["f"] = op.f;
-  if (!raw.contains("value")) raw["value"] = nullptr;
-  event.raw = std::move(raw);
+  // Keys the typed op does not hold (:error, :index, ...) stay beside it.
+  for (auto it = form.begin(); it != form.end(); ++it) {
+    std::string name = strip_colon(it.key());
+    if (name == "time" || name == "type" || name == "process" || name == "f" || name == "value" ||
+        name == "key" || name == "node")
+      continue;
+    if (event.extra.is_null()) event.extra = json::object();
+    event.extra[std::move(name)] = it.value();
+  }
   event.body = std::move(op);
   return std::optional<Event>(std::move(event));
 }

@@ -7,10 +7,11 @@
 // :f (keyword or string, stored without its colon), and optionally :value
 // (nil when absent; for cas it is [expected new]), :key (P-compositional
 // models), :time (integer nanoseconds >= 0, else 0), :index and :node (a
-// string). Other keys (:error, ...) are kept in `raw` only. Events keep the
+// string). Other keys (:error, :index, ...) are kept in `extra`, with the
+// colons dropped from their names ({"error": ":timeout"}). Events keep the
 // file order (Jepsen's order), their 1-based source `line` (where the map
-// starts) and position `index`; `raw` is the op as a JSON object with the
-// colons dropped from its keys and from :type/:f ("type":"ok","f":"read").
+// starts) and position `index`; their JSON (jsonl_writer.h to_json) is the op
+// as faultline writes it ("type":"ok","f":"read", "value" null when absent).
 // Values keep the EDN -> JSON mapping of edn.h (keywords as ":name" strings).
 // Errors are kInvalidInput "SOURCE:LINE: reason" (syntax errors also name the
 // column) for the first bad form; nothing is guessed.

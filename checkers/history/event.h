@@ -5,8 +5,12 @@
 // are in causal (file) order, which `index` preserves. Each event keeps the
 // source line it came from (`line`, 1-based; 0 when built in memory) so
 // checkers can point at it. Known types are parsed into typed bodies; unknown
-// types are kept as UnknownEvent so the format can grow. `raw` holds the event
-// as JSON exactly as read (for reports and for re-writing the history).
+// types are kept as UnknownEvent so the format can grow. An event's JSON is
+// rebuilt from its typed body (jsonl_writer.h to_json) for reports, findings
+// and re-written histories; `extra` holds only the fields of the source
+// object that the typed body does not (an UnknownEvent's fields, a
+// "time_estimate", an EDN op's :error, ...): null when there are none, which
+// is the usual case, so that an event costs its typed body and little more.
 // Readers (jsonl_reader.h, edn_reader.h, reader.h) reject malformed input with
 // the file, line and reason; they never guess.
 #pragma once
@@ -95,7 +99,7 @@ struct Event {
   std::size_t index = 0;  // position in the history
   std::size_t line = 0;   // source line, 1-based; 0 if none
   EventBody body;
-  nlohmann::json raw;     // as read
+  nlohmann::json extra;   // source fields the body does not hold (an object), or null
 };
 
 struct History {

@@ -1,7 +1,13 @@
 #include "checkers/history/jsonl_reader.h"
 
 #include <algorithm>
+#include <optional>
+#include <utility>
+#include <vector>
+
 #include <fmt/format.h>
+
+#include "checkers/history/jsonl_writer.h"
 
 namespace faultline::history {
 namespace {
@@ -222,6 +228,59 @@ Result<EventBody> parse_body(const std::string& type, const Fields& f) {
   return EventBody{UnknownEvent{type}};
 }
 
+// How many lines `in` has left (a last line without '\n' counts), when it
+// can seek back to where it is; nullopt otherwise. Lets the reader size the
+// event vector once instead of growing it (which holds the old and the new
+// array at once).
+std::optional<std::size_t> lines_left(std::istream& in) {
+  const auto start = in.tellg();
+  if (start == std::istream::pos_type(-1)) return std::nullopt;
+  std::size_t lines = 0;
+  char last = '\n';
+  std::vector<char> buffer(1 << 16);
+  while (in.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) || in.gcount() > 0) {
+    const auto n = static_cast<std::size_t>(in.gcount());
+    lines += static_cast<std::size_t>(std::count(buffer.data(), buffer.data() + n, '\n'));
+    last = buffer[n - 1];
+  }
+  if (last != '\n') ++lines;
+  in.clear();
+  in.seekg(start);
+  if (!in) {
+    in.clear();
+    return std::nullopt;
+  }
+  return lines;
+}
+
+// Stable sort by time without a second copy of the events: the recorder
+// writes times in order, so usually there is nothing to do; otherwise the
+// order is computed on (time, position) pairs and applied by cycles.
+void sort_by_time(std::vector<Event>& events) {
+  const auto by_time = [](const Event& a, const Event& b) { return a.time < b.time; };
+  if (std::is_sorted(events.begin(), events.end(), by_time)) return;
+  std::vector<std::pair<Nanos, std::size_t>> order(events.size());
+  for (std::size_t i = 0; i < events.size(); ++i) order[i] = {events[i].time, i};
+  std::stable_sort(order.begin(), order.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  // events[i] must become old events[order[i].second].
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    if (order[i].second == i) continue;
+    Event held = std::move(events[i]);
+    std::size_t at = i;
+    for (;;) {
+      const std::size_t from = order[at].second;
+      order[at].second = at;
+      if (from == i) {
+        events[at] = std::move(held);
+        break;
+      }
+      events[at] = std::move(events[from]);
+      at = from;
+    }
+  }
+}
+
 }  // namespace
 
 Result<Event> parse_jsonl_event(const nlohmann::json& object) {
@@ -244,14 +303,19 @@ Result<Event> parse_jsonl_event(const nlohmann::json& object) {
   }
   Event event;
   event.time = time;
+  for (auto it = object.begin(); it != object.end(); ++it) {
+    if (writes_field(body, it.key())) continue;
+    if (event.extra.is_null()) event.extra = json::object();
+    event.extra[it.key()] = it.value();
+  }
   event.body = std::move(body);
-  event.raw = object;
   return event;
 }
 
 Result<History> read_jsonl_history(std::istream& in, const std::string& source) {
   History history;
   history.source = source;
+  if (auto lines = lines_left(in)) history.events.reserve(*lines);
   std::string line;
   std::size_t line_no = 0;
   bool have_cluster = false;
@@ -281,8 +345,7 @@ Result<History> read_jsonl_history(std::istream& in, const std::string& source) 
     history.events.push_back(std::move(event).value());
   }
   if (in.bad()) return io_error(fmt::format("{}: read error", source));
-  std::stable_sort(history.events.begin(), history.events.end(),
-                   [](const Event& a, const Event& b) { return a.time < b.time; });
+  sort_by_time(history.events);
   for (std::size_t i = 0; i < history.events.size(); ++i) history.events[i].index = i;
   return history;
 }

@@ -11,8 +11,11 @@
 // `time` to keep the file's times non-decreasing) takes that earlier actual
 // time. Events are ordered by time; events with equal time keep their file order
 // (stable). Each Event keeps its 1-based source `line`, its position `index`
-// in the result, and its `raw` JSON. The first `cluster` event sets
-// History::nodes. `source` names the input in messages (usually the path).
+// in the result, and in `extra` the fields its typed body does not hold
+// (jsonl_writer.h writes_field; null when none). The first `cluster` event
+// sets History::nodes. `source` names the input in messages (usually the
+// path). The input is read line by line (never whole); when it can seek, its
+// lines are counted first so the events are stored in one allocation.
 #pragma once
 
 #include <istream>

@@ -1,5 +1,6 @@
 #include "checkers/history/jsonl_writer.h"
 
+#include <string_view>
 #include <type_traits>
 
 namespace faultline::history {
@@ -18,15 +19,15 @@ struct BodyWriter {
     out["type"] = to_string(e.type);
     out["process"] = e.process;
     out["f"] = e.f;
-    out["value"] = ojson::parse(e.value.dump());
-    if (e.key) out["key"] = ojson::parse(e.key->dump());
+    out["value"] = ojson(e.value);
+    if (e.key) out["key"] = ojson(*e.key);
     if (!e.node.empty()) out["node"] = e.node;
   }
   void operator()(const FaultEvent& e) {
     out["type"] = "fault";
     out["phase"] = e.phase == FaultEvent::Phase::kStart ? "start" : "end";
     out["id"] = e.id;
-    if (!e.fault.is_null()) out["fault"] = ojson::parse(e.fault.dump());
+    if (!e.fault.is_null()) out["fault"] = ojson(e.fault);
     if (!e.targets.empty() || e.phase == FaultEvent::Phase::kStart) out["targets"] = e.targets;
     if (!e.grudge.empty()) {
       ojson grudge = ojson::object();
@@ -78,16 +79,53 @@ struct BodyWriter {
   void operator()(const UnknownEvent& e) { out["type"] = e.type; }
 };
 
+// The fields BodyWriter writes besides "time" and "type", as conditioned there.
+struct BodyFields {
+  std::string_view key;
+
+  bool operator()(const ClusterEvent&) const { return key == "nodes"; }
+  bool operator()(const ClientEvent& e) const {
+    return key == "process" || key == "f" || key == "value" || (key == "key" && e.key) ||
+           (key == "node" && !e.node.empty());
+  }
+  bool operator()(const FaultEvent& e) const {
+    return key == "phase" || key == "id" || (key == "fault" && !e.fault.is_null()) ||
+           (key == "targets" && (!e.targets.empty() || e.phase == FaultEvent::Phase::kStart)) ||
+           (key == "grudge" && !e.grudge.empty());
+  }
+  bool operator()(const DetectorEvent&) const {
+    return key == "node" || key == "subject" || key == "status" || key == "incarnation";
+  }
+  bool operator()(const BreakerEvent& e) const {
+    if (key == "node" || key == "name" || key == "event") return true;
+    switch (e.event) {
+      case BreakerEvent::Kind::kCall: return key == "call" || key == "permitted";
+      case BreakerEvent::Kind::kResult: return key == "call" || key == "outcome";
+      case BreakerEvent::Kind::kTransition: return key == "from" || key == "to";
+    }
+    return false;
+  }
+  bool operator()(const RetryEvent& e) const {
+    return key == "node" || key == "op" || key == "attempt" || key == "delay" || (key == "outcome" && !e.outcome.empty());
+  }
+  bool operator()(const LogEvent&) const { return key == "message"; }
+  bool operator()(const UnknownEvent&) const { return false; }
+};
+
 }  // namespace
+
+bool writes_field(const EventBody& body, std::string_view key) {
+  return key == "time" || key == "type" || std::visit(BodyFields{key}, body);
+}
 
 nlohmann::ordered_json to_json(const Event& event) {
   ojson out = ojson::object();
   out["time"] = event.time;
   std::visit(BodyWriter{out}, event.body);
-  // Keep fields of the raw event that the typed body does not carry.
-  if (event.raw.is_object()) {
-    for (auto it = event.raw.begin(); it != event.raw.end(); ++it)
-      if (!out.contains(it.key())) out[it.key()] = ojson::parse(it.value().dump());
+  // Then the source fields the typed body does not carry.
+  if (event.extra.is_object()) {
+    for (auto it = event.extra.begin(); it != event.extra.end(); ++it)
+      if (!out.contains(it.key())) out[it.key()] = ojson(it.value());
   }
   return out;
 }
@@ -97,10 +135,10 @@ std::string to_jsonl_line(const Event& event) { return to_json(event).dump() + "
 std::string to_jsonl_line(const nlohmann::json& raw) {
   ojson out = ojson::object();
   if (raw.is_object()) {
-    if (raw.contains("time")) out["time"] = ojson::parse(raw["time"].dump());
-    if (raw.contains("type")) out["type"] = ojson::parse(raw["type"].dump());
+    if (raw.contains("time")) out["time"] = ojson(raw["time"]);
+    if (raw.contains("type")) out["type"] = ojson(raw["type"]);
     for (auto it = raw.begin(); it != raw.end(); ++it)
-      if (!out.contains(it.key())) out[it.key()] = ojson::parse(it.value().dump());
+      if (!out.contains(it.key())) out[it.key()] = ojson(it.value());
     return out.dump() + "\n";
   }
   return raw.dump() + "\n";

@@ -37,11 +37,30 @@ HistoryFormat detect_history_format(const std::string& path, std::string_view te
 Result<History> read_history_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return io_error(path + ": cannot open: " + std::strerror(errno));
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Enough of the start to tell the format: up to its second non-blank
+  // character (detect_history_format looks no further).
+  std::string head;
+  std::size_t significant = 0;
+  char c;
+  while (significant < 2 && in.get(c)) {
+    head.push_back(c);
+    if (!blank(c)) ++significant;
+  }
   if (in.bad()) return io_error(path + ": read failed: " + std::strerror(errno));
-  if (detect_history_format(path, text) == HistoryFormat::kEdn) return read_edn_history(text, path);
-  std::istringstream stream(text);
-  return read_jsonl_history(stream, path);
+  in.clear();
+  const bool seekable = static_cast<bool>(in.seekg(0));
+  if (!seekable) in.clear();  // a pipe: `head` is already consumed
+  const HistoryFormat format = detect_history_format(path, head);
+  if (format == HistoryFormat::kEdn || !seekable) {
+    std::string text = seekable ? std::string() : head;
+    text.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    if (in.bad()) return io_error(path + ": read failed: " + std::strerror(errno));
+    if (format == HistoryFormat::kEdn) return read_edn_history(text, path);
+    std::istringstream stream(std::move(text));
+    return read_jsonl_history(stream, path);
+  }
+  // A JSONL file is read line by line, never held whole.
+  return read_jsonl_history(in, path);
 }
 
 }  // namespace faultline::history

@@ -7,6 +7,8 @@
 // or a '{' followed by a keyword, means EDN; a '{' followed by '"' or '}'
 // means JSONL. Errors: kIo "PATH: cannot open: reason" when the file cannot
 // be read, and the readers' kInvalidInput "PATH:LINE: reason" otherwise.
+// A JSONL file is streamed line by line; an EDN file (or a pipe) is read
+// whole first.
 #pragma once
 
 #include <string>

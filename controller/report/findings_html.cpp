@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "checkers/history/jsonl_writer.h"
 #include "checkers/linearizable/visualize.h"
 #include "controller/output/validity.h"
 #include "controller/report/html.h"
@@ -71,11 +72,10 @@ std::string title_of(const Finding& f) {
 }
 
 std::string event_row(const history::Event& e, bool focus) {
-  const std::string raw = e.raw.is_null() ? std::string("(built in memory)")
-                                          : e.raw.dump(-1, ' ', false, json::error_handler_t::replace);
+  const std::string text = history::to_json(e).dump(-1, ' ', false, json::error_handler_t::replace);
   return fmt::format("<tr{}><td>{}</td><td>{:.6f}</td><td><code>{}</code></td></tr>\n", focus ? " class=\"focus\"" : "",
                      e.line ? std::to_string(e.line) : "", static_cast<double>(e.time) / 1e9,
-                     html_escape(shorten(raw, kMaxShown)));
+                     html_escape(shorten(text, kMaxShown)));
 }
 
 std::string verdict_span(const json& v) {

@@ -73,7 +73,6 @@ class Spans {
 };
 
 std::string event_type(const Event& e) {
-  if (e.raw.is_object() && e.raw.contains("type") && e.raw["type"].is_string()) return e.raw["type"].get<std::string>();
   return std::visit(
       [](const auto& b) -> std::string {
         using T = std::decay_t<decltype(b)>;

@@ -1,11 +1,19 @@
 // The strict JSONL history reader and the writer.
 #include "checkers/history/jsonl_reader.h"
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <set>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "checkers/findings.h"
 #include "checkers/history/jsonl_writer.h"
+#include "checkers/history/reader.h"
 
 namespace faultline::history {
 namespace {
@@ -96,7 +104,100 @@ TEST(JsonlReader, UnknownTypesAreKeptAndBlankLinesSkipped) {
   ASSERT_EQ(h->events.size(), 2u);
   EXPECT_EQ(std::get<UnknownEvent>(h->events[1].body).type, "gc-pause");
   EXPECT_EQ(h->events[1].line, 3u);
-  EXPECT_EQ(h->events[1].raw["ms"], 12);
+  EXPECT_EQ(h->events[1].extra, nlohmann::json({{"ms", 12}}));  // the fields beyond time and type
+}
+
+// An event keeps only what its typed body does not hold; its JSON is the body
+// written back plus those fields, so nothing the file said is lost.
+TEST(JsonlReader, KeepsOnlyTheFieldsTheTypedBodyDoesNotHold) {
+  auto design = read(kDesignExample);
+  ASSERT_TRUE(design.ok());
+  for (const auto& e : design->events) EXPECT_TRUE(e.extra.is_null()) << e.line << ": " << e.extra.dump();
+
+  auto h = read(
+      "{\"time\":1,\"type\":\"info\",\"process\":1,\"f\":\"read\",\"value\":null,\"error\":\"timeout\",\"node\":\"\"}\n"
+      "{\"time\":2,\"type\":\"breaker\",\"node\":\"n1\",\"name\":\"b\",\"event\":\"call\",\"call\":1,\"permitted\":true,\"outcome\":\"success\"}\n"
+      "{\"time\":3,\"type\":\"fault\",\"phase\":\"end\",\"id\":\"f\",\"targets\":[],\"note\":{\"by\":\"hand\"}}\n"
+      "{\"time\":4,\"type\":\"log\",\"message\":\"late\",\"time_estimate\":3}\n");
+  ASSERT_TRUE(h.ok()) << h.error().message;
+  ASSERT_EQ(h->events.size(), 4u);
+  EXPECT_EQ(h->events[0].extra, nlohmann::json::parse(R"({"error":"timeout","node":""})"));
+  EXPECT_EQ(h->events[1].extra, nlohmann::json::parse(R"({"outcome":"success"})"));
+  EXPECT_EQ(h->events[2].extra, nlohmann::json::parse(R"({"note":{"by":"hand"},"targets":[]})"));
+  EXPECT_EQ(h->events[3].extra, nlohmann::json::parse(R"({"time_estimate":3})"));
+  EXPECT_EQ(to_jsonl_line(h->events[0]),
+            "{\"time\":1,\"type\":\"info\",\"process\":1,\"f\":\"read\",\"value\":null,\"error\":\"timeout\",\"node\":\"\"}\n");
+  // The fields to_json writes are the body's (writes_field) and the extra ones, for every kind of event.
+  for (const auto* events : {&design->events, &h->events}) {
+    for (const auto& e : *events) {
+      std::set<std::string> written, expected;
+      const auto line = to_json(e);
+      for (const auto& [key, value] : line.items()) {
+        written.insert(key);
+        if (writes_field(e.body, key) || e.extra.contains(key)) expected.insert(key);
+      }
+      EXPECT_EQ(written, expected) << line.dump();
+      if (e.extra.is_object()) {
+        for (const auto& [key, value] : e.extra.items()) EXPECT_FALSE(writes_field(e.body, key)) << key;
+      }
+    }
+  }
+}
+
+// Many events out of order: sorted by time, equal times in file order, and
+// every event still knows its line.
+TEST(JsonlReader, SortsOutOfOrderEventsStably) {
+  std::string text;
+  const int n = 3000;
+  for (int i = 0; i < n; ++i) text += fmt::format("{{\"time\":{},\"type\":\"log\",\"message\":\"{}\"}}\n", (i * 7919) % 101, i);
+  auto h = read(text);
+  ASSERT_TRUE(h.ok()) << h.error().message;
+  ASSERT_EQ(h->events.size(), static_cast<std::size_t>(n));
+  for (std::size_t i = 0; i < h->events.size(); ++i) {
+    const auto& e = h->events[i];
+    EXPECT_EQ(e.index, i);
+    const int at = std::stoi(std::get<LogEvent>(e.body).message);
+    EXPECT_EQ(e.line, static_cast<std::size_t>(at + 1));
+    EXPECT_EQ(e.time, (at * 7919) % 101);
+    if (i > 0) {
+      const auto& before = h->events[i - 1];
+      ASSERT_TRUE(before.time < e.time || (before.time == e.time && before.line < e.line)) << i;
+    }
+  }
+}
+
+// read_history_file streams a JSONL file: format by content when there is no
+// extension, blank lines counted, a last line without a newline read.
+TEST(HistoryFile, ReadsJsonlByContentWithoutTrailingNewline) {
+  const std::string path = "/tmp/faultline-history-test-" + std::to_string(getpid());
+  {
+    std::ofstream out(path);
+    out << "\n  \n{\"time\":5,\"type\":\"log\",\"message\":\"a\"}\n\n{\"time\":1,\"type\":\"gc\",\"ms\":3}";
+  }
+  auto h = read_history_file(path);
+  std::remove(path.c_str());
+  ASSERT_TRUE(h.ok()) << h.error().message;
+  ASSERT_EQ(h->events.size(), 2u);
+  EXPECT_EQ(h->events[0].line, 5u);
+  EXPECT_EQ(h->events[1].line, 3u);
+  EXPECT_EQ(to_jsonl_line(h->events[0]), "{\"time\":1,\"type\":\"gc\",\"ms\":3}\n");
+  EXPECT_EQ(h->source, path);
+  auto missing = read_history_file(path);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, ErrorCode::kIo);
+}
+
+// Findings show the event as the file has it: the typed body and the fields it does not hold.
+TEST(Findings, EventJsonShowsTheEventAsRead) {
+  auto h = read("{\"time\":0,\"type\":\"log\"}\n{\"time\":7,\"type\":\"detector\",\"node\":\"n1\",\"subject\":\"n2\",\"status\":\"dead\",\"incarnation\":2,\"why\":\"ping\"}\n");
+  ASSERT_TRUE(h.ok()) << h.error().message;
+  EXPECT_EQ(checkers::event_json(h->events[1]),
+            nlohmann::json::parse(R"({"time":7,"line":2,"event":{"time":7,"type":"detector","node":"n1","subject":"n2",
+                                     "status":"dead","incarnation":2,"why":"ping"}})"));
+  Event built;  // in memory: no line, the body alone
+  built.time = 3;
+  built.body = LogEvent{"hi"};
+  EXPECT_EQ(checkers::event_json(built), nlohmann::json::parse(R"({"time":3,"event":{"time":3,"type":"log","message":"hi"}})"));
 }
 
 TEST(JsonlReader, RejectsMalformedLinesWithFileLineAndReason) {
@@ -134,7 +235,8 @@ TEST(JsonlWriter, RoundTripsEveryEventType) {
   ASSERT_EQ(again->events.size(), h->events.size());
   for (std::size_t i = 0; i < h->events.size(); ++i) {
     EXPECT_EQ(again->events[i].time, h->events[i].time);
-    EXPECT_EQ(again->events[i].raw, h->events[i].raw) << out.str();
+    EXPECT_EQ(again->events[i].extra, h->events[i].extra) << out.str();
+    EXPECT_EQ(to_json(again->events[i]), to_json(h->events[i])) << out.str();
   }
   // time and type lead every line
   EXPECT_EQ(out.str().rfind("{\"time\":0,\"type\":\"cluster\"", 0), 0u);

@@ -177,36 +177,35 @@ TEST(Report, SelfContainedWithFaultWindowsAndCharts) {
   TempDir dir;
   history::History h;
   h.nodes = {"n1", "n2", "n3"};
-  auto add = [&](history::Nanos t, history::EventBody body, nlohmann::json raw) {
+  auto add = [&](history::Nanos t, history::EventBody body) {
     history::Event e;
     e.time = t;
     e.index = h.events.size();
     e.body = std::move(body);
-    e.raw = std::move(raw);
     h.events.push_back(std::move(e));
   };
-  add(0, history::ClusterEvent{h.nodes}, {{"type", "cluster"}});
+  add(0, history::ClusterEvent{h.nodes});
   history::FaultEvent start;
   start.id = "f1";
   start.fault = {{"kind", "partition"}, {"mode", "isolate"}};
   start.targets = {"n1", "n2", "n3"};
   start.grudge = {{"n1", {"n2", "n3"}}, {"n2", {"n1"}}, {"n3", {"n1"}}};
-  add(1'000'000'000, start, {{"type", "fault"}});
+  add(1'000'000'000, start);
   history::DetectorEvent suspect{"n2", "n1", history::DetectorStatus::kSuspect, 0};
-  add(1'500'000'000, suspect, {{"type", "detector"}});
+  add(1'500'000'000, suspect);
   history::ClientEvent invoke;
   invoke.process = 0;
   invoke.f = "read";
-  add(1'600'000'000, invoke, {{"type", "invoke"}});
+  add(1'600'000'000, invoke);
   history::ClientEvent ok = invoke;
   ok.type = history::OpType::kOk;
-  add(1'650'000'000, ok, {{"type", "ok"}});
+  add(1'650'000'000, ok);
   history::FaultEvent end;
   end.phase = history::FaultEvent::Phase::kEnd;
   end.id = "f1";
-  add(3'000'000'000, end, {{"type", "fault"}});
+  add(3'000'000'000, end);
   history::DetectorEvent alive{"n2", "n1", history::DetectorStatus::kAlive, 1};
-  add(3'200'000'000, alive, {{"type", "detector"}});
+  add(3'200'000'000, alive);
 
   auto data = report_data(h, nullptr, {{"suite", "demo"}});
   ASSERT_EQ(data["faults"].size(), 1u);

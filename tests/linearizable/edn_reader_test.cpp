@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "checkers/history/jsonl_writer.h"
 #include "checkers/history/reader.h"
 
 namespace faultline::history {
@@ -35,8 +36,8 @@ TEST(EdnReader, VectorOfOpMapsWithCommentsAndNemesis) {
   EXPECT_EQ(client(h->events[2]).key, nlohmann::json("k"));
   EXPECT_EQ(client(h->events[2]).node, "n1");
   EXPECT_EQ(client(h->events[3]).type, OpType::kInfo);
-  EXPECT_EQ(h->events[3].raw["error"], nlohmann::json(":timeout"));
-  EXPECT_EQ(h->events[3].raw["type"], nlohmann::json("info"));
+  EXPECT_EQ(h->events[3].extra, nlohmann::json({{"error", ":timeout"}}));
+  EXPECT_EQ(to_json(h->events[3])["type"], "info");
 }
 
 TEST(EdnReader, OneMapPerLineAndLists) {

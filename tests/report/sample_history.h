@@ -18,47 +18,46 @@ inline history::History sample_history(const std::string& hostile = "n3") {
   History h;
   h.source = "sample.jsonl";
   h.nodes = {"n1", "n2", hostile};
-  auto add = [&h](Nanos t, EventBody body, nlohmann::json raw) {
-    raw["time"] = t;
-    h.events.push_back(Event{t, h.events.size(), h.events.size() + 1, std::move(body), std::move(raw)});
+  auto add = [&h](Nanos t, EventBody body) {
+    h.events.push_back(Event{t, h.events.size(), h.events.size() + 1, std::move(body), nullptr});
   };
   const Nanos s = 1'000'000'000;
-  add(0, ClusterEvent{h.nodes}, {{"type", "cluster"}, {"nodes", h.nodes}});
+  add(0, ClusterEvent{h.nodes});
   FaultEvent part;
   part.id = "p1";
   part.fault = {{"kind", "partition"}, {"mode", "isolate"}};
   part.targets = {"n1", hostile};
   part.grudge = {{"n1", {hostile}}, {hostile, {"n1"}}};
-  add(2 * s, part, {{"type", "fault"}, {"phase", "start"}, {"id", "p1"}});
-  add(2 * s + 100, DetectorEvent{"n1", hostile, DetectorStatus::kAlive, 0}, {{"type", "detector"}});
-  add(3 * s, DetectorEvent{"n1", hostile, DetectorStatus::kSuspect, 0}, {{"type", "detector"}});
-  add(4 * s, DetectorEvent{"n1", hostile, DetectorStatus::kDead, 0}, {{"type", "detector"}});
+  add(2 * s, part);
+  add(2 * s + 100, DetectorEvent{"n1", hostile, DetectorStatus::kAlive, 0});
+  add(3 * s, DetectorEvent{"n1", hostile, DetectorStatus::kSuspect, 0});
+  add(4 * s, DetectorEvent{"n1", hostile, DetectorStatus::kDead, 0});
   BreakerEvent call{BreakerEvent::Kind::kCall, "n1", "to-" + hostile, 1, true};
-  add(4 * s + 10, call, {{"type", "breaker"}});
+  add(4 * s + 10, call);
   BreakerEvent open{BreakerEvent::Kind::kTransition, "n1", "to-" + hostile};
   open.from = BreakerState::kClosed;
   open.to = BreakerState::kOpen;
-  add(4 * s + 20, open, {{"type", "breaker"}});
-  add(5 * s, LogEvent{"message " + hostile}, {{"type", "log"}, {"message", "message " + hostile}});
+  add(4 * s + 20, open);
+  add(5 * s, LogEvent{"message " + hostile});
   FaultEvent end;  // line 9: the finding's line
   end.phase = FaultEvent::Phase::kEnd;
   end.id = "p1";
-  add(6 * s, end, {{"type", "fault"}, {"phase", "end"}, {"id", "p1"}});
+  add(6 * s, end);
   FaultEvent kill;
   kill.id = "k-" + hostile;
   kill.fault = {{"kind", "kill"}};
   kill.targets = {"n2"};
-  add(7 * s, kill, {{"type", "fault"}, {"phase", "start"}, {"id", kill.id}});
+  add(7 * s, kill);
   for (int i = 0; i < 40; ++i) {
     ClientEvent inv;
     inv.process = i % 3;
     inv.f = i % 2 ? "read" : "write";
     inv.node = "n1";
     const Nanos t = 1 * s + static_cast<Nanos>(i) * 200'000'000;
-    add(t, inv, {{"type", "invoke"}, {"f", inv.f}});
+    add(t, inv);
     ClientEvent done = inv;
     done.type = i % 7 == 3 ? OpType::kFail : (i % 11 == 5 ? OpType::kInfo : OpType::kOk);
-    add(t + 5'000'000 * (1 + i % 4), done, {{"type", to_string(done.type)}, {"f", inv.f}});
+    add(t + 5'000'000 * (1 + i % 4), done);
   }
   std::stable_sort(h.events.begin(), h.events.end(), [](const Event& a, const Event& b) { return a.time < b.time; });
   for (std::size_t i = 0; i < h.events.size(); ++i) {
@@ -68,8 +67,8 @@ inline history::History sample_history(const std::string& hostile = "n3") {
   BreakerEvent half{BreakerEvent::Kind::kTransition, "n1", "to-" + hostile};
   half.from = BreakerState::kOpen;
   half.to = BreakerState::kHalfOpen;
-  add(h.events.back().time + s, half, {{"type", "breaker"}});
-  add(h.events.back().time + s, LogEvent{"done"}, {{"type", "log"}, {"message", "done"}});
+  add(h.events.back().time + s, half);
+  add(h.events.back().time + s, LogEvent{"done"});
   return h;
 }
 

@@ -198,10 +198,10 @@ TEST(ReportWriter, LargeHistoryIsDownsampled) {
     ClientEvent inv;
     inv.process = static_cast<std::int64_t>(i % 8);
     inv.f = "read";
-    h.events.push_back(Event{t, h.events.size(), h.events.size() + 1, inv, {{"type", "invoke"}}});
+    h.events.push_back(Event{t, h.events.size(), h.events.size() + 1, inv, {}});
     ClientEvent done = inv;
     done.type = i % 1000 == 0 ? OpType::kFail : OpType::kOk;
-    h.events.push_back(Event{t + 1'000'000, h.events.size(), h.events.size() + 1, done, {{"type", to_string(done.type)}}});
+    h.events.push_back(Event{t + 1'000'000, h.events.size(), h.events.size() + 1, done, {}});
   }
   auto data = controller::report_data(h, nullptr, {});
   EXPECT_EQ(data["client"]["ops"], ops);
