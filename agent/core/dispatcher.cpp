@@ -39,6 +39,13 @@ const nlohmann::json& Dispatcher::capabilities() {
   return capabilities_;
 }
 
+bool Dispatcher::may_block(const nlohmann::json& body) {
+  auto it = body.find("op");
+  if (it == body.end() || !it->is_string()) return false;
+  const auto& op = it->get_ref<const std::string&>();
+  return op == "apply" || op == "heal" || op == "heal_all" || op == "hello" || op.rfind("sut_", 0) == 0;
+}
+
 nlohmann::json Dispatcher::handle(const nlohmann::json& body, const ConnectionContext& connection) {
   nlohmann::json id = nullptr;
   if (auto it = body.find("id"); it != body.end() &&

@@ -42,6 +42,11 @@ class Dispatcher {
       : faults_(faults), supervisor_(supervisor), events_(events), info_(std::move(info)) {}
 
   nlohmann::json handle(const nlohmann::json& body, const ConnectionContext& connection);
+  // Whether handling `body` may wait long: for a mechanism, the supervisor or
+  // the capability probe (apply, heal, heal_all, hello, sut_*). The others
+  // (renew, list, clock, stats, subscribe_events, anything malformed or
+  // unknown) only take short locks and never wait for those.
+  static bool may_block(const nlohmann::json& body);
   // The probe result, computed once and cached (hello returns it).
   const nlohmann::json& capabilities();
 

@@ -7,9 +7,11 @@
 // or refused with one error line given to `reply` (id null) and logged,
 // naming the peer and the reason. Lines over protocol::kMaxRequestBytes are
 // refused without being buffered whole. Nothing a peer sends can end the
-// session; the owner decides when to close. Not thread-safe (one reader).
+// session; the owner decides when to close. Not thread-safe (one reader),
+// except the counters.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -32,8 +34,9 @@ class Session {
 
   std::string greeting() const;
   void feed(std::string_view bytes);
-  std::uint64_t refused() const { return refused_; }
-  std::uint64_t accepted() const { return accepted_; }
+  // Readable from any thread.
+  std::uint64_t refused() const { return refused_.load(std::memory_order_relaxed); }
+  std::uint64_t accepted() const { return accepted_.load(std::memory_order_relaxed); }
 
  private:
   void on_line(std::string_view line);
@@ -44,8 +47,8 @@ class Session {
   std::string peer_;
   Reply reply_;
   Submit submit_;
-  std::uint64_t refused_ = 0;
-  std::uint64_t accepted_ = 0;
+  std::atomic<std::uint64_t> refused_{0};
+  std::atomic<std::uint64_t> accepted_{0};
 };
 
 }  // namespace faultline::agent

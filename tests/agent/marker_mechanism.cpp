@@ -1,9 +1,11 @@
 #include "tests/agent/marker_mechanism.h"
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 namespace faultline::testing {
 
@@ -17,11 +19,23 @@ Result<faults::HealRecord> MarkerMechanism::plan(const faults::FaultSpec& spec, 
   if (marker == params.end() || !marker->is_string() || marker->get<std::string>().empty() ||
       marker->get<std::string>()[0] != '/')
     return invalid_input("test-marker: field \"marker\" must be an absolute path");
-  return faults::HealRecord{{"marker", *marker}, {"fail_apply", params.value("fail_apply", false)}};
+  faults::HealRecord record{{"marker", *marker}, {"fail_apply", params.value("fail_apply", false)}};
+  if (auto hold = params.find("hold_until"); hold != params.end()) {
+    if (!hold->is_string() || hold->get<std::string>().empty() || hold->get<std::string>()[0] != '/')
+      return invalid_input("test-marker: field \"hold_until\" must be an absolute path");
+    record["hold_until"] = *hold;
+  }
+  return record;
 }
 
 Result<void> MarkerMechanism::apply(const faults::HealRecord& record, const faults::HostContext&) {
   const auto path = record["marker"].get<std::string>();
+  if (record.contains("hold_until")) {
+    std::ofstream(path, std::ios::trunc) << "holding\n";
+    const std::filesystem::path release = record["hold_until"].get<std::string>();
+    for (int i = 0; i < 12000 && !std::filesystem::exists(release); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   std::ofstream out(path, std::ios::trunc);
   out << "applied\n";
   out.close();

@@ -6,6 +6,9 @@
 // Spec: {"kind": <any>, "marker": "/abs/path", "fail_apply": false}. plan()
 // refuses a spec without an absolute "marker". With "fail_apply": true,
 // apply() creates the marker and then fails (so the agent must heal it).
+// With "hold_until": "/abs/path", apply() creates the marker (content
+// "holding") and then waits until that path exists (at most 60 s): a slow
+// apply whose end the test decides.
 #pragma once
 
 #include <string_view>
