@@ -1,22 +1,24 @@
 #include "agent/core/journal.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <sstream>
 
 #include <fmt/format.h>
 
 namespace faultline::agent {
 
 namespace {
-Result<void> write_all(int fd, const std::string& data, const std::filesystem::path& path) {
+Result<void> pwrite_all(int fd, std::string_view data, off_t offset, const std::filesystem::path& path) {
   std::size_t done = 0;
   while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    ssize_t n = ::pwrite(fd, data.data() + done, data.size() - done, offset + static_cast<off_t>(done));
     if (n < 0) {
       if (errno == EINTR) continue;
       return io_error(fmt::format("journal {}: write: {}", path.string(), std::strerror(errno)));
@@ -33,6 +35,18 @@ Result<void> fsync_dir(const std::filesystem::path& dir) {
   ::close(fd);
   if (rc != 0) return io_error(fmt::format("journal dir {}: fsync: {}", dir.string(), std::strerror(errno)));
   return ok_result();
+}
+
+// Where the next line goes: after the last byte that is not a newline and the
+// one newline that ends it (a torn last line stays ended by the padding).
+// Returns the offset and whether a newline must be written first (the file
+// ends without one: a torn line written before padding existed).
+std::pair<off_t, bool> next_line_offset(const std::string& content) {
+  std::size_t end = content.size();
+  while (end > 0 && content[end - 1] == '\n') --end;
+  if (end == 0) return {0, false};
+  if (end == content.size()) return {static_cast<off_t>(end), true};
+  return {static_cast<off_t>(end + 1), false};
 }
 }  // namespace
 
@@ -60,7 +74,7 @@ Result<JournalLoad> Journal::load() const {
   std::map<std::string, JournalEntry> open_entries;
   std::string line;
   while (std::getline(in, line)) {
-    if (line.empty()) continue;
+    if (line.empty()) continue;  // the preallocated tail is blank lines
     auto j = nlohmann::json::parse(line, nullptr, false);
     if (j.is_discarded() || !j.is_object() || !j.contains("op") || !j.contains("id") || !j["id"].is_string()) {
       ++out.skipped_lines;
@@ -94,17 +108,50 @@ Result<JournalLoad> Journal::load() const {
 Result<void> Journal::open() {
   std::lock_guard lock(mutex_);
   if (fd_ >= 0) return ok_result();
-  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  return open_locked();
+}
+
+Result<void> Journal::open_locked() {
+  // O_DSYNC: every write returns once its data (and the size, when it grows)
+  // is on stable storage, as write + fdatasync would.
+  fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_DSYNC | O_CLOEXEC, 0600);
   if (fd_ < 0) return io_error(fmt::format("journal {}: open: {}", path_.string(), std::strerror(errno)));
+  std::ifstream in(path_, std::ios::binary);
+  std::stringstream content;
+  content << in.rdbuf();
+  const auto text = content.str();
+  size_ = static_cast<off_t>(text.size());
+  auto [offset, needs_newline] = next_line_offset(text);
+  offset_ = offset;
+  if (needs_newline) {
+    if (auto ended = pwrite_all(fd_, "\n", offset_, path_); !ended) return ended;
+    offset_ += 1;
+    size_ = std::max(size_, offset_);
+  }
+  return preallocate(0);
+}
+
+// Makes sure `bytes` more fit before the end of the file, growing it by whole
+// chunks of newlines written (not just reserved) now, so that appending
+// later changes no metadata and the sync of a record flushes its data alone.
+Result<void> Journal::preallocate(std::size_t bytes) {
+  const off_t needed = offset_ + static_cast<off_t>(bytes);
+  if (needed < size_) return ok_result();
+  off_t grown = size_;
+  while (grown <= needed) grown += static_cast<off_t>(kPreallocateBytes);
+  std::string padding(static_cast<std::size_t>(grown - size_), '\n');
+  if (auto written = pwrite_all(fd_, padding, size_, path_); !written) return written;
+  size_ = grown;
   return ok_result();
 }
 
 Result<void> Journal::append_line(const std::string& line) {
   std::lock_guard lock(mutex_);
   if (fd_ < 0) return internal_error("journal is not open");
-  if (auto written = write_all(fd_, line + "\n", path_); !written) return written;
-  if (::fdatasync(fd_) != 0)
-    return io_error(fmt::format("journal {}: fdatasync: {}", path_.string(), std::strerror(errno)));
+  // The line keeps one newline of the padding after it as its end.
+  if (auto room = preallocate(line.size() + 1); !room) return room;
+  if (auto written = pwrite_all(fd_, line, offset_, path_); !written) return written;
+  offset_ += static_cast<off_t>(line.size()) + 1;
   return ok_result();
 }
 
@@ -124,7 +171,7 @@ Result<void> Journal::compact(const std::vector<JournalEntry>& still_applied) {
   if (fd < 0) return io_error(fmt::format("journal {}: open: {}", temp.string(), std::strerror(errno)));
   std::string content;
   for (const auto& entry : still_applied) content += journal_entry_to_json(entry).dump() + "\n";
-  auto written = write_all(fd, content, temp);
+  auto written = pwrite_all(fd, content, 0, temp);
   if (written && ::fsync(fd) != 0)
     written = io_error(fmt::format("journal {}: fsync: {}", temp.string(), std::strerror(errno)));
   ::close(fd);
@@ -134,8 +181,8 @@ Result<void> Journal::compact(const std::vector<JournalEntry>& still_applied) {
   if (auto synced = fsync_dir(path_.parent_path().empty() ? "." : path_.parent_path()); !synced) return synced;
   if (fd_ >= 0) {
     ::close(fd_);
-    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (fd_ < 0) return io_error(fmt::format("journal {}: reopen: {}", path_.string(), std::strerror(errno)));
+    fd_ = -1;
+    if (auto reopened = open_locked(); !reopened) return reopened.error().with_context("journal reopen");
   }
   return ok_result();
 }

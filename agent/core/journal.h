@@ -3,13 +3,21 @@
 //
 // Contract: the journal is a JSONL file in the state dir. append_applied()
 // writes {"op":"applied","id":..,"record":HealRecord,"spec":..,"applied_at_unix_ms":..}
-// and fsyncs it before returning, so the caller may apply only after it
-// returned ok. append_healed() writes {"op":"healed","id":..} and fsyncs.
-// load() returns the entries whose last word is "applied", in journal order;
-// a torn last line (crash mid-write) and unparseable lines are skipped and
-// counted. compact() atomically replaces the file (write temp, fsync, rename,
-// fsync dir) with the given still-applied entries. Thread-safe.
+// and has it on stable storage before returning (O_DSYNC write, as write +
+// fdatasync), so the caller may apply only after it returned ok.
+// append_healed() writes {"op":"healed","id":..} the same way. The file is
+// preallocated by chunks of blank lines (really written, so that a record's
+// write changes no metadata and its sync flushes the record alone, not the
+// filesystem journal); records overwrite the padding in order, each ended by
+// the newline after it. Readers skip blank lines. load() returns the entries
+// whose last word is "applied", in journal order; a torn line (crash
+// mid-write) and unparseable lines are skipped and counted; open() appends
+// after the last record, leaving a torn line ended. compact() atomically
+// replaces the file (write temp, fsync, rename, fsync dir) with the given
+// still-applied entries. Thread-safe.
 #pragma once
+
+#include <sys/types.h>
 
 #include <cstdint>
 #include <filesystem>
@@ -37,6 +45,8 @@ struct JournalLoad {
 
 class Journal {
  public:
+  static constexpr std::size_t kPreallocateBytes = 64 * 1024;
+
   explicit Journal(std::filesystem::path path) : path_(std::move(path)) {}
   ~Journal();
 
@@ -50,10 +60,14 @@ class Journal {
 
  private:
   Result<void> append_line(const std::string& line);
+  Result<void> open_locked();
+  Result<void> preallocate(std::size_t bytes);
 
   std::filesystem::path path_;
   mutable std::mutex mutex_;
   int fd_ = -1;
+  off_t offset_ = 0;  // where the next record goes
+  off_t size_ = 0;    // the file's size (records and padding)
 };
 
 nlohmann::json journal_entry_to_json(const JournalEntry& entry);

@@ -3,6 +3,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <string>
 
 #include <unistd.h>
 
@@ -64,6 +66,72 @@ TEST_F(JournalTest, CompactKeepsOnlyGivenEntriesAndAppendsAfter) {
   EXPECT_EQ(loaded->still_applied[0].id, "b");
   EXPECT_EQ(loaded->still_applied[1].id, "d");
   EXPECT_FALSE(std::filesystem::exists(dir_ / "j.jsonl.compact"));
+}
+
+TEST_F(JournalTest, FileIsPreallocatedWithBlankLinesAndRecordsOverwriteThemInOrder) {
+  Journal journal(dir_ / "j.jsonl");
+  ASSERT_TRUE(journal.open().ok());
+  EXPECT_GE(std::filesystem::file_size(dir_ / "j.jsonl"), Journal::kPreallocateBytes);
+  ASSERT_TRUE(journal.append_applied(entry("a")).ok());
+  ASSERT_TRUE(journal.append_healed("a").ok());
+  const auto size = std::filesystem::file_size(dir_ / "j.jsonl");
+  std::ifstream in(dir_ / "j.jsonl");
+  std::string first, second, third;
+  std::getline(in, first);
+  std::getline(in, second);
+  std::getline(in, third);
+  EXPECT_NE(first.find(R"("op":"applied")"), std::string::npos) << first;
+  EXPECT_EQ(second, R"({"id":"a","op":"healed"})");
+  EXPECT_EQ(third, "");
+  // Many records: the file grows by whole chunks, every record still read.
+  for (int i = 0; i < 100; ++i) {
+    auto big = entry("n" + std::to_string(i));
+    big.spec["pad"] = std::string(1000, 'x');  // 100 records of 1 kB: past the first chunk
+    ASSERT_TRUE(journal.append_applied(big).ok());
+  }
+  EXPECT_GT(std::filesystem::file_size(dir_ / "j.jsonl"), size);
+  auto loaded = Journal(dir_ / "j.jsonl").load();
+  ASSERT_TRUE(loaded.ok());
+  ASSERT_EQ(loaded->still_applied.size(), 100u);
+  EXPECT_EQ(loaded->still_applied.back().id, "n99");
+  EXPECT_EQ(loaded->skipped_lines, 0u);
+}
+
+TEST_F(JournalTest, ReopenAppendsAfterTheLastRecordAndLeavesATornLineEnded) {
+  {
+    Journal journal(dir_ / "j.jsonl");
+    ASSERT_TRUE(journal.open().ok());
+    ASSERT_TRUE(journal.append_applied(entry("a")).ok());
+  }
+  {
+    // A crash mid-write: part of a record over the padding, no newline of its own.
+    std::fstream file(dir_ / "j.jsonl", std::ios::in | std::ios::out);
+    std::string content((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    file.seekp(static_cast<std::streamoff>(content.find_first_of('\n') + 1));
+    file << R"({"op":"applied","id":"b","rec)";
+  }
+  Journal reopened(dir_ / "j.jsonl");
+  ASSERT_TRUE(reopened.open().ok());
+  ASSERT_TRUE(reopened.append_applied(entry("c")).ok());
+  auto loaded = reopened.load();
+  ASSERT_TRUE(loaded.ok());
+  ASSERT_EQ(loaded->still_applied.size(), 2u);
+  EXPECT_EQ(loaded->still_applied[0].id, "a");
+  EXPECT_EQ(loaded->still_applied[1].id, "c");
+  EXPECT_EQ(loaded->skipped_lines, 1u);
+}
+
+TEST_F(JournalTest, AFileWithoutPaddingEndingInATornLineGetsItEndedOnOpen) {
+  std::ofstream(dir_ / "j.jsonl") << R"({"op":"applied","id":"a","record":{"kind":"k","mechanism":"m"}})" "\n"
+                                  << R"({"op":"applied","id":"b","rec)";
+  Journal journal(dir_ / "j.jsonl");
+  ASSERT_TRUE(journal.open().ok());
+  ASSERT_TRUE(journal.append_applied(entry("c")).ok());
+  auto loaded = journal.load();
+  ASSERT_TRUE(loaded.ok());
+  ASSERT_EQ(loaded->still_applied.size(), 2u);
+  EXPECT_EQ(loaded->still_applied[1].id, "c");
+  EXPECT_EQ(loaded->skipped_lines, 1u);
 }
 
 TEST_F(JournalTest, MissingFileLoadsEmpty) {
