@@ -42,11 +42,11 @@ struct KvModel {
 
   Result<Op> compile(const Operation& op) {
     if (op.f == "get" || op.f == "read") {
-      if (op.info || op.output.is_null()) return Op{Op::kGet, true, {}};
-      if (!op.output.is_string()) return invalid_input(fmt::format("get must return a string, got {}", op.output.dump()));
-      return Op{Op::kGet, false, op.output.get<std::string>()};
+      if (op.info || op.output().is_null()) return Op{Op::kGet, true, {}};
+      if (!op.output().is_string()) return invalid_input(fmt::format("get must return a string, got {}", op.output().dump()));
+      return Op{Op::kGet, false, op.output().get<std::string>()};
     }
-    const nlohmann::json& in = op.input.is_null() ? op.output : op.input;
+    const nlohmann::json& in = op.input().is_null() ? op.output() : op.input();
     Op::Kind kind;
     if (op.f == "put" || op.f == "write") kind = Op::kPut;
     else if (op.f == "append") kind = Op::kAppend;

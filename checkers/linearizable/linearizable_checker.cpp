@@ -4,6 +4,7 @@
 #include <atomic>
 #include <map>
 #include <thread>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -80,14 +81,31 @@ Result<Settings> read_settings(const CheckOptions& options) {
   return s;
 }
 
+// Partitions in order of first appearance; keys are equal when their JSON
+// text is (1 and 1.0 are two keys). A string key is looked up by its
+// characters, without dumping it.
 std::vector<Partition> partition_by_key(std::vector<Operation> ops) {
   std::vector<Partition> parts;
-  std::map<std::string, std::size_t> index;
-  for (auto& op : ops) {
-    auto [it, fresh] = index.emplace(op.key.dump(), parts.size());
-    if (fresh) parts.push_back(Partition{op.key, {}});
-    parts[it->second].ops.push_back(std::move(op));
+  if (ops.empty()) return parts;
+  const json& first = ops.front().key();
+  if (std::all_of(ops.begin(), ops.end(), [&](const Operation& op) { return op.key().type() == first.type() && op.key() == first; })) {
+    parts.push_back(Partition{first, std::move(ops)});  // one key (or none): no copy
+    return parts;
   }
+  std::unordered_map<std::string, std::size_t> index;
+  std::string text;
+  std::vector<std::size_t> part_of(ops.size());
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    const json& key = ops[i].key();
+    text = key.is_string() ? "s" + key.get_ref<const std::string&>() : key.dump();
+    auto [it, fresh] = index.try_emplace(text, parts.size());
+    if (fresh) parts.push_back(Partition{key, {}});
+    part_of[i] = it->second;
+  }
+  std::vector<std::size_t> sizes(parts.size(), 0);
+  for (std::size_t p : part_of) ++sizes[p];
+  for (std::size_t p = 0; p < parts.size(); ++p) parts[p].ops.reserve(sizes[p]);
+  for (std::size_t i = 0; i < ops.size(); ++i) parts[part_of[i]].ops.push_back(std::move(ops[i]));
   return parts;
 }
 
@@ -126,12 +144,12 @@ json timeline(const Partition& part, const SearchResult& r, const history::Histo
     json o = {{"id", i},
               {"process", op.process},
               {"f", op.f},
-              {"value", op.input},
+              {"value", op.input()},
               {"type", op.info ? "info" : "ok"},
               {"call", op.call},
               {"call_time", history.events[op.call].time}};
     if (!op.info) {
-      o["output"] = op.output;
+      o["output"] = op.output();
       o["return"] = op.ret;
       o["return_time"] = history.events[op.ret].time;
     } else {

@@ -11,8 +11,11 @@ using history::OpType;
 
 Result<std::vector<Operation>> collect_operations(const history::History& history) {
   std::vector<Operation> ops;
+  ops.reserve(history.events.size() / 2 + 1);
   std::unordered_map<std::int64_t, std::size_t> pending;  // process -> index in ops
+  pending.reserve(256);
   std::vector<bool> failed;
+  failed.reserve(history.events.size() / 2 + 1);
   auto where = [&](const history::Event& e) { return fmt::format("{}:{}", history.source, e.line); };
   for (std::size_t i = 0; i < history.events.size(); ++i) {
     const auto& event = history.events[i];
@@ -28,8 +31,8 @@ Result<std::vector<Operation>> collect_operations(const history::History& histor
       Operation op;
       op.process = client->process;
       op.f = client->f;
-      op.input = client->value;
-      op.key = client->key.value_or(nlohmann::json());
+      op.in = &client->value;
+      if (client->key) op.k = &*client->key;
       op.info = true;  // until a completion says otherwise
       op.call = i;
       op.line = event.line;
@@ -46,12 +49,12 @@ Result<std::vector<Operation>> collect_operations(const history::History& histor
       return invalid_input(fmt::format("{}: process {} completes {} but invoked {} (line {})", where(event),
                                        client->process, client->f, op.f, history.events[op.call].line));
     pending.erase(it);
-    if (op.key.is_null() && client->key) op.key = *client->key;
+    if (op.key().is_null() && client->key) op.k = &*client->key;
     switch (client->type) {
       case OpType::kOk:
         op.info = false;
         op.ret = i;
-        op.output = client->value;
+        op.out = &client->value;
         break;
       case OpType::kFail:
         failed[&op - ops.data()] = true;
@@ -60,11 +63,14 @@ Result<std::vector<Operation>> collect_operations(const history::History& histor
         break;
     }
   }
-  std::vector<Operation> out;
-  out.reserve(ops.size());
+  std::size_t kept = 0;
   for (std::size_t i = 0; i < ops.size(); ++i)
-    if (!failed[i]) out.push_back(std::move(ops[i]));
-  return out;
+    if (!failed[i]) {
+      if (kept != i) ops[kept] = std::move(ops[i]);
+      ++kept;
+    }
+  ops.resize(kept);
+  return ops;
 }
 
 namespace {
@@ -75,9 +81,9 @@ nlohmann::json where(const history::History& history, std::size_t index) {
 }  // namespace
 
 nlohmann::json describe_operation(const Operation& op, const history::History& history) {
-  nlohmann::json out = {{"process", op.process}, {"f", op.f}, {"value", op.input}, {"type", op.info ? "info" : "ok"}};
-  if (!op.info) out["output"] = op.output;
-  if (!op.key.is_null()) out["key"] = op.key;
+  nlohmann::json out = {{"process", op.process}, {"f", op.f}, {"value", op.input()}, {"type", op.info ? "info" : "ok"}};
+  if (!op.info) out["output"] = op.output();
+  if (!op.key().is_null()) out["key"] = op.key();
   out["invoke"] = where(history, op.call);
   if (op.ret != kNever) out["complete"] = where(history, op.ret);
   return out;
@@ -85,9 +91,9 @@ nlohmann::json describe_operation(const Operation& op, const history::History& h
 
 std::string summarize_operation(const Operation& op) {
   std::string s = fmt::format("process {} {}", op.process, op.f);
-  if (!op.input.is_null()) s += " " + op.input.dump();
+  if (!op.input().is_null()) s += " " + op.input().dump();
   if (op.info) return s + " -> info (indeterminate)";
-  return s + " -> ok " + (op.output.is_null() ? std::string("nil") : op.output.dump());
+  return s + " -> ok " + (op.output().is_null() ? std::string("nil") : op.output().dump());
 }
 
 }  // namespace faultline::checkers::linearizable

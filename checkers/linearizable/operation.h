@@ -10,6 +10,9 @@
 // whose `f` differs from its invoke's is a kInvalidInput Error naming the
 // source line. Positions are indexes into the history's events, so the
 // real-time order is the history order (time order; file order on ties).
+// An Operation points into the history's events (its values are not copied:
+// a long history's values would be held twice), so it is valid while that
+// history lives.
 #pragma once
 
 #include <cstddef>
@@ -30,13 +33,21 @@ inline constexpr std::size_t kNever = std::numeric_limits<std::size_t>::max();
 struct Operation {
   std::int64_t process = 0;
   std::string f;
-  nlohmann::json input;            // the invoke's value
-  nlohmann::json output;           // the ok completion's value; null for info
-  nlohmann::json key;              // null when the op has no key
+  const nlohmann::json* in = &null_json();   // the invoke's value
+  const nlohmann::json* out = &null_json();  // the ok completion's value; null for info
+  const nlohmann::json* k = &null_json();    // null when the op has no key
   bool info = false;               // indeterminate: may happen after invoke, or never
   std::size_t call = 0;            // index of the invoke event in History::events
   std::size_t ret = kNever;        // index of the completion event (kNever for info)
   std::size_t line = 0;            // source line of the invoke (for messages)
+
+  const nlohmann::json& input() const { return *in; }
+  const nlohmann::json& output() const { return *out; }
+  const nlohmann::json& key() const { return *k; }
+  static const nlohmann::json& null_json() {
+    static const nlohmann::json null;
+    return null;
+  }
 };
 
 // Every operation of the history, ordered by invoke.

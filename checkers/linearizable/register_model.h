@@ -50,10 +50,10 @@ struct RegisterModel {
   Result<Op> compile(const Operation& op) {
     // A completed write/cas reports its value on both invoke and completion;
     // prefer the invoke's (an info completion has none).
-    const nlohmann::json& in = op.input.is_null() ? op.output : op.input;
+    const nlohmann::json& in = op.input().is_null() ? op.output() : op.input();
     if (op.f == "read") {
-      if (op.info || op.output.is_null()) return Op{Op::kRead, true};
-      return Op{Op::kRead, false, values.intern(op.output)};
+      if (op.info || op.output().is_null()) return Op{Op::kRead, true};
+      return Op{Op::kRead, false, values.intern(op.output())};
     }
     if (op.f == "write") return Op{Op::kWrite, false, values.intern(in)};
     if (WithCas && op.f == "cas") {

@@ -44,10 +44,10 @@ struct SetModel {
   }
 
   Result<Op> compile(const Operation& op) {
-    if (op.f == "add") return Op{Op::kAdd, false, values.intern(op.input.is_null() ? op.output : op.input), {}};
+    if (op.f == "add") return Op{Op::kAdd, false, values.intern(op.input().is_null() ? op.output() : op.input()), {}};
     if (op.f == "read") {
-      if (op.info || op.output.is_null()) return Op{Op::kRead, true, 0, {}};
-      auto s = to_set(op.output, "read value");
+      if (op.info || op.output().is_null()) return Op{Op::kRead, true, 0, {}};
+      auto s = to_set(op.output(), "read value");
       if (!s) return s.error();
       return Op{Op::kRead, false, 0, std::move(s).value()};
     }
