@@ -16,7 +16,7 @@ packages=(
   libpng-dev  # the report test decodes Chromium's screenshot
   libnftables1  # partitions as one in-process nf_tables transaction (falls back to iptables-restore)
   # host tools the mechanisms and tests use
-  iptables iproute2 conntrack procps psmisc util-linux e2fsprogs fuse3
+  iptables iproute2 conntrack ipset procps psmisc util-linux e2fsprogs fuse3  # ipset: to see a partition's peer set
   openssh-server openssh-client libxml2-utils libjs-chart.js
   python3  # the stand-in SUT of examples/suites (http.server) until the demo node
   chromium

@@ -3,9 +3,11 @@
 // Contract (each a faults::Mechanism, registered by kind in its .cpp):
 //  - IptablesPartition, kind "partition", name "iptables", preference 0:
 //    {"kind":"partition","peers":[ADDR|CIDR,...]} drops everything between
-//    this host and the peers, both directions (INPUT -s peer, OUTPUT -d peer),
-//    in one atomic batch, then deletes the conntrack entries of flows to/from
-//    the peers so established connections are cut as well.
+//    this host and the peers, both directions (INPUT -s peer, OUTPUT -d peer;
+//    from 16 peers on, one ip set of the fault's peers matched by one rule per
+//    direction, see partition.cpp), in one atomic batch, then deletes the
+//    conntrack entries of flows to/from the peers so established connections
+//    are cut as well.
 //  - IptablesBlackholeOut, kind "blackhole-out", name "iptables": the host
 //    sends nothing (OUTPUT DROP on every interface but loopback, or only on
 //    "interface", or only towards "destinations") and still receives everything.

@@ -13,6 +13,7 @@
 #include <optional>
 #include <set>
 
+#include "faults/net/ipset.h"
 #include "faults/net/nft_netlink.h"
 
 namespace faultline::faults::net {
@@ -93,6 +94,13 @@ std::optional<nft::RuleSpec> parse_rule(const std::vector<std::string>& args) {
       if (!end || *end != '\0' || !(p >= 0.0 && p <= 1.0)) return std::nullopt;
       r.statistic_probability = static_cast<std::uint32_t>(std::lround(0x80000000 * p));  // as libxt_statistic
       i += 5;
+    } else if (a == "-m" && has_next && args[i + 1] == "set" && i + 4 < args.size() && args[i + 2] == "--match-set" &&
+               (args[i + 4] == "src" || args[i + 4] == "dst") && !r.match_set) {
+      // The set must exist: the kernel takes a reference by index, as iptables does.
+      auto index = ipset_index(args[i + 3]);
+      if (!index) return std::nullopt;
+      r.match_set = nft::RuleSpec::MatchSet{*index, args[i + 4] == "src"};
+      i += 4;
     } else if (a == "-j" && has_next && !have_verdict) {
       const auto& v = args[++i];
       if (v == "DROP") r.verdict = NF_DROP;

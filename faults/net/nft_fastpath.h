@@ -14,6 +14,7 @@
 //    deleted, all in ONE nf_tables transaction: all or nothing.
 //    Vocabulary: -s/-d ADDR[/LEN], [!] -o/-i IF (no '+'), -p tcp|udp with
 //    --sport/--dport N, -m statistic --mode random --probability P,
+//    -m set --match-set NAME src|dst (an existing set, ipset.h),
 //    -j DROP|ACCEPT|RETURN. It never creates a table or a base chain
 //    (iptables-nft makes those, with its own markings, on first use).
 //  - nft_fast_heal deletes exactly the rules whose comment is

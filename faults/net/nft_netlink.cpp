@@ -9,6 +9,7 @@
 #include <linux/netfilter/x_tables.h>
 #include <linux/netfilter/xt_NFQUEUE.h>
 #include <linux/netfilter/xt_comment.h>
+#include <linux/netfilter/xt_set.h>
 #include <linux/netfilter/xt_statistic.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -143,6 +144,21 @@ void expr_statistic(Out& w, std::uint32_t probability) {
     std::memcpy(bytes, &info, sizeof info);
     w.put_str(NFTA_MATCH_NAME, "statistic");
     w.put_be32(NFTA_MATCH_REV, 0);
+    w.put(NFTA_MATCH_INFO, bytes, sizeof bytes);
+  });
+}
+// libxt_set's --match-set NAME src|dst: one dimension, IPSET_DIM_ONE_SRC
+// for src; no counter conditions, no flags.
+void expr_match_set(Out& w, const RuleSpec::MatchSet& set) {
+  expression(w, "match", [&] {
+    std::uint8_t bytes[XT_ALIGN(sizeof(xt_set_info_match_v4))] = {};
+    xt_set_info_match_v4 info{};
+    info.match_set.index = set.index;
+    info.match_set.dim = 1;
+    info.match_set.flags = set.source ? IPSET_DIM_ONE_SRC : 0;
+    std::memcpy(bytes, &info, sizeof info);
+    w.put_str(NFTA_MATCH_NAME, "set");
+    w.put_be32(NFTA_MATCH_REV, 4);
     w.put(NFTA_MATCH_INFO, bytes, sizeof bytes);
   });
 }
@@ -336,7 +352,7 @@ void NftBatch::delete_rule(const std::string& chain, std::uint64_t handle) {
 }
 
 // The expressions in iptables-nft's order: interfaces, protocol, addresses,
-// (xt comment match), tcp/udp ports, statistic, counter, verdict or NFQUEUE
+// (xt comment match), tcp/udp ports, set, statistic, counter, verdict or NFQUEUE
 // target; otherwise the comment as user data.
 void NftBatch::new_rule(const std::string& chain, const RuleSpec& r, const std::string& comment, bool append) {
   begin(NFT_MSG_NEWRULE, static_cast<std::uint16_t>(NLM_F_CREATE | (append ? NLM_F_APPEND : 0)));
@@ -363,6 +379,7 @@ void NftBatch::new_rule(const std::string& chain, const RuleSpec& r, const std::
     std::uint16_t port = htons(*r.dport);
     expr_cmp(w, NFT_CMP_EQ, &port, 2);
   }
+  if (r.match_set) expr_match_set(w, *r.match_set);
   if (r.statistic_probability) expr_statistic(w, *r.statistic_probability);
   expr_counter(w);
   if (r.nfqueue) expr_nfqueue(w, *r.nfqueue);

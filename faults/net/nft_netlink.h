@@ -17,7 +17,7 @@
 //    returns 0 or the kernel's -errno.
 //  - The rule builders produce the expressions iptables-nft 1.8 builds for the
 //    same iptables words (payload/cmp for addresses, interfaces and ports,
-//    counter, verdict, xt "statistic" match, xt NFQUEUE rev 3 target). By
+//    counter, verdict, xt "statistic" and "set" (rev 4) matches, xt NFQUEUE rev 3 target). By
 //    default the comment is rule user data (as nft writes comments), not an xt
 //    "comment" match expression, which cost the kernel ~20% more per rule;
 //    RuleSpec::comment_match asks for the xt "comment" match instead (placed
@@ -67,6 +67,13 @@ struct RuleSpec {
   std::uint8_t proto = 0;                                     // 0, IPPROTO_TCP or IPPROTO_UDP
   std::optional<std::uint16_t> sport, dport;
   std::optional<std::uint32_t> statistic_probability;  // xt_statistic random mode, as iptables computes it
+  // xt "set" match revision 4 (-m set --match-set NAME src|dst): the set's
+  // kernel index (ipset.h) and whether it matches the source address.
+  struct MatchSet {
+    std::uint16_t index = 0;
+    bool source = false;
+  };
+  std::optional<MatchSet> match_set;
   int verdict = 0;                                     // NF_DROP, NF_ACCEPT or NFT_RETURN (when jump empty)
   std::string jump;                                    // NFT_JUMP to this chain
   std::optional<NfqueueTarget> nfqueue;                // this target instead of verdict/jump
