@@ -34,6 +34,8 @@
 //   bool blind(const Op&) const;                 // next state ignores the state
 // valid only for models where an op's legality depends on the state only
 // through "state == observed_value".
+// Optional: std::size_t heap_bytes() const;  // tables the model holds (kv's
+// interned strings), counted against the memory bound with the cache.
 // ModelAdapter<M> erases the type; models.cpp lists every model by name
 // (adding a model: its file plus one line there).
 #pragma once

@@ -161,7 +161,7 @@ class WglSearch {
       if ((++steps & 1023) == 0) {
         if (limits_.stop && limits_.stop->load(std::memory_order_relaxed)) return finish(Outcome::kCancelled);
         if (limits_.deadline != 0 && monotonic_now() >= limits_.deadline) return finish(Outcome::kTimeout);
-        if (!charge(cache.bytes() + lin.interner_bytes())) return finish(Outcome::kMemoryBound);
+        if (!charge(cache.bytes() + lin.interner_bytes() + model_heap_bytes())) return finish(Outcome::kMemoryBound);
       }
       bool dead = false;  // this configuration cannot be extended
       set_after_info(stack);
@@ -580,6 +580,12 @@ class WglSearch {
     if (!meta_[op].info || stack.empty() || !meta_[stack.back().op].info) return false;
     State direct{};
     return model_.step(stack.back().before, ops_[op], direct) && direct == next_state;
+  }
+
+  // Bytes the model holds for this partition (model.h heap_bytes, optional).
+  std::size_t model_heap_bytes() const {
+    if constexpr (requires(const M& m) { m.heap_bytes(); }) return model_.heap_bytes();
+    return 0;
   }
 
   // Charges the cache's growth against the shared bound; false when over it.
