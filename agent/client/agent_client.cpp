@@ -2,7 +2,11 @@
 // thread (agent/client/agent_client.h, agent/PROTOCOL.md).
 #include "agent/client/agent_client.h"
 
+#include <sys/socket.h>
+
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <deque>
 #include <future>
 #include <mutex>
@@ -176,7 +180,10 @@ class AsioAgentClient final : public AgentClient {
       auto line = protocol::make_envelope(token_, nonce_, ++counter_, body.dump());
       line.push_back('\n');
       pending_[id] = promise;
-      asio::post(io_, [this, line = std::move(line)]() mutable { write(std::move(line)); });
+      if (auto sent = send_locked(std::move(line)); !sent) {
+        pending_.erase(id);
+        return sent.error().with_context(op);
+      }
     }
     if (future.wait_for(std::chrono::nanoseconds(timeout_)) != std::future_status::ready) {
       std::lock_guard lock(mutex_);
@@ -192,20 +199,48 @@ class AsioAgentClient final : public AgentClient {
     return protocol::error_from_response(response).with_context(fmt::format("{}: {}", where_, op));
   }
 
-  void write(std::string line) {
+  // Called with mutex_ held, connection open. Sends from the calling thread
+  // (a non-blocking send on the descriptor: no hand-off to the I/O thread)
+  // when nothing is queued; what the socket does not take now is queued and
+  // written in order by the I/O thread. The descriptor stays open while
+  // closed_ is false (close() sets it before the socket is closed).
+  Result<void> send_locked(std::string line) {
+    if (queue_.empty()) {
+      std::size_t sent = 0;
+      while (sent < line.size()) {
+        ssize_t n = ::send(socket_.native_handle(), line.data() + sent, line.size() - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n >= 0) {
+          sent += static_cast<std::size_t>(n);
+        } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+          break;
+        } else if (errno != EINTR) {
+          return io_error(fmt::format("{}: write failed: {}", where_, std::strerror(errno)));
+        }
+      }
+      if (sent == line.size()) return ok_result();
+      line.erase(0, sent);
+    }
     queue_.push_back(std::move(line));
-    if (queue_.size() == 1) flush();
+    if (queue_.size() == 1) asio::post(io_, [this] { flush(); });
+    return ok_result();
   }
 
-  void flush() {
-    asio::async_write(socket_, asio::buffer(queue_.front()), [this](boost::system::error_code ec, std::size_t) {
-      if (ec) {
-        fail_all(io_error(fmt::format("{}: write failed: {}", where_, ec.message())));
-        queue_.clear();
-        return;
+  void flush() {  // I/O thread
+    std::lock_guard lock(mutex_);
+    if (closed_ || queue_.empty()) return;
+    socket_.async_write_some(asio::buffer(queue_.front()), [this](boost::system::error_code ec, std::size_t n) {
+      {
+        std::lock_guard lock(mutex_);
+        if (!ec) {
+          if (n < queue_.front().size()) queue_.front().erase(0, n);
+          else queue_.pop_front();
+          if (queue_.empty()) return;
+        } else {
+          queue_.clear();
+        }
       }
-      queue_.pop_front();
-      if (!queue_.empty()) flush();
+      if (ec) fail_all(io_error(fmt::format("{}: write failed: {}", where_, ec.message())));
+      else flush();
     });
   }
 
@@ -271,12 +306,12 @@ class AsioAgentClient final : public AgentClient {
   std::thread io_thread_;
   std::unique_ptr<protocol::LineFramer> framer_;
   std::array<char, 65536> buffer_{};
-  std::deque<std::string> queue_;  // I/O thread only
 
   std::mutex mutex_;
   bool closed_ = false;
   std::uint64_t next_id_ = 1;
   std::uint64_t counter_ = 0;
+  std::deque<std::string> queue_;  // request bytes the socket did not take yet, in order
   std::map<std::uint64_t, std::shared_ptr<Promise>> pending_;
   std::function<void(const AgentEvent&)> event_callback_;
 };
