@@ -2,15 +2,13 @@
 // thread (agent/client/agent_client.h, agent/PROTOCOL.md).
 #include "agent/client/agent_client.h"
 
-#include <sys/socket.h>
-
 #include <atomic>
-#include <cerrno>
 #include <cstring>
 #include <deque>
 #include <future>
 #include <mutex>
 #include <thread>
+#include <variant>
 
 #include <boost/asio.hpp>
 #include <fmt/format.h>
@@ -18,6 +16,7 @@
 #include "agent/protocol/auth.h"
 #include "agent/protocol/line_framer.h"
 #include "agent/protocol/messages.h"
+#include "agent/protocol/send_now.h"
 
 namespace faultline::agent {
 
@@ -206,19 +205,12 @@ class AsioAgentClient final : public AgentClient {
   // closed_ is false (close() sets it before the socket is closed).
   Result<void> send_locked(std::string line) {
     if (queue_.empty()) {
-      std::size_t sent = 0;
-      while (sent < line.size()) {
-        ssize_t n = ::send(socket_.native_handle(), line.data() + sent, line.size() - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
-        if (n >= 0) {
-          sent += static_cast<std::size_t>(n);
-        } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-          break;
-        } else if (errno != EINTR) {
-          return io_error(fmt::format("{}: write failed: {}", where_, std::strerror(errno)));
-        }
-      }
-      if (sent == line.size()) return ok_result();
-      line.erase(0, sent);
+      auto sent = protocol::send_now(socket_.native_handle(), line);
+      if (auto* failed = std::get_if<protocol::SendFailed>(&sent))
+        return io_error(fmt::format("{}: write failed: {}", where_, std::strerror(failed->error_number)));
+      const auto n = std::get<std::size_t>(sent);
+      if (n == line.size()) return ok_result();
+      line.erase(0, n);
     }
     queue_.push_back(std::move(line));
     if (queue_.size() == 1) asio::post(io_, [this] { flush(); });

@@ -1,16 +1,16 @@
 #include "agent/core/server.h"
 
 #include <pthread.h>
-#include <sys/socket.h>
 
-#include <cerrno>
 #include <deque>
+#include <variant>
 #include <vector>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "agent/core/session.h"
+#include "agent/protocol/send_now.h"
 
 namespace faultline::agent {
 
@@ -132,20 +132,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
     std::lock_guard lock(mutex_);
     if (closed_ || broken_) return;
     if (queue_.empty()) {
-      std::size_t sent = 0;
-      while (sent < line.size()) {
-        ssize_t n = ::send(socket_.native_handle(), line.data() + sent, line.size() - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
-        if (n >= 0) {
-          sent += static_cast<std::size_t>(n);
-        } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-          break;
-        } else if (errno != EINTR) {
-          break_connection();
-          return;
-        }
+      auto sent = protocol::send_now(socket_.native_handle(), line);
+      if (std::holds_alternative<protocol::SendFailed>(sent)) {
+        break_connection();
+        return;
       }
-      if (sent == line.size()) return;
-      line.erase(0, sent);
+      const auto n = std::get<std::size_t>(sent);
+      if (n == line.size()) return;
+      line.erase(0, n);
     }
     queue_.push_back(std::move(line));
     if (queue_.size() == 1) write_front();
