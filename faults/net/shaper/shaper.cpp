@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <cerrno>
 #include <cstring>
 #include <limits>
@@ -73,6 +75,12 @@ struct Shaper::Engine {
   std::thread thread;
   std::atomic<bool> stop{false};
   std::atomic<bool> flush{false};  // release everything held now (the last fault went)
+  // A flush asked for (remove() of the last fault) and flushes done, so that
+  // remove() returns only once what was held has left (see flush_and_wait).
+  std::mutex flush_mutex;
+  std::condition_variable flushed;
+  std::uint64_t flushes_asked = 0;  // guarded by flush_mutex
+  std::uint64_t flushes_done = 0;   // guarded by flush_mutex
   std::pair<dev_t, ino_t> netns{0, 0};  // where the queue is bound
   std::mutex faults_mutex;
   std::map<std::string, Fault> faults;  // guarded by faults_mutex
@@ -97,6 +105,18 @@ struct Shaper::Engine {
   void wake() const {
     std::uint64_t one = 1;
     [[maybe_unused]] auto n = ::write(wake_fd, &one, sizeof one);
+  }
+
+  // Asks the thread to release everything it holds and waits (bounded) until
+  // it has: a heal is complete when it returns, even if the process then
+  // exits at once (its closed socket would make the kernel drop what it held).
+  void flush_and_wait(std::chrono::milliseconds bound) {
+    std::unique_lock lock(flush_mutex);
+    const std::uint64_t ticket = ++flushes_asked;
+    flush = true;
+    wake();
+    if (!flushed.wait_for(lock, bound, [&] { return flushes_done >= ticket; }))
+      spdlog::warn("NFQUEUE shaper: held packets not released within {} ms of the last heal", bound.count());
   }
 
   Result<void> open() {
@@ -269,8 +289,18 @@ struct Shaper::Engine {
       }
       if (fds[0].revents & POLLIN) drain();
       if (flush.exchange(false)) {  // no fault left: what we hold leaves now, as netem's qdisc delete does
+        std::uint64_t asked;
+        {
+          std::lock_guard lock(flush_mutex);
+          asked = flushes_asked;
+        }
         drain();
         release_due(std::numeric_limits<Nanos>::max());
+        {
+          std::lock_guard lock(flush_mutex);
+          flushes_done = std::max(flushes_done, asked);
+        }
+        flushed.notify_all();
       }
     }
     // Stopping: the rules are gone (or going); let every packet we hold, and
@@ -339,10 +369,8 @@ void Shaper::remove(const std::string& id) {
     std::lock_guard faults_lock(engine_->faults_mutex);
     engine_->faults.erase(id);
   }
-  if (faults_.empty()) {  // idle: release what it holds now; the queue stays bound (see add())
-    engine_->flush = true;
-    engine_->wake();
-  }
+  // Idle: release what it holds now, before returning; the queue stays bound (see add()).
+  if (faults_.empty()) engine_->flush_and_wait(std::chrono::milliseconds(500));
 }
 
 bool Shaper::has(const std::string& id) const {
