@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <limits>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -42,6 +43,35 @@ struct Stream {
   std::vector<std::size_t> events;  // indices into history.events
 };
 
+// A `kill` of a node, from its start to its end (or the history's end): its
+// process dies in there, and the one restarted at the end has fresh breakers.
+struct KillWindow {
+  Nanos start = 0;
+  Nanos end = std::numeric_limits<Nanos>::max();
+};
+
+// Every node's kill windows, in start order.
+std::unordered_map<std::string, std::vector<KillWindow>> kill_windows(const history::History& h) {
+  std::unordered_map<std::string, std::vector<KillWindow>> out;
+  std::unordered_map<std::string, std::vector<std::pair<std::string, std::size_t>>> open;  // fault id -> (node, index)
+  for (const Event& e : h.events) {
+    const auto* f = std::get_if<history::FaultEvent>(&e.body);
+    if (!f) continue;
+    if (f->phase == history::FaultEvent::Phase::kStart) {
+      if (f->kind() != "kill" || open.count(f->id)) continue;
+      auto& targets = open[f->id];
+      for (const auto& node : f->targets) {
+        out[node].push_back(KillWindow{e.time});
+        targets.emplace_back(node, out[node].size() - 1);
+      }
+    } else if (auto it = open.find(f->id); it != open.end()) {
+      for (const auto& [node, index] : it->second) out[node][index].end = e.time;
+      open.erase(it);
+    }
+  }
+  return out;
+}
+
 struct Divergence {
   std::size_t pos = 0;
   std::string kind;  // decision, result, transition
@@ -53,18 +83,32 @@ struct Divergence {
 
 class Replay {
  public:
-  Replay(const history::History& h, const Stream& s, const BreakerCheckConfig& c, std::size_t& boundary_calls)
-      : history_(h), stream_(s), config_(c), ref_(c.breaker), boundary_calls_(boundary_calls) {}
+  Replay(const history::History& h, const Stream& s, const BreakerCheckConfig& c, std::size_t& boundary_calls,
+         const std::vector<KillWindow>* kills)
+      : history_(h), stream_(s), config_(c), ref_(c.breaker), boundary_calls_(boundary_calls), kills_(kills) {}
 
   std::optional<Divergence> run() {
+    std::size_t kill = 0;           // the next kill window not yet over
+    bool restarted_in_kill = false;  // a fresh breaker already took over inside it
     for (std::size_t pos = 0; pos < stream_.events.size(); ++pos) {
       const Event& e = history_.events[stream_.events[pos]];
       const auto& be = std::get<BreakerEvent>(e.body);
-      std::optional<Divergence> d;
-      if (be.event == BreakerEvent::Kind::kTransition) {
-        d = on_transition(pos, e, be);
-      } else {
-        d = on_call_or_result(pos, e, be);
+      // A kill that ended before this event: the process that logs it is the
+      // restarted one, with fresh breakers (unless they took over earlier).
+      while (kills_ && kill < kills_->size() && (*kills_)[kill].end <= e.time) {
+        if (!restarted_in_kill) restart();
+        restarted_in_kill = false;
+        ++kill;
+      }
+      const bool in_kill = kills_ && kill < kills_->size() && (*kills_)[kill].start <= e.time;
+      std::optional<Divergence> d = replay_event(pos, e, be);
+      // Inside a kill the event may come from the dying process or from the
+      // one restarted before the kill's end was logged: the first event the
+      // old breaker cannot explain is replayed on a fresh one.
+      if (d && in_kill && !restarted_in_kill) {
+        restart();
+        restarted_in_kill = true;
+        d = replay_event(pos, e, be);
       }
       if (d) return d;
     }
@@ -74,6 +118,19 @@ class Replay {
   }
 
  private:
+  std::optional<Divergence> replay_event(std::size_t pos, const Event& e, const BreakerEvent& be) {
+    if (be.event == BreakerEvent::Kind::kTransition) return on_transition(pos, e, be);
+    return on_call_or_result(pos, e, be);
+  }
+
+  // The node's process was killed: its breaker starts again, closed, and
+  // nothing the dead one owed (transitions, results) is expected any more.
+  void restart() {
+    ref_ = CircuitBreaker(config_.breaker);
+    expected_.clear();
+    observed_.clear();
+  }
+
   std::optional<Divergence> on_transition(std::size_t pos, const Event&, const BreakerEvent& be) {
     Pending observed{{to_reference(be.from), to_reference(be.to)}, pos};
     if (!expected_.empty()) {
@@ -210,6 +267,7 @@ class Replay {
   std::size_t& boundary_calls_;
   std::deque<Pending> expected_;  // made by the reference, not yet seen in the history
   std::deque<Pending> observed_;  // seen in the history, not yet made by the reference
+  const std::vector<KillWindow>* kills_;  // this node's, or null
 };
 
 class BreakerChecker : public Checker {
@@ -261,6 +319,7 @@ class BreakerChecker : public Checker {
       Divergence d;
     };
     std::vector<Found> found;
+    const auto kills = kill_windows(h);
     for (std::size_t s = 0; s < streams.size(); ++s) {
       if (options.deadline > 0 && monotonic_now() > options.deadline) {
         CheckResult r;
@@ -269,7 +328,8 @@ class BreakerChecker : public Checker {
         r.text = "breaker: unknown (timed out)";
         return r;
       }
-      Replay replay(h, streams[s], *config, boundary_calls);
+      auto node_kills = kills.find(streams[s].node);
+      Replay replay(h, streams[s], *config, boundary_calls, node_kills == kills.end() ? nullptr : &node_kills->second);
       if (auto d = replay.run()) found.push_back({&streams[s], std::move(*d)});
     }
     auto event_time = [&](const Found& f) {

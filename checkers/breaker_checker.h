@@ -14,7 +14,12 @@
 // before or just after the call it admits. A call within `tolerance` of the
 // recovery-timeout boundary may go either way (the reference follows the
 // history there). After its first divergence a breaker is not replayed
-// further. Each divergence names the breaker, the event (time, line), what
+// further. A `kill` fault restarts the breakers of its targets: after the
+// kill's end they are replayed on a fresh (closed) reference breaker, and
+// between its start and end the first event the old reference cannot
+// explain is replayed on a fresh one (the restarted process may log before
+// the kill's end is); what the killed process owed (a transition not yet
+// logged) is no longer expected. Each divergence names the breaker, the event (time, line), what
 // the reference expected, the reference's state, and the events around it.
 // Config section `breaker` (all optional; defaults in parentheses): policy
 // (consecutive) | rate, failure_threshold (5), window_size (100),

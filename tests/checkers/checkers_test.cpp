@@ -294,6 +294,34 @@ TEST(BreakerChecker, RatePolicyReplays) {
   EXPECT_EQ(check("breaker", "breaker_ok.jsonl", rate).valid, Validity::kValid);
 }
 
+TEST(BreakerChecker, AKilledNodeRestartsWithFreshBreakers) {
+  // n1's breaker is open when n1 is killed; the old process still rejects a
+  // call inside the kill, the restarted one (logging before the kill's end)
+  // admits calls from closed, and after the end it trips again by itself.
+  auto r = check("breaker", "breaker_kill_restart.jsonl");
+  EXPECT_EQ(r.valid, Validity::kValid) << r.text;
+
+  // Without the kill the same events are a breaker admitting calls while open.
+  auto h = load("breaker_kill_restart.jsonl");
+  std::erase_if(h.events, [](const history::Event& e) { return std::holds_alternative<history::FaultEvent>(e.body); });
+  auto c = make_checker("breaker");
+  CheckOptions options;
+  options.config = kConfig["breaker"];
+  auto no_kill = c->check(h, options);
+  ASSERT_TRUE(no_kill.ok());
+  ASSERT_EQ(no_kill->valid, Validity::kInvalid);
+  EXPECT_EQ(no_kill->findings["divergences"][0]["time"], 1'350'000'000);
+
+  // The restarted breaker is still judged: it must not admit while open.
+  auto late = load("breaker_kill_restart.jsonl");
+  for (auto& e : late.events)
+    if (auto* b = std::get_if<history::BreakerEvent>(&e.body); b && b->call == 4) b->permitted = true;
+  auto wrong = c->check(late, options);
+  ASSERT_TRUE(wrong.ok());
+  ASSERT_EQ(wrong->valid, Validity::kInvalid);
+  EXPECT_EQ(wrong->findings["divergences"][0]["time"], 1'700'000'000);
+}
+
 // ---- retry ----
 
 TEST(RetryChecker, PolicyAbidingRetriesAreValid) {
