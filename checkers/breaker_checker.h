@@ -19,8 +19,9 @@
 // between its start and end the first event the old reference cannot
 // explain is replayed on a fresh one (the restarted process may log before
 // the kill's end is); what the killed process owed (a transition not yet
-// logged) is no longer expected. Each divergence names the breaker, the event (time, line), what
-// the reference expected, the reference's state, and the events around it.
+// logged) is no longer expected. Each divergence names the breaker, the
+// event (time, line), what the reference expected, the reference's state,
+// and the events around it.
 // Config section `breaker` (all optional; defaults in parentheses): policy
 // (consecutive) | rate, failure_threshold (5), window_size (100),
 // minimum_calls (100), failure_rate_threshold (50), recovery_timeout (1s),

@@ -16,9 +16,10 @@
 // remove(id) forgets a fault; held packets still leave at their due time.
 // When the last fault is removed the thread accepts everything it holds at
 // once, and remove() returns only after it has (bounded by 500 ms), so a
-// heal leaves nothing held even if the process exits right after; the queue stays bound and the thread idle (asleep in ppoll: no rule
-// targets the queue, so nothing arrives), so the next add() neither binds nor
-// starts a thread — that was most of an apply's time. An idle engine is
+// heal leaves nothing held even if the process exits right after. The queue
+// stays bound and the thread idle (asleep in ppoll: no rule targets the
+// queue, so nothing arrives), so the next add() neither binds nor starts a
+// thread — that was most of an apply's time. An idle engine is
 // rebuilt when add() comes from another network namespace; the queue is
 // unbound when the Shaper is destroyed (or the process dies: the kernel
 // unbinds a closed socket). running() is true while a queue is bound. Rules
