@@ -22,14 +22,18 @@ history::History load(const std::string& name) {
   return h.ok() ? std::move(h).value() : history::History{};
 }
 
-CheckResult check(const std::string& checker, const std::string& file, nlohmann::json config = kConfig) {
+CheckResult check_history(const std::string& checker, const history::History& h, nlohmann::json config = kConfig) {
   auto c = make_checker(checker);
   EXPECT_NE(c, nullptr);
   CheckOptions options;
   if (config.contains(checker)) options.config = config[checker];
-  auto r = c->check(load(file), options);
+  auto r = c->check(h, options);
   EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
   return r.ok() ? std::move(r).value() : CheckResult{};
+}
+
+CheckResult check(const std::string& checker, const std::string& file, nlohmann::json config = kConfig) {
+  return check_history(checker, load(file), std::move(config));
 }
 
 // The violations' names (property or rule) in order.
@@ -157,13 +161,9 @@ TEST(DetectorChecker, SilentObserverViolatesCompleteness) {
     const auto* d = std::get_if<history::DetectorEvent>(&e.body);
     return d && d->node == "n2";
   });
-  auto c = make_checker("detector");
-  CheckOptions options;
-  options.config = kConfig["detector"];
-  auto r = c->check(h, options);
-  ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->valid, Validity::kInvalid);
-  EXPECT_EQ(r->findings["violations"][0]["observer"], "n2");
+  auto r = check_history("detector", h);
+  EXPECT_EQ(r.valid, Validity::kInvalid);
+  EXPECT_EQ(r.findings["violations"][0]["observer"], "n2");
 }
 
 TEST(DetectorChecker, DeadlinesAfterTheEndAreUnjudged) {
@@ -304,22 +304,17 @@ TEST(BreakerChecker, AKilledNodeRestartsWithFreshBreakers) {
   // Without the kill the same events are a breaker admitting calls while open.
   auto h = load("breaker_kill_restart.jsonl");
   std::erase_if(h.events, [](const history::Event& e) { return std::holds_alternative<history::FaultEvent>(e.body); });
-  auto c = make_checker("breaker");
-  CheckOptions options;
-  options.config = kConfig["breaker"];
-  auto no_kill = c->check(h, options);
-  ASSERT_TRUE(no_kill.ok());
-  ASSERT_EQ(no_kill->valid, Validity::kInvalid);
-  EXPECT_EQ(no_kill->findings["divergences"][0]["time"], 1'350'000'000);
+  auto no_kill = check_history("breaker", h);
+  ASSERT_EQ(no_kill.valid, Validity::kInvalid);
+  EXPECT_EQ(no_kill.findings["divergences"][0]["time"], 1'350'000'000);
 
   // The restarted breaker is still judged: it must not admit while open.
   auto late = load("breaker_kill_restart.jsonl");
   for (auto& e : late.events)
     if (auto* b = std::get_if<history::BreakerEvent>(&e.body); b && b->call == 4) b->permitted = true;
-  auto wrong = c->check(late, options);
-  ASSERT_TRUE(wrong.ok());
-  ASSERT_EQ(wrong->valid, Validity::kInvalid);
-  EXPECT_EQ(wrong->findings["divergences"][0]["time"], 1'700'000'000);
+  auto wrong = check_history("breaker", late);
+  ASSERT_EQ(wrong.valid, Validity::kInvalid);
+  EXPECT_EQ(wrong.findings["divergences"][0]["time"], 1'700'000'000);
 }
 
 // ---- retry ----
