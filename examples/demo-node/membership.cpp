@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "checkers/reference/swim_message.h"
+#include "examples/demo-node/swim_sync.h"
 
 namespace faultline::demo {
 namespace {
@@ -44,7 +45,10 @@ Result<void> Membership::start() {
   if (config_.kind == MembershipConfig::Kind::kSwim) {
     if (auto v = config_.swim.validate(); !v) return v.error();
     swim_ = std::make_unique<reference::SwimNode>(config_.self, config_.swim, config_.seed, now);
-    for (const auto& [name, ep] : config_.peers) swim_->add_member(name);
+    for (const auto& [name, ep] : config_.peers) {
+      swim_->add_member(name);
+      peer_names_.push_back(name);
+    }
     swim_->set_listener([this](const reference::StatusChange& c) { report(c); });
     loop_ = std::thread([this] { swim_loop(); });
   } else {
@@ -109,18 +113,18 @@ void Membership::swim_loop() {
       std::lock_guard lock(mu_);
       if (now >= swim_->next_deadline()) out = swim_->tick(now);
       deadline = swim_->next_deadline();
-      // Rejoin (memberlist gets this from its push-pull sync): SWIM never
-      // probes a member it holds dead, so after a partition heals both
-      // sides could hold each other dead forever. A ping (seq 0, matching
-      // no probe) to each dead member makes it ack with the dead gossip it
-      // holds about us, which we refute, and lets it reach us again.
+      // Rejoin and sync (memberlist gets both from its push-pull exchange):
+      // SWIM never probes a member it holds dead, so after a partition heals
+      // both sides could hold each other dead forever; and a member held
+      // suspect at an incarnation it has already refuted stays suspect until
+      // its suspicion timer fires once the refutation's gossip is used up. A
+      // ping with seq 0 to each member held suspect or dead is acked with its
+      // own incarnation (answer_sync) and with the dead gossip it holds about
+      // us, which we refute (swim_sync.h).
       if (now >= next_rejoin) {
         next_rejoin = now + config_.rejoin_interval;
-        for (const auto& [name, ep] : config_.peers) {
-          auto m = swim_->member(name);
-          if (m && m->status == reference::Status::kDead)
-            out.push_back(reference::Message{reference::MessageType::kPing, config_.self, name, 0, {}, {}});
-        }
+        auto pings = sync_pings(*swim_, peer_names_);
+        out.insert(out.end(), pings.begin(), pings.end());
       }
       deadline = std::min(deadline, next_rejoin);
     }
@@ -139,6 +143,7 @@ void Membership::swim_loop() {
       {
         std::lock_guard lock(mu_);
         replies = swim_->receive(*msg, monotonic_now());
+        answer_sync(*msg, *swim_, replies);
       }
       for (const auto& m : replies) send_to(m.to, reference::encode(m));
     }

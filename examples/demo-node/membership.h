@@ -8,8 +8,10 @@
 // is CLOCK_MONOTONIC. Every status change the node makes is reported to the
 // EventSink as a DESIGN.md `detector` event. status() answers what this node
 // currently believes about a peer. stop() (and the destructor) joins the
-// threads. SWIM mode also pings every member it holds dead once per
-// rejoin_interval, so both sides of a healed partition find each other.
+// threads. SWIM mode also pings every member it holds suspect or dead once
+// per rejoin_interval and answers such pings with its own incarnation
+// (swim_sync.h), so both sides of a healed partition find each other and a
+// stale suspicion ends within that interval.
 //
 // Bug switches (examples/README.md):
 //  - heartbeat_stale_table: the background task sweeps a COPY of the node
@@ -32,6 +34,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "checkers/reference/detector_status.h"
 #include "checkers/reference/heartbeat_detector.h"
@@ -52,7 +55,7 @@ struct MembershipConfig {
   Nanos heartbeat_interval = 250'000'000;
   reference::HeartbeatConfig heartbeat;  // timeout
   Nanos sweep_interval = 100'000'000;
-  Nanos rejoin_interval = 1'000'000'000;  // SWIM: ping members held dead (rejoin)
+  Nanos rejoin_interval = 1'000'000'000;  // SWIM: sync with members held suspect or dead
   bool heartbeat_stale_table = false;
   std::uint64_t seed = 1;
 };
@@ -79,6 +82,7 @@ class Membership {
   std::atomic<bool> stop_{false};
   std::mutex mu_;
   std::unique_ptr<reference::SwimNode> swim_;
+  std::vector<std::string> peer_names_;  // SWIM: the peers, for sync_pings
   std::unique_ptr<reference::HeartbeatDetector> detector_;
   std::map<std::string, reference::Status> published_;  // heartbeat mode
   std::thread loop_, sweeper_;
