@@ -7,8 +7,9 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <fstream>
-#include <random>
 #include <sstream>
+
+#include "faults/process/fault_id.h"
 
 namespace faultline::faults::net {
 
@@ -154,10 +155,7 @@ Result<std::string> resolve_interface(const FaultSpec& spec, const HostContext& 
       fmt::join(candidates, ", ")));
 }
 
-std::string new_rule_id() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  return fmt::format("{:016x}", rng());
-}
+std::string new_rule_id() { return random_id(); }
 
 std::vector<std::string> prefix_texts(const std::vector<Ipv4Prefix>& prefixes) {
   std::vector<std::string> out;

@@ -4,8 +4,10 @@
 //
 // Contract: the spec's "id" field when it is a string of 1..32 characters from
 // [A-Za-z0-9_.-] (the agent may pass its fault id there); a spec "id" of any
-// other form is an kInvalidInput Error; with no "id", a fresh random id of 16
-// hex digits. The id is stored in the HealRecord, so heal never regenerates it.
+// other form is an kInvalidInput Error; with no "id", a fresh random_id(). The
+// id is stored in the HealRecord, so heal never regenerates it.
+// random_id(): 16 hex digits from a per-thread generator seeded once from
+// std::random_device (also the network mechanisms' rule ids).
 #pragma once
 
 #include <string>
@@ -16,5 +18,6 @@
 namespace faultline::faults {
 
 Result<std::string> fault_id_for(const FaultSpec& spec);
+std::string random_id();
 
 }  // namespace faultline::faults
