@@ -3,6 +3,7 @@
 #include "faults/net/iptables_chain.h"
 #include "faults/net/iptables_mechanisms.h"
 #include "faults/net/net_params.h"
+#include "faults/process/fault_id.h"
 #include "faults/registry.h"
 
 namespace faultline::faults::net {
@@ -12,7 +13,7 @@ Availability IptablesBlackholeOut::probe(const HostContext&) const { return prob
 Result<HealRecord> IptablesBlackholeOut::plan(const FaultSpec& spec, const HostContext&) {
   auto destinations = parse_prefix_list(spec.params, "destinations", false);
   if (!destinations) return destinations.error().with_context("blackhole-out");
-  HealRecord record{{"rule_id", new_rule_id()}, {"destinations", prefix_texts(*destinations)}};
+  HealRecord record{{"rule_id", random_id()}, {"destinations", prefix_texts(*destinations)}};
   if (auto it = spec.params.find("interface"); it != spec.params.end()) record["interface"] = *it;
   return record;
 }

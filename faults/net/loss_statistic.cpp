@@ -3,6 +3,7 @@
 #include "faults/net/iptables_chain.h"
 #include "faults/net/iptables_mechanisms.h"
 #include "faults/net/net_params.h"
+#include "faults/process/fault_id.h"
 #include "faults/registry.h"
 
 namespace faultline::faults::net {
@@ -17,7 +18,7 @@ Result<HealRecord> IptablesStatisticLoss::plan(const FaultSpec& spec, const Host
   if (!correlation) return correlation.error().with_context("loss");
   auto destinations = parse_prefix_list(spec.params, "destinations", false);
   if (!destinations) return destinations.error().with_context("loss");
-  HealRecord record{{"rule_id", new_rule_id()}, {"percent", *percent}, {"destinations", prefix_texts(*destinations)}};
+  HealRecord record{{"rule_id", random_id()}, {"percent", *percent}, {"destinations", prefix_texts(*destinations)}};
   if (*correlation > 0) record["correlation_ignored"] = *correlation;
   if (auto it = spec.params.find("interface"); it != spec.params.end()) record["interface"] = *it;
   return record;

@@ -9,8 +9,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "faults/process/fault_id.h"
-
 namespace faultline::faults::net {
 
 std::string Ipv4Prefix::text() const {
@@ -154,8 +152,6 @@ Result<std::string> resolve_interface(const FaultSpec& spec, const HostContext& 
       "no \"interface\" given, no default interface configured and no default route; choose one of: {}",
       fmt::join(candidates, ", ")));
 }
-
-std::string new_rule_id() { return random_id(); }
 
 std::vector<std::string> prefix_texts(const std::vector<Ipv4Prefix>& prefixes) {
   std::vector<std::string> out;

@@ -49,9 +49,6 @@ Result<std::uint64_t> parse_rate(const std::string& text);
 // interface that is up. Checks the interface exists.
 Result<std::string> resolve_interface(const FaultSpec& spec, const HostContext& host);
 
-// A fresh id for tagging rules (iptables comments): 16 hex digits.
-std::string new_rule_id();
-
 // "198.18.0.2, 198.18.0.3" for describe().
 std::string join_prefixes(const std::vector<Ipv4Prefix>& prefixes);
 std::vector<std::string> prefix_texts(const std::vector<Ipv4Prefix>& prefixes);

@@ -23,6 +23,7 @@
 #include "faults/net/iptables_mechanisms.h"
 #include "faults/net/ipset.h"
 #include "faults/net/net_params.h"
+#include "faults/process/fault_id.h"
 #include "faults/registry.h"
 
 namespace faultline::faults::net {
@@ -53,7 +54,7 @@ Availability IptablesPartition::probe(const HostContext&) const { return probe_i
 Result<HealRecord> IptablesPartition::plan(const FaultSpec& spec, const HostContext&) {
   auto peers = parse_prefix_list(spec.params, "peers", /*required=*/true);
   if (!peers) return peers.error().with_context("partition");
-  HealRecord record{{"rule_id", new_rule_id()}, {"peers", prefix_texts(*peers)}};
+  HealRecord record{{"rule_id", random_id()}, {"peers", prefix_texts(*peers)}};
   const bool settable = std::none_of(peers->begin(), peers->end(), [](const Ipv4Prefix& p) { return p.length == 0; });
   if (peers->size() >= kSetMinPeers && settable) record["set"] = "faultline-" + record["rule_id"].get<std::string>();
   return record;

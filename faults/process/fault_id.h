@@ -7,7 +7,7 @@
 // other form is an kInvalidInput Error; with no "id", a fresh random_id(). The
 // id is stored in the HealRecord, so heal never regenerates it.
 // random_id(): 16 hex digits from a per-thread generator seeded once from
-// std::random_device (also the network mechanisms' rule ids).
+// std::random_device (also the network mechanisms' rule ids, tagging their iptables comments).
 #pragma once
 
 #include <string>
