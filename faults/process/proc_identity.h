@@ -1,26 +1,8 @@
-// ProcIdentity: a pid plus its start time (field 22 of /proc/<pid>/stat), so
-// a record written before an agent restart signals the same process and never
-// a stranger that reused the pid.
-//
-// Contract: of() reads the identity of a live pid (kNotFound when it is
-// gone); alive() is true only while that very process exists (a zombie
-// counts as gone).
+// The process mechanisms name processes by ProcIdentity (common/proc_identity.h).
 #pragma once
 
-#include <sys/types.h>
-
-#include <cstdint>
-
-#include "common/result.h"
+#include "common/proc_identity.h"
 
 namespace faultline::faults {
-
-struct ProcIdentity {
-  pid_t pid = -1;
-  std::uint64_t start_time = 0;  // clock ticks since boot
-
-  static Result<ProcIdentity> of(pid_t pid);
-  bool alive() const;
-};
-
+using faultline::ProcIdentity;
 }  // namespace faultline::faults
