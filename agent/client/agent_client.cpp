@@ -119,6 +119,12 @@ class AsioAgentClient final : public AgentClient {
   Result<void> stop_sut() override { return void_request("sut_stop", nlohmann::json::object()); }
   Result<void> restart_sut() override { return void_request("sut_restart", nlohmann::json::object()); }
 
+  Result<CommandRun> exec(const std::vector<std::string>& argv, Nanos timeout) override {
+    auto result = request("exec", {{"command", argv}, {"timeout_ns", timeout}}, timeout + timeout_);
+    if (!result) return result.error();
+    return CommandRun{result->value("exit_code", -1), result->value("timed_out", false), result->value("output", "")};
+  }
+
   Result<ClockSample> clock_sample() override {
     ClockSample sample;
     sample.controller_send = monotonic_now();
@@ -164,7 +170,8 @@ class AsioAgentClient final : public AgentClient {
     return ok_result();
   }
 
-  Result<nlohmann::json> request(const char* op, nlohmann::json body) {
+  Result<nlohmann::json> request(const char* op, nlohmann::json body, std::optional<Nanos> wait = {}) {
+    const Nanos timeout = wait.value_or(timeout_);
     auto promise = std::make_shared<Promise>();
     auto future = promise->get_future();
     std::uint64_t id = 0;
@@ -184,11 +191,11 @@ class AsioAgentClient final : public AgentClient {
         return sent.error().with_context(op);
       }
     }
-    if (future.wait_for(std::chrono::nanoseconds(timeout_)) != std::future_status::ready) {
+    if (future.wait_for(std::chrono::nanoseconds(timeout)) != std::future_status::ready) {
       std::lock_guard lock(mutex_);
       pending_.erase(id);
       return Error{ErrorCode::kTimeout,
-                   fmt::format("{}: no answer to {} within {}", where_, op, format_duration(timeout_))};
+                   fmt::format("{}: no answer to {} within {}", where_, op, format_duration(timeout))};
     }
     auto response = future.get();
     if (response.is_object() && response.value("ok", false)) return response.value("result", nlohmann::json());

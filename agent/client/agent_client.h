@@ -29,6 +29,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agent/protocol/types.h"
 #include "common/result.h"
 #include "common/units.h"
 #include "faults/fault_spec.h"
@@ -46,21 +47,6 @@ struct AgentHello {
   std::string version;
   std::string hostname;
   nlohmann::json capabilities;  // {"kind": {"available": bool, "mechanism": str, "reason": str}, ...}
-};
-
-// The system under test, as the agent's supervisor starts it.
-struct SutSpec {
-  std::vector<std::string> command;            // argv[0] and arguments
-  std::map<std::string, std::string> env;      // added to the agent's environment
-  std::string working_dir;                     // empty: the agent's state dir
-  bool per_process_clock = false;              // inject libfaultline_clock.so (clock faults)
-  std::optional<Nanos> monotonic_offset;       // start in a time namespace with this offset
-};
-
-struct AppliedFault {
-  std::string id;
-  std::string mechanism;
-  std::string description;
 };
 
 struct ClockSample {
@@ -91,6 +77,10 @@ class AgentClient {
   virtual Result<void> start_sut(const SutSpec& sut) = 0;
   virtual Result<void> stop_sut() = 0;
   virtual Result<void> restart_sut() = 0;
+  // Runs argv (no shell) on the agent's host, in the agent's namespaces,
+  // with the agent's environment plus FAULTLINE_* for the SUT; kills it
+  // (its whole session) after `timeout`.
+  virtual Result<CommandRun> exec(const std::vector<std::string>& argv, Nanos timeout) = 0;
   virtual Result<ClockSample> clock_sample() = 0;
   virtual Result<void> subscribe_events(std::function<void(const AgentEvent&)> callback) = 0;
   virtual void close() = 0;

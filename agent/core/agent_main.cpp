@@ -54,12 +54,13 @@ int run_agent_unguarded(int argc, char** argv) {
   CLI::App app{"faultline-agent: applies real faults on this host for a faultline controller, "
                "journaled, leased, authenticated, and always healed"};
   std::string listen, token_file, state_dir, log_file, events_file, clock_lib, interface, log_level = "info";
-  bool probe = false, json = false;
+  bool probe = false, json = false, no_exec = false;
   std::size_t event_buffer = 10000;
   app.add_option("--listen", listen, "ADDR:PORT to serve the control protocol on (port 0: any free port)");
   app.add_option("--token-file", token_file, "file holding the shared secret (mode 600)");
   app.add_option("--state-dir", state_dir, "directory for the journal, SUT logs, the event socket");
   app.add_flag("--probe", probe, "print which fault kinds work on this host, and exit");
+  app.add_flag("--no-exec", no_exec, "refuse the controller's exec requests (suite ready/teardown commands in the node)");
   app.add_flag("--json", json, "with --probe: print JSON");
   app.add_option("--log-file", log_file, "also log to this file");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
@@ -150,7 +151,7 @@ int run_agent_unguarded(int argc, char** argv) {
   auto faults = std::make_unique<FaultManager>(faults::MechanismRegistry::instance(), bound_host, journal);
   auto dispatcher = std::make_unique<Dispatcher>(
       *faults, &supervisor, events,
-      AgentInfo{kVersion, hostname(), supervisor.events_socket_path().string(), host.state_dir.string()});
+      AgentInfo{kVersion, hostname(), supervisor.events_socket_path().string(), host.state_dir.string(), !no_exec});
   server.set_dispatcher(dispatcher.get());
 
   auto recovered = faults->recover();

@@ -3,10 +3,12 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "agent/core/probe.h"
 #include "agent/protocol/messages.h"
+#include "common/process/launch.h"
 
 namespace faultline::agent {
 
@@ -31,7 +33,13 @@ Result<std::optional<Nanos>> duration_arg(const nlohmann::json& body, const char
 }
 
 constexpr const char* kOps = "hello, apply, heal, heal_all, list, renew, sut_start, sut_stop, sut_restart, "
-                             "sut_status, clock, subscribe_events, stats";
+                             "sut_status, exec, clock, subscribe_events, stats";
+constexpr std::size_t kExecOutputLimit = 64 * 1024;
+
+// The last `limit` bytes of a command's output.
+std::string tail_of(std::string text, std::size_t limit) {
+  return text.size() <= limit ? text : "[...]" + text.substr(text.size() - limit);
+}
 }  // namespace
 
 const nlohmann::json& Dispatcher::capabilities() {
@@ -43,7 +51,7 @@ bool Dispatcher::may_block(const nlohmann::json& body) {
   auto it = body.find("op");
   if (it == body.end() || !it->is_string()) return false;
   const auto& op = it->get_ref<const std::string&>();
-  return op == "apply" || op == "heal" || op == "heal_all" || op == "hello" || op.rfind("sut_", 0) == 0;
+  return op == "apply" || op == "heal" || op == "heal_all" || op == "hello" || op == "exec" || op.rfind("sut_", 0) == 0;
 }
 
 nlohmann::json Dispatcher::handle(const nlohmann::json& body, const ConnectionContext& connection) {
@@ -111,6 +119,7 @@ Result<nlohmann::json> Dispatcher::run(const std::string& op, const nlohmann::js
     events_.subscribe(connection.id, connection.send_event);
     return nlohmann::json{{"subscribed", true}, {"events", events_.stats()}};
   }
+  if (op == "exec") return exec(body);
   if (op.rfind("sut_", 0) == 0) {
     if (!supervisor_) return unavailable("this agent has no SUT supervisor");
     if (op == "sut_start") {
@@ -133,6 +142,32 @@ Result<nlohmann::json> Dispatcher::run(const std::string& op, const nlohmann::js
     if (op == "sut_status") return supervisor_->status();
   }
   return invalid_input(fmt::format("unknown op '{}' (known: {})", op, kOps));
+}
+
+Result<nlohmann::json> Dispatcher::exec(const nlohmann::json& body) {
+  if (!info_.allow_exec) return unavailable("exec is turned off on this agent (--no-exec)");
+  auto it = body.find("command");
+  if (it == body.end() || !it->is_array() || it->empty())
+    return invalid_input("exec needs \"command\": a non-empty array of strings (argv)");
+  process::LaunchOptions options;
+  for (const auto& arg : *it) {
+    if (!arg.is_string()) return invalid_input("exec: \"command\" must be an array of strings");
+    options.argv.push_back(arg.get<std::string>());
+  }
+  auto timeout = duration_arg(body, "timeout");
+  if (!timeout) return timeout.error().with_context("exec");
+  options.env["FAULTLINE_EVENTS"] = info_.events_socket;
+  options.working_dir = info_.state_dir;
+  options.group = process::Group::kNewSession;  // the timeout kills all of it
+  options.out = process::Stream::capture();
+  options.err = process::Stream::capture();
+  options.capture_limit = 16 * kExecOutputLimit;
+  spdlog::info("exec: {}", fmt::join(options.argv, " "));
+  auto finished = process::run(options, timeout->value_or(60'000'000'000));
+  if (!finished) return finished.error().with_context("exec");
+  return nlohmann::json{{"exit_code", finished->exit_code},
+                        {"timed_out", finished->timed_out},
+                        {"output", tail_of(finished->out, kExecOutputLimit) + tail_of(finished->err, kExecOutputLimit)}};
 }
 
 }  // namespace faultline::agent

@@ -5,7 +5,10 @@
 // a valid "id" (unsigned integer or string) or "op", an unknown op, or
 // ill-typed arguments gives an error response naming the field, and changes
 // nothing. Ops: hello, apply, heal, heal_all, list, renew, sut_start,
-// sut_stop, sut_restart, sut_status, clock, subscribe_events, stats. Leases
+// sut_stop, sut_restart, sut_status, exec, clock, subscribe_events, stats.
+// exec runs a command (argv, no shell) with a timeout in the agent's
+// namespaces — how the controller runs a suite's ready and teardown
+// commands inside a node — unless AgentInfo.allow_exec is false. Leases
 // belong to ConnectionContext.id. subscribe_events uses
 // ConnectionContext.send_event, which must not block.
 #pragma once
@@ -34,6 +37,7 @@ struct AgentInfo {
   std::string hostname;
   std::string events_socket;
   std::string state_dir;
+  bool allow_exec = true;  // the "exec" op (commands inside the node); --no-exec turns it off
 };
 
 class Dispatcher {
@@ -52,6 +56,7 @@ class Dispatcher {
 
  private:
   Result<nlohmann::json> run(const std::string& op, const nlohmann::json& body, const ConnectionContext& connection);
+  Result<nlohmann::json> exec(const nlohmann::json& body);
 
   FaultManager& faults_;
   Supervisor* supervisor_;

@@ -31,7 +31,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "agent/client/agent_client.h"
+#include "agent/protocol/types.h"
 #include "agent/core/journal.h"
 #include "common/result.h"
 #include "faults/registry.h"

@@ -71,10 +71,10 @@ Supervisor::~Supervisor() {
 
 Result<int> Supervisor::start(const SutSpec& sut) {
   std::unique_lock lock(mutex_);
-  return start_locked(sut, lock);
+  return start_locked(sut, /*restart=*/false, lock);
 }
 
-Result<int> Supervisor::start_locked(const SutSpec& sut, std::unique_lock<std::mutex>& lock) {
+Result<int> Supervisor::start_locked(const SutSpec& sut, bool restart, std::unique_lock<std::mutex>& lock) {
   if (pid_ > 0) return invalid_input(fmt::format("the SUT is already running (pid {}); stop it first", pid_));
   if (sut.command.empty()) return invalid_input("sut: empty command");
   if (sut.per_process_clock && clock_lib_.empty())
@@ -99,6 +99,9 @@ Result<int> Supervisor::start_locked(const SutSpec& sut, std::unique_lock<std::m
   }
   for (const auto& [k, v] : sut.env) env[k] = v;
   env["FAULTLINE_EVENTS"] = events_socket_path().string();
+  const int run_start = restart ? run_starts_ + 1 : 1;
+  env["FAULTLINE_START"] = std::to_string(run_start);
+  env["FAULTLINE_RESTART"] = restart ? "1" : "0";
   if (sut.per_process_clock) {
     auto existing = env.find("LD_PRELOAD");
     env["LD_PRELOAD"] = clock_lib_.string() + (existing != env.end() && !existing->second.empty() ? ":" + existing->second : "");
@@ -193,6 +196,7 @@ Result<int> Supervisor::start_locked(const SutSpec& sut, std::unique_lock<std::m
   }
   pid_ = child;
   ++starts_;
+  run_starts_ = run_start;
   spec_ = sut;
   last_status_.reset();
   waiter_ = std::thread([this, child] {
@@ -254,7 +258,7 @@ Result<void> Supervisor::restart() {
   if (!spec_) return Error{ErrorCode::kNotFound, "no SUT was started, nothing to restart"};
   if (auto stopped = stop_locked(5'000'000'000, lock); !stopped) return stopped;
   auto spec = *spec_;
-  auto started = start_locked(spec, lock);
+  auto started = start_locked(spec, /*restart=*/true, lock);
   if (!started) return started.error();
   return ok_result();
 }

@@ -5,7 +5,10 @@
 // Contract:
 //  - start() runs the SutSpec's command (fork + execve, no shell) in its own
 //    session and process group (so it outlives a killed agent), with the agent's environment plus SutSpec.env plus
-//    FAULTLINE_EVENTS=<state-dir>/events.sock; stdout and stderr are appended
+//    FAULTLINE_EVENTS=<state-dir>/events.sock, FAULTLINE_START (1 for the
+//    start the controller asked for, 2, 3, ... for each restart after it)
+//    and FAULTLINE_RESTART (0 for that first start, 1 for a restart, e.g.
+//    after a kill fault: keep the data); stdout and stderr are appended
 //    to <state-dir>/sut.stdout.log and sut.stderr.log; the working directory
 //    is SutSpec.working_dir or the state dir. With per_process_clock it adds
 //    LD_PRELOAD=<clock library> and FAULTLINE_CLOCK_SHM=<state-dir>/clock.shm;
@@ -29,7 +32,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "agent/client/agent_client.h"
+#include "agent/protocol/types.h"
 #include "common/result.h"
 #include "faults/mechanism.h"
 
@@ -56,7 +59,7 @@ class Supervisor : public faults::ProcessControl {
   std::filesystem::path clock_shm_path() const { return state_dir_ / "clock.shm"; }
 
  private:
-  Result<int> start_locked(const SutSpec& sut, std::unique_lock<std::mutex>& lock);
+  Result<int> start_locked(const SutSpec& sut, bool restart, std::unique_lock<std::mutex>& lock);
   Result<void> stop_locked(Nanos grace, std::unique_lock<std::mutex>& lock);
 
   std::filesystem::path state_dir_;
@@ -66,6 +69,7 @@ class Supervisor : public faults::ProcessControl {
   std::optional<SutSpec> spec_;
   int pid_ = -1;
   int starts_ = 0;
+  int run_starts_ = 0;  // starts since the last start(): 1 for it, +1 per restart()
   std::optional<int> last_status_;  // raw wait status of the last exit
   std::thread waiter_;
 };

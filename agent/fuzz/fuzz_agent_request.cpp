@@ -57,7 +57,7 @@ struct World {
     journal = std::make_unique<agent::Journal>(dir / "journal.jsonl");
     faults = std::make_unique<agent::FaultManager>(registry, host, *journal);
     (void)faults->recover();
-    dispatcher = std::make_unique<agent::Dispatcher>(*faults, nullptr, hub, agent::AgentInfo{"fuzz", "fuzz", "", dir.string()});
+    dispatcher = std::make_unique<agent::Dispatcher>(*faults, nullptr, hub, agent::AgentInfo{"fuzz", "fuzz", "", dir.string(), /*allow_exec=*/false});
   }
 };
 

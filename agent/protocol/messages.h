@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "agent/client/agent_client.h"
+#include "agent/protocol/types.h"
 #include "common/result.h"
 
 namespace faultline::agent::protocol {
