@@ -8,6 +8,23 @@
 #include "checkers/checker.h"
 
 namespace faultline::checkers {
+namespace {
+
+// The events of the kinds a checker judges: its own event type, or the
+// client operations for linearizability.
+std::uint64_t events_judged(const history::History& history, const std::string& checker) {
+  std::uint64_t n = 0;
+  for (const auto& e : history.events) {
+    const auto& b = e.body;
+    if (checker == "linearizable") n += std::holds_alternative<history::ClientEvent>(b);
+    else if (checker == "detector") n += std::holds_alternative<history::DetectorEvent>(b);
+    else if (checker == "breaker") n += std::holds_alternative<history::BreakerEvent>(b);
+    else if (checker == "retry") n += std::holds_alternative<history::RetryEvent>(b);
+  }
+  return n;
+}
+
+}  // namespace
 
 Result<CheckReport> run_checkers(const history::History& history, const RunOptions& options) {
   const auto known = checker_names();
@@ -47,8 +64,11 @@ Result<CheckReport> run_checkers(const history::History& history, const RunOptio
     CheckOptions opts = base;
     auto section = options.config.find(checker->name());
     if (section != options.config.end() && section->is_object()) opts.config = *section;
+    const Nanos started = monotonic_now();
     auto result = checker->check(history, opts);
     if (!result) return result.error().with_context(checker->name());
+    result->wall = monotonic_now() - started;
+    result->events = events_judged(history, checker->name());
     any_invalid |= result->valid == Validity::kInvalid;
     any_unknown |= result->valid == Validity::kUnknown;
     report.results.emplace_back(checker->name(), std::move(result).value());

@@ -41,6 +41,10 @@ struct CheckResult {
   Validity valid = Validity::kValid;
   nlohmann::json findings = nlohmann::json::object();
   std::string text;
+  // Set by run_checkers: how long check() took, and how many events of the
+  // kinds this checker judges the history holds.
+  Nanos wall = 0;
+  std::uint64_t events = 0;
 };
 
 class Checker {

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "controller/cli/command.h"
+#include "controller/cluster/client_records.h"
 #include "controller/cluster/provider.h"
 #include "controller/run/runner.h"
 
@@ -76,6 +77,11 @@ int cluster_down(const ClusterArgs& args) {
       std::fprintf(stderr, "faultline: %s: unknown provider\n", name.c_str());
       code = kExitBadInput;
       continue;
+    }
+    // A dead controller's clients first: they must not outlive their run.
+    for (const auto& problem : controller::kill_recorded_clients(*state)) {
+      std::fprintf(stderr, "faultline: cluster %s: %s\n", state->value("id", name).c_str(), problem.c_str());
+      code = kExitInternal;
     }
     if (auto r = provider->down(*state); !r) {
       std::fprintf(stderr, "faultline: cluster %s: %s\n", state->value("id", name).c_str(), r.error().message.c_str());

@@ -13,13 +13,15 @@
 
 #include <CLI/CLI.hpp>
 
+#include "controller/output/exit_codes.h"
+
 namespace faultline::cli {
 
-inline constexpr int kExitValid = 0;
-inline constexpr int kExitInvalid = 1;
-inline constexpr int kExitUnknown = 2;
-inline constexpr int kExitBadInput = 254;
-inline constexpr int kExitInternal = 255;
+using faultline::kExitBadInput;
+using faultline::kExitInternal;
+using faultline::kExitInvalid;
+using faultline::kExitUnknown;
+using faultline::kExitValid;
 
 using RunFunction = std::function<int()>;
 struct Command {

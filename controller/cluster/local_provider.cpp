@@ -2,12 +2,14 @@
 
 #include <csignal>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <thread>
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -36,6 +38,68 @@ Result<void> ip(const std::vector<std::string>& args) {
   auto r = run_command(argv);
   if (!r) return r.error();
   return ok_result();
+}
+
+// An exclusive lock on /run/faultline/subnet.lock for as long as it lives.
+class SubnetLock {
+ public:
+  SubnetLock() {
+    std::error_code ec;
+    std::filesystem::create_directories("/run/faultline", ec);
+    fd_ = ::open("/run/faultline/subnet.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ >= 0) ::flock(fd_, LOCK_EX);
+  }
+  ~SubnetLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  SubnetLock(const SubnetLock&) = delete;
+  SubnetLock& operator=(const SubnetLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+// The interface and address of some host interface inside `subnet`, or "".
+std::string subnet_user(const Subnet& subnet) {
+  auto addrs = run_command({"ip", "-4", "-o", "addr", "show"});
+  if (!addrs) return {};
+  std::istringstream lines(*addrs);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::istringstream words(line);
+    std::string index, ifname, family, cidr;
+    words >> index >> ifname >> family >> cidr;
+    if (subnet.contains(cidr.substr(0, cidr.find('/')))) return fmt::format("interface {} has {}", ifname, cidr);
+  }
+  return {};
+}
+
+struct ChosenSubnet {
+  Subnet subnet;
+  bool moved = false;
+  std::string why_moved;
+};
+
+// The suite's subnet when it names one (refused when in use). Otherwise the
+// default, or when another cluster or network has it, the next free subnet
+// of the same size in the benchmarking range 198.18.0.0/15.
+Result<ChosenSubnet> choose_subnet(const ClusterConfig& config) {
+  const Subnet wanted = *parse_subnet(config.subnet);
+  const std::string user = subnet_user(wanted);
+  if (user.empty()) return ChosenSubnet{wanted, false, ""};
+  if (config.subnet_given)
+    return unavailable(fmt::format("subnet {} is already in use ({}); choose another with --set cluster.subnet=...",
+                                   config.subnet, user));
+  const std::uint32_t range = *parse_ipv4("198.18.0.0"), range_end = range + (1u << 17);
+  for (std::uint32_t network = wanted.network + wanted.size(); network + wanted.size() <= range_end;
+       network += wanted.size()) {
+    if (network < range) continue;
+    Subnet candidate{network, wanted.prefix};
+    if (subnet_user(candidate).empty()) return ChosenSubnet{candidate, true, user};
+  }
+  return unavailable(fmt::format("subnet {} is in use ({}) and no other /{} in 198.18.0.0/15 is free; "
+                                 "choose one with --set cluster.subnet=...",
+                                 config.subnet, user, wanted.prefix));
 }
 
 }  // namespace
@@ -92,21 +156,15 @@ Result<void> LocalProvider::validate(const ClusterConfig& config) const {
 Result<std::unique_ptr<Cluster>> LocalProvider::up(const ClusterConfig& config, const ProviderOptions& options) {
   if (::geteuid() != 0) return unavailable("the local provider needs root (network namespaces, veth, bridge)");
   if (auto v = validate(config); !v) return v.error();
-  auto subnet = *parse_subnet(config.subnet);
-  // Refuse a subnet some interface already has (another cluster, a real network).
-  if (auto addrs = run_command({"ip", "-4", "-o", "addr", "show"}); addrs) {
-    std::istringstream lines(*addrs);
-    std::string line;
-    while (std::getline(lines, line)) {
-      std::istringstream words(line);
-      std::string index, ifname, family, cidr;
-      words >> index >> ifname >> family >> cidr;
-      auto address = cidr.substr(0, cidr.find('/'));
-      if (subnet.contains(address))
-        return unavailable(fmt::format("subnet {} is already in use on interface {} ({}); choose another with --set cluster.subnet=...",
-                                       config.subnet, ifname, cidr));
-    }
-  }
+  // Held until the bridge has the chosen subnet's address, so two runs
+  // starting at once never pick the same one.
+  std::optional<SubnetLock> subnet_lock(std::in_place);
+  auto chosen = choose_subnet(config);
+  if (!chosen) return chosen.error();
+  const Subnet subnet = chosen->subnet;
+  if (chosen->moved && options.notice)
+    options.notice(fmt::format("subnet {} is in use ({}); this cluster uses {}", config.subnet, chosen->why_moved,
+                               subnet.to_string()));
   const std::string agent_bin = (options.bin_dir / "faultline-agent").string();
   if (::access(agent_bin.c_str(), X_OK) != 0)
     return unavailable(fmt::format("{}: faultline-agent not found (build it: cmake --build ... --target faultline-agent)", agent_bin));
@@ -117,7 +175,7 @@ Result<std::unique_ptr<Cluster>> LocalProvider::up(const ClusterConfig& config, 
   const std::string id = options.cluster_id.empty() ? random_hex(3) : options.cluster_id;
   const std::filesystem::path file = cluster_state_dir() / (id + ".json");
   const std::filesystem::path work = std::filesystem::path("/run/faultline") / id;
-  nlohmann::json state{{"provider", "local"}, {"id", id}, {"subnet", config.subnet}, {"bridge", "flb" + id},
+  nlohmann::json state{{"provider", "local"}, {"id", id}, {"subnet", subnet.to_string()}, {"bridge", "flb" + id},
                        {"work_dir", work.string()}, {"namespaces", nlohmann::json::array()},
                        {"mounts", nlohmann::json::array()}, {"pids", nlohmann::json::array()},
                        {"nodes", nlohmann::json::array()}, {"created_by_pid", ::getpid()}};
@@ -141,6 +199,7 @@ Result<std::unique_ptr<Cluster>> LocalProvider::up(const ClusterConfig& config, 
   if (auto s = save(); !s) return fail(s.error());
   const std::string prefix = "/" + std::to_string(subnet.prefix);
   if (auto r = ip({"addr", "add", subnet.gateway() + prefix, "dev", bridge}); !r) return fail(r.error());
+  subnet_lock.reset();  // the subnet is visibly ours now
   if (auto r = ip({"link", "set", bridge, "up"}); !r) return fail(r.error());
   // Where br_netfilter is loaded (Docker loads it and sets FORWARD's policy to
   // DROP), bridged traffic between our namespaces crosses the host's FORWARD

@@ -51,12 +51,16 @@ class Cluster {
   virtual std::filesystem::path state_file() const = 0;
   virtual Result<void> teardown() = 0;
   virtual void release() = 0;  // keep the cluster when this object dies
+  // Adds `key` to the cluster's state record (the state file is rewritten
+  // atomically), for what a run starts beside the nodes (its clients).
+  virtual Result<void> remember(const std::string& key, const nlohmann::json& value) = 0;
 };
 
 struct ProviderOptions {
   std::string cluster_id;                // empty: generate one
   std::filesystem::path bin_dir;         // where faultline-agent lives (same build)
   std::function<bool()> interrupted;     // polled during long steps; may be empty
+  std::function<void(const std::string&)> notice;  // tells the user a choice made for them; may be empty
 };
 
 class Provider {

@@ -4,7 +4,10 @@
 #include <random>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <openssl/rand.h>
+
+#include "controller/cluster/client_records.h"
 
 namespace faultline::controller {
 
@@ -24,8 +27,18 @@ RecordedCluster::~RecordedCluster() {
 Result<void> RecordedCluster::teardown() {
   if (torn_down_) return ok_result();
   torn_down_ = true;
+  auto leftovers = kill_recorded_clients(state_);
   if (before_teardown_) before_teardown_();
-  return down_(state_);
+  auto down = down_(state_);
+  if (leftovers.empty()) return down;
+  std::string message = fmt::format("client processes left: {}", fmt::join(leftovers, "; "));
+  if (!down) message += "; " + down.error().message;
+  return io_error(message);
+}
+
+Result<void> RecordedCluster::remember(const std::string& key, const nlohmann::json& value) {
+  state_[key] = value;
+  return write_state_file(state_, file_);
 }
 
 std::string random_hex(std::size_t bytes) {

@@ -38,6 +38,7 @@ class RecordedCluster : public Cluster {
   std::filesystem::path state_file() const override { return file_; }
   Result<void> teardown() override;
   void release() override { released_ = true; }
+  Result<void> remember(const std::string& key, const nlohmann::json& value) override;
 
  private:
   nlohmann::json state_;

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "controller/output/exit_codes.h"
 #include "controller/output/validity.h"
 
 namespace faultline::controller {
@@ -44,11 +45,11 @@ checkers::Validity RunSummary::verdict() const {
 
 int RunSummary::exit_code() const {
   switch (verdict()) {
-    case checkers::Validity::kValid: return 0;
-    case checkers::Validity::kInvalid: return 1;
-    case checkers::Validity::kUnknown: return 2;
+    case checkers::Validity::kValid: return kExitValid;
+    case checkers::Validity::kInvalid: return kExitInvalid;
+    case checkers::Validity::kUnknown: return kExitUnknown;
   }
-  return 2;
+  return kExitUnknown;
 }
 
 nlohmann::json RunSummary::to_json() const {
@@ -65,6 +66,7 @@ nlohmann::json RunSummary::to_json() const {
   j["interrupted"] = interrupted;
   j["healed_verified"] = healed_verified;
   j["errors"] = errors;
+  j["warnings"] = warnings;
   auto faults_json = nlohmann::json::array();
   for (const auto& f : faults) {
     nlohmann::json fj{{"id", f.id}, {"kind", f.kind}, {"start", f.start}, {"targets", f.targets}};
@@ -78,6 +80,8 @@ nlohmann::json RunSummary::to_json() const {
     for (const auto& [name, result] : check->results) {
       auto findings = result.findings.is_object() ? result.findings : nlohmann::json::object();
       findings["valid"] = validity_json(result.valid);
+      findings["check_seconds"] = seconds(result.wall);
+      findings["events_checked"] = result.events;
       by_name[name] = findings;
     }
     j["checkers"] = by_name;
@@ -132,7 +136,7 @@ Result<void> write_junit(const std::filesystem::path& file, const RunSummary& su
     cases.push_back({base + ".checkers", "checkers", 0, Case::kError, "checkers did not run", summary.check_error});
   } else {
     for (const auto& [name, result] : summary.check->results) {
-      Case c{base + ".checker", name, 0};
+      Case c{base + ".checker", name, seconds(result.wall)};
       if (result.valid == checkers::Validity::kInvalid) {
         c.status = Case::kFail;
         c.message = fmt::format("{} checker: invalid", name);
@@ -181,6 +185,12 @@ Result<void> write_junit(const std::filesystem::path& file, const RunSummary& su
   prop("seed", std::to_string(summary.seed));
   prop("provider", summary.provider);
   prop("verdict", validity_json(summary.verdict()).dump());
+  if (summary.check)
+    for (const auto& [name, result] : summary.check->results) {
+      prop(name + ".check_seconds", fmt::format("{:.3f}", seconds(result.wall)));
+      prop(name + ".events_checked", std::to_string(result.events));
+    }
+  for (const auto& w : summary.warnings) prop("warning", w);
   xml += "    </properties>\n";
   for (const auto& c : cases) {
     xml += fmt::format("    <testcase name=\"{}\" classname=\"{}\" time=\"{:.3f}\"", xml_escape(c.name),

@@ -43,7 +43,8 @@ struct RunSummary {
   std::string provider;
   bool interrupted = false;
   bool healed_verified = false;
-  std::vector<std::string> errors;      // run-level problems
+  std::vector<std::string> errors;      // run-level problems (the verdict is at best unknown)
+  std::vector<std::string> warnings;    // problems that do not touch the verdict (a failed teardown)
   std::vector<ExecutedFault> faults;
   std::optional<checkers::CheckReport> check;  // absent when checkers did not run
   std::string check_error;                     // why they did not

@@ -1,29 +1,33 @@
-// Placeholders in SUT commands, client commands and fault specs.
+// The values of a suite's placeholders for one run (names and syntax:
+// controller/suite/placeholders.h).
 //
-// Contract: expand() replaces every {name} whose name is in the map with its
-// value and leaves other braces untouched (so JSON or shell text passes
-// through). node_placeholders() gives a node's map: {node} {address} {port}
-// {peers} (other node names, comma-separated) {peer_addresses} {nodes}
-// {addresses} {events} {data} {index} (1-based). The runner adds
-// {suite_dir} (the suite file's directory, absolute). expand_json() applies
-// expand() to every string inside a JSON value.
+// Contract: cluster_values() gives what every scope has: {nodes} {addresses}
+// (address[:port] of every node, comma-separated) {port} {ports.NAME}
+// {addresses.NAME} {lists.NAME} {suite_dir} {seed} {concurrency}.
+// node_values() adds, for node `index` of `nodes`: {node} {address} {peers}
+// {peer_addresses} {peer_addresses.NAME} {events} {data} {index} (1-based).
+// client_values() adds, for client `process`: {process} {client_index}
+// (1-based) {client_node} {client_address} — the node client.nodes binds it
+// to (round robin over every node by default).
 #pragma once
 
-#include <map>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "controller/cluster/provider.h"
+#include "controller/suite/placeholders.h"
+#include "controller/suite/suite.h"
 
 namespace faultline::controller {
 
-using Placeholders = std::map<std::string, std::string>;
+struct PlaceholderContext {
+  const Suite& suite;
+  const std::vector<NodeInfo>& nodes;
+  std::string suite_dir;
+};
 
-std::string expand(const std::string& text, const Placeholders& values);
-nlohmann::json expand_json(const nlohmann::json& value, const Placeholders& values);
-Placeholders node_placeholders(const std::vector<NodeInfo>& nodes, std::size_t index, std::uint16_t port);
-Placeholders cluster_placeholders(const std::vector<NodeInfo>& nodes, std::uint16_t port);
+Placeholders cluster_values(const PlaceholderContext& context);
+Placeholders node_values(const PlaceholderContext& context, std::size_t index);
+Placeholders client_values(const PlaceholderContext& context, int process);
 
 }  // namespace faultline::controller

@@ -17,7 +17,7 @@
 //     and writes results.json, junit.xml and report.html into
 //     OUT/<suite>/<timestamp>/ (and points OUT/<suite>/latest at it).
 // SIGINT/SIGTERM at any point: heal everything, write what there is, exit 2.
-// Returns the exit code (DESIGN.md): the verdict, 254 for a suite that
+// Returns the exit code (output/exit_codes.h): the verdict, 254 for a suite that
 // cannot run here (refused before the run), 255 for an internal failure.
 #pragma once
 

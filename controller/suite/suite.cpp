@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "controller/suite/placeholders.h"
 #include "controller/suite/yaml_set.h"
 #include "faults/fault_spec.h"
 
@@ -116,7 +117,8 @@ class Parser {
     parse_cluster(child(top, "cluster"), suite.cluster);
     if (!has(top, "sut")) fail(top, "missing required field 'sut'");
     parse_sut(child(top, "sut"), suite.sut);
-    if (has(top, "client")) suite.client = parse_client(child(top, "client"));
+    check_sut_placeholders(child(top, "sut"), suite);
+    if (has(top, "client")) suite.client = parse_client(child(top, "client"), suite);
     if (has(top, "nemesis")) parse_nemesis(child(top, "nemesis"), suite);
     if (has(top, "checkers")) parse_checkers(child(top, "checkers"), suite.checkers);
     return suite;
@@ -144,6 +146,7 @@ class Parser {
     }
     if (has(field, "subnet")) {
       cluster.subnet = str(child(field, "subnet"));
+      cluster.subnet_given = true;
       if (!valid_subnet(cluster.subnet)) fail(child(field, "subnet"), fmt::format("'{}' is not an IPv4 /8-/24 subnet such as 198.18.0.0/24", cluster.subnet));
     }
     if (has(field, "options")) cluster.options = yaml_to_json(field.node["options"]);
@@ -156,8 +159,36 @@ class Parser {
     return a < 256 && b < 256 && c < 256 && d < 256 && prefix >= 8 && prefix <= 24;
   }
 
+  // A text with placeholders: every one must exist in `scope`.
+  void check_text(const Field& field, const std::string& text, const Suite& suite, PlaceholderScope scope) const {
+    if (auto r = check_placeholders(text, known_placeholders(suite, scope)); !r) fail(field, r.error().message);
+  }
+  void check_json(const Field& field, const nlohmann::json& value, const Suite& suite) const {
+    if (value.is_string()) check_text(field, value.get<std::string>(), suite, PlaceholderScope::kNode);
+    else if (value.is_object())
+      for (auto& [key, nested] : value.items()) check_json(child(field, key), nested, suite);
+    else if (value.is_array())
+      for (std::size_t i = 0; i < value.size(); ++i) check_json(item(field, i), value[i], suite);
+  }
+
+  void check_sut_placeholders(const Field& field, const Suite& suite) const {
+    const auto node = PlaceholderScope::kNode;
+    auto command = child(field, "command");
+    for (std::size_t i = 0; i < suite.sut.command.size(); ++i)
+      check_text(command.node.IsSequence() ? item(command, i) : command, suite.sut.command[i], suite, node);
+    for (const auto& [name, value] : suite.sut.env) check_text(child(child(field, "env"), name), value, suite, node);
+    if (suite.sut.ready.kind == ReadyCheck::Kind::kCommand)
+      check_text(child(child(field, "ready"), "command"), suite.sut.ready.command, suite, node);
+    if (!suite.sut.teardown.empty()) check_text(child(field, "teardown"), suite.sut.teardown, suite, node);
+    for (const auto& [name, list] : suite.sut.lists)
+      for (const auto& used : placeholders_in(list.item))
+        if (used.rfind("lists.", 0) == 0) fail(child(child(field, "lists"), name), "a list cannot use another list");
+    for (const auto& [name, list] : suite.sut.lists) check_text(child(child(field, "lists"), name), list.item, suite, node);
+  }
+
   void parse_sut(const Field& field, SutConfig& sut) {
-    expect_map(field, {"command", "env", "port", "ready", "per_process_clock"});
+    expect_map(field, {"command", "env", "port", "ports", "lists", "ready", "teardown", "teardown_timeout",
+                       "per_process_clock"});
     if (!has(field, "command")) fail(field, "missing required field 'command'");
     auto command = child(field, "command");
     if (command.node.IsScalar())
@@ -172,6 +203,37 @@ class Parser {
         sut.env[entry.first.as<std::string>()] = str(Field{entry.second, join(env.path, entry.first.as<std::string>())});
     }
     if (has(field, "port")) sut.port = static_cast<std::uint16_t>(integer(child(field, "port"), 1, 65535));
+    if (has(field, "ports")) {
+      auto ports = child(field, "ports");
+      if (!ports.node.IsMap()) fail(ports, "expected a map of NAME: port (e.g. {client: 2379, peer: 2380})");
+      for (const auto& entry : ports.node) {
+        auto name = entry.first.as<std::string>();
+        auto port = child(ports, name);
+        if (name.empty() || name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != std::string::npos)
+          fail(port, "a port name is letters, digits and '_'");
+        sut.ports[name] = static_cast<std::uint16_t>(integer(port, 1, 65535));
+      }
+    }
+    if (has(field, "lists")) {
+      auto lists = child(field, "lists");
+      if (!lists.node.IsMap()) fail(lists, "expected a map of NAME: template (or {item: template, separator: text})");
+      for (const auto& entry : lists.node) {
+        auto name = entry.first.as<std::string>();
+        auto list = child(lists, name);
+        NodeList out;
+        if (list.node.IsMap()) {
+          expect_map(list, {"item", "separator"});
+          if (!has(list, "item")) fail(list, "missing 'item' (the template for each node)");
+          out.item = str(child(list, "item"));
+          if (has(list, "separator")) out.separator = str(child(list, "separator"));
+        } else {
+          out.item = str(list);
+        }
+        sut.lists[name] = out;
+      }
+    }
+    if (has(field, "teardown")) sut.teardown = str(child(field, "teardown"));
+    if (has(field, "teardown_timeout")) sut.teardown_timeout = duration(child(field, "teardown_timeout"));
     if (has(field, "per_process_clock")) sut.per_process_clock = boolean(child(field, "per_process_clock"));
     if (has(field, "ready")) {
       auto ready = child(field, "ready");
@@ -192,12 +254,23 @@ class Parser {
     }
   }
 
-  ClientConfig parse_client(const Field& field) {
-    expect_map(field, {"command", "concurrency"});
+  ClientConfig parse_client(const Field& field, const Suite& suite) {
+    expect_map(field, {"command", "concurrency", "nodes"});
     ClientConfig client;
     if (!has(field, "command")) fail(field, "missing required field 'command'");
     client.command = str(child(field, "command"));
+    check_text(child(field, "command"), client.command, suite, PlaceholderScope::kClient);
     if (has(field, "concurrency")) client.concurrency = static_cast<int>(integer(child(field, "concurrency"), 1, 1000));
+    if (has(field, "nodes")) {
+      auto nodes = child(field, "nodes");
+      if (!(nodes.node.IsScalar() && nodes.node.Scalar() == "round-robin")) {
+        client.nodes = strings(nodes);
+        for (std::size_t i = 0; i < client.nodes.size(); ++i)
+          if (std::find(suite.cluster.nodes.begin(), suite.cluster.nodes.end(), client.nodes[i]) == suite.cluster.nodes.end())
+            fail(nodes.node.IsSequence() ? item(nodes, i) : nodes, fmt::format("'{}' is not a node of the cluster", client.nodes[i]));
+        if (client.nodes.empty()) fail(nodes, "needs at least one node (or round-robin)");
+      }
+    }
     return client;
   }
 
@@ -285,6 +358,7 @@ class Parser {
       auto parsed = faults::FaultSpec::parse(spec);
       if (!parsed) fail(spec_field, parsed.error().message);
     }
+    check_json(spec_field, spec, suite);
     fault.spec = spec;
     fault.targets = targets_field ? parse_targets(*targets_field, suite.cluster.nodes) : default_targets(kind, mode);
     if (kind == "partition" && mode == "grudge" && !targets_field) fault.targets.kind = TargetSelector::Kind::kAll;

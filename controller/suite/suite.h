@@ -28,6 +28,7 @@ struct ClusterConfig {
   std::string provider = "local";           // "local"; later "ssh", "docker"
   std::vector<std::string> nodes;           // n1..nN when given as a count
   std::string subnet = "198.18.0.0/24";
+  bool subnet_given = false;                // the suite (or --set) named it: use exactly that one
   nlohmann::json options = nlohmann::json::object();  // provider-specific section
 };
 
@@ -35,29 +36,49 @@ struct ReadyCheck {
   enum class Kind { kNone, kTcp, kCommand, kDelay };
   Kind kind = Kind::kNone;
   std::uint16_t port = 0;          // kTcp: node address, this port
-  std::string command;             // kCommand: run (sh -c) until it exits 0; placeholders apply
+  std::string command;             // kCommand: run (sh -c) INSIDE the node, through its agent,
+                                   // until it exits 0; placeholders apply
   Nanos delay = 0;                 // kDelay
   Nanos timeout = 30'000'000'000;  // give up (the run fails) after this long
 };
 
+// A cluster-wide list built from a per-node template: {lists.NAME} is the
+// template expanded for every node, joined with `separator` (etcd's
+// --initial-cluster is {node}=http://{address}:{ports.peer}, joined by ",").
+struct NodeList {
+  std::string item;
+  std::string separator = ",";
+};
+
 struct SutConfig {
   // argv template; a string `command` becomes {"/bin/sh", "-c", string}.
-  // Placeholders: {node} {address} {port} {peers} {peer_addresses} {nodes}
-  // {events} {data} {index}.
+  // Placeholders: controller/suite/placeholders.h (docs/suites.md).
+  // The agent tells the command whether it is a first start or a restart
+  // after a kill: FAULTLINE_RESTART=0|1 and FAULTLINE_START=1,2,... in its
+  // environment.
   std::vector<std::string> command;
   std::map<std::string, std::string> env;  // values take placeholders too
   std::uint16_t port = 0;                  // {port}
+  std::map<std::string, std::uint16_t> ports;  // {ports.NAME}, {addresses.NAME}, {peer_addresses.NAME}
+  std::map<std::string, NodeList> lists;       // {lists.NAME}
   ReadyCheck ready;
+  std::string teardown;                    // sh -c inside each node after the run (also a failed
+                                           // one), through its agent; empty: none
+  Nanos teardown_timeout = 60'000'000'000;
   bool per_process_clock = false;
 };
 
-// The client workload hook: `command` (sh -c, placeholders as the SUT's plus
-// {process}) runs on the controller host once per client and prints one JSON
-// op per line ({"type":"invoke"|"ok"|"fail"|"info","f":..,"value":..,
-// "node":..}); the controller stamps each line on its timeline.
+// The client workload hook: `command` (sh -c, client placeholders) runs on
+// the controller host once per client and prints one JSON op per line
+// ({"type":"invoke"|"ok"|"fail"|"info","f":..,"value":..,"node":..},
+// optionally "mono_ns": its CLOCK_MONOTONIC stamp); the controller records
+// each line on its timeline (controller/run/client_stamps.h). Client c is
+// bound to node `nodes[c % nodes.size()]` ({client_node},
+// {client_address}); `nodes` defaults to every node (round robin).
 struct ClientConfig {
   std::string command;
   int concurrency = 1;
+  std::vector<std::string> nodes;
 };
 
 // Which nodes a fault hits.

@@ -1,0 +1,96 @@
+#include "controller/run/connect_nodes.h"
+
+#include <fmt/format.h>
+
+#include "controller/output/exit_codes.h"
+#include "controller/run/fan_out.h"
+#include "controller/run/signals.h"
+
+namespace faultline::controller {
+namespace {
+
+constexpr int kClockSamples = 8;
+
+// Connects to one agent, says hello and measures its clock offset; returns
+// the problem, or "" when the link is ready.
+std::string link_up(NodeLink& link, const AgentConnector& connect) {
+  auto client = connect(link.info.agent);
+  if (!client)
+    return fmt::format("node {}: cannot connect to its agent at {}:{}: {}", link.info.name, link.info.agent.host,
+                       link.info.agent.port, client.error().message);
+  link.client = std::move(*client);
+  auto hello = link.client->hello();
+  if (!hello) return fmt::format("node {}: hello failed: {}", link.info.name, hello.error().message);
+  link.capabilities = hello->capabilities;
+  std::vector<agent::ClockSample> samples;
+  for (int k = 0; k < kClockSamples; ++k)
+    if (auto s = link.client->clock_sample(); s) samples.push_back(*s);
+  auto offset = estimate_offset(samples);
+  if (!offset) return fmt::format("node {}: clock offset: {}", link.info.name, offset.error().message);
+  link.offset = *offset;
+  return {};
+}
+
+// Every kind the schedule can produce, on every node: what no agent offers.
+std::vector<std::string> capability_refusals(const Suite& suite, const std::vector<NodeLink>& links) {
+  std::vector<std::string> refusals;
+  for (const auto& kind : possible_kinds(suite))
+    for (const auto& link : links) {
+      const auto& caps = link.capabilities;
+      if (!caps.is_object() || !caps.contains(kind)) {
+        refusals.push_back(fmt::format("node {}: fault kind '{}': the agent does not offer it", link.info.name, kind));
+        continue;
+      }
+      const auto& cap = caps[kind];
+      if (cap.is_object() && !cap.value("available", false))
+        refusals.push_back(fmt::format("node {}: fault kind '{}': {}", link.info.name, kind,
+                                       cap.value("reason", std::string("unavailable"))));
+    }
+  return refusals;
+}
+
+}  // namespace
+
+bool connect_nodes(RunContext& ctx) {
+  ProviderOptions popts;
+  popts.bin_dir = ctx.options.bin_dir.empty() ? self_dir() : ctx.options.bin_dir;
+  popts.interrupted = interrupted;
+  popts.notice = [&ctx](const std::string& message) { ctx.console.line(message); };
+  ctx.console.line(fmt::format("bringing up the {} cluster", ctx.suite.cluster.provider));
+  auto up = ctx.provider->up(ctx.suite.cluster, popts);
+  if (!up) {
+    if (interrupted()) return false;
+    ctx.error(fmt::format("cluster: {}", up.error().message));
+    if (up.error().code == ErrorCode::kUnavailable || up.error().code == ErrorCode::kInvalidInput)
+      ctx.refused_code = kExitBadInput;
+    return false;
+  }
+  ctx.cluster = std::move(*up);
+  ctx.console.line(fmt::format("cluster {} up ({})", ctx.cluster->id(), ctx.cluster->state_file().string()));
+
+  auto& links = ctx.links;
+  links.resize(ctx.cluster->nodes().size());
+  std::vector<std::string> problems(links.size());
+  auto connect = ctx.options.connect ? ctx.options.connect : default_agent_connector();
+  fan_out(links.size(), [&](std::size_t i) {
+    links[i].info = ctx.cluster->nodes()[i];
+    problems[i] = link_up(links[i], connect);
+  });
+  bool ok = true;
+  for (const auto& p : problems)
+    if (!p.empty()) {
+      ctx.error(p);
+      ok = false;
+    }
+  if (!ok) return false;
+
+  auto refusals = capability_refusals(ctx.suite, links);
+  for (const auto& r : refusals) ctx.error("refused: " + r);
+  if (!refusals.empty()) {
+    ctx.refused_code = kExitBadInput;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace faultline::controller
