@@ -347,3 +347,140 @@ TEST(RunLocal, FaultNoMechanismServesIsRefusedWithNodeKindAndReason) {
   EXPECT_TRUE(std::filesystem::is_empty(s.dir / "state"));
   expect_nothing_left(id, net);
 }
+
+// The controller SIGKILLed mid-run with clients that have children of their
+// own: every fault is healed within lease + 1 s, the clients (and their
+// children) die with the controller, and `cluster down` leaves no SUT or
+// agent process of the run.
+TEST(RunLocal, ControllerKilledLeavesNoFaultClientSutOrAgent) {
+  if (!ready()) GTEST_SKIP() << "needs root and the built faultline + faultline-agent";
+  Scratch s;
+  const std::string net = subnet();
+  const std::string mark = "fl-orphan-" + std::to_string(::getpid());
+  auto suite = write_suite(s, "it-orphans", "name: it-orphans\nduration: 60s\nlease: 3s\ncluster:\n  nodes: 3\n  subnet: " + net +
+      "\nsut:\n  command: ['/bin/sh', '-c', 'while :; do sleep 1; done', 'sut-" + mark + "']\n"
+      "client:\n  command: \"sleep 600 & while :; do echo '{\\\"type\\\":\\\"invoke\\\",\\\"f\\\":\\\"read\\\",\\\"value\\\":null}'; "
+      "sleep 0.1; done # client-" + mark + "\"\n  concurrency: 2\n"
+      "nemesis:\n  - at: 500ms\n    fault: {kind: partition, mode: isolate}\n    targets: [n1]\n    duration: 50s\n");
+  auto out = s.dir / "out";
+  pid_t pid = start_run(s, suite, out);
+  const auto history = out / "it-orphans" / "latest" / "history.jsonl";
+  bool started = wait_for_fault_start(history);
+  if (!started) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+  }
+  ASSERT_TRUE(started) << slurp(s.dir / "stderr");
+  std::string id = sh("ls " + (s.dir / "state").string()).substr(0, 6);
+  auto state = nlohmann::json::parse(slurp(s.dir / "state" / (id + ".json")));
+  ASSERT_EQ(state["clients"].size(), 2u) << state.dump();
+  std::vector<int> groups;
+  for (const auto& c : state["clients"]) groups.push_back(c["pgid"].get<int>());
+  auto group_alive = [&] {
+    for (int g : groups)
+      if (::kill(-g, 0) == 0) return true;
+    return false;
+  };
+  ASSERT_TRUE(group_alive());
+  EXPECT_NE(sh("pgrep -f -c 'sut-" + mark + "'"), "0\n");
+
+  const std::string ns = "faultline-" + id + "-n1";
+  ::kill(pid, SIGKILL);
+  const auto killed = std::chrono::steady_clock::now();
+  ::waitpid(pid, nullptr, 0);
+  bool healed = false, clients_gone = false;
+  while (std::chrono::steady_clock::now() - killed < std::chrono::seconds(10) && !(healed && clients_gone)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (!healed && sh("ip netns exec " + ns + " iptables-save | grep -c -- '-j DROP' || true") == "0\n") {
+      healed = true;
+      EXPECT_LE(std::chrono::steady_clock::now() - killed, std::chrono::milliseconds(4000)) << "lease 3s + 1s";
+    }
+    if (!clients_gone && !group_alive()) {
+      clients_gone = true;
+      EXPECT_LE(std::chrono::steady_clock::now() - killed, std::chrono::milliseconds(3000));
+    }
+  }
+  EXPECT_TRUE(healed) << sh("ip netns exec " + ns + " iptables-save");
+  EXPECT_TRUE(clients_gone) << sh("ps -eo pid,pgid,args | grep -v grep | grep -e sleep -e " + mark);
+
+  auto down = sh(s.env() + kBin + "/faultline cluster down " + id + "; echo exit=$?");
+  EXPECT_NE(down.find("exit=0"), std::string::npos) << down;
+  EXPECT_EQ(sh("pgrep -f -c '[s]ut-" + mark + "' || true"), "0\n");
+  EXPECT_FALSE(group_alive());
+  expect_nothing_left(id, net);
+}
+
+// Two runs at once with no subnet in their suites: the second finds the
+// default subnet taken by the first and picks a free one, saying so.
+TEST(RunLocal, TwoRunsAtOnceBothSucceedWithoutChoosingASubnet) {
+  if (!ready()) GTEST_SKIP() << "needs root and the built faultline + faultline-agent";
+  Scratch s;
+  auto body = [](const std::string& name) {
+    return "name: " + name + "\nduration: 4s\ncluster:\n  nodes: 2\nsut:\n  command: 'sleep 600'\n"
+           "nemesis:\n  - at: 1s\n    fault: {kind: partition, mode: isolate}\n    targets: [n1]\n    duration: 1s\n";
+  };
+  auto a = write_suite(s, "it-twin-a", body("it-twin-a"));
+  auto b = write_suite(s, "it-twin-b", body("it-twin-b"));
+  auto run = [&](const std::string& suite, const std::string& log) {
+    return "cd " + s.dir.string() + " && " + s.env() + kBin + "/faultline run " + suite + " --out " +
+           (s.dir / "out").string() + " > " + log + " 2>&1; echo $? >> " + log + ".rc";
+  };
+  auto both = sh("(" + run(a, "a.log") + ") & (" + run(b, "b.log") + ") & wait");
+  EXPECT_EQ(slurp(s.dir / "a.log.rc"), "0\n") << slurp(s.dir / "a.log");
+  EXPECT_EQ(slurp(s.dir / "b.log.rc"), "0\n") << slurp(s.dir / "b.log");
+  auto logs = slurp(s.dir / "a.log") + slurp(s.dir / "b.log");
+  // Unless something else already had it, one of them used the default.
+  EXPECT_NE(logs.find("this cluster uses 198."), std::string::npos) << logs;
+}
+
+// What a real database's suite needs: two named ports, a start command
+// that keeps its data over a restart (FAULTLINE_RESTART), a ready command
+// that only succeeds inside the node's own namespace, and a teardown hook.
+TEST(RunLocal, NamedPortsRestartAwareStartReadyInsideTheNodeAndTeardown) {
+  if (!ready()) GTEST_SKIP() << "needs root and the built faultline + faultline-agent";
+  Scratch s;
+  const std::string net = subnet();
+  const auto keep = s.dir / "kept";
+  std::filesystem::create_directories(keep);
+  auto suite = write_suite(s, "it-realdb", "name: it-realdb\nduration: 8s\ncluster:\n  nodes: 3\n  subnet: " + net + R"(
+sut:
+  ports: {client: 7101, peer: 7102}
+  command: >-
+    if [ "$FAULTLINE_RESTART" != 1 ]; then rm -rf {data}/db; fi; mkdir -p {data}/db;
+    echo "start $FAULTLINE_START restart $FAULTLINE_RESTART" >> {data}/db/log;
+    python3 -m http.server {ports.client} --bind {address} >/dev/null 2>&1 &
+    exec python3 -m http.server {ports.peer} --bind {address} >/dev/null 2>&1
+  ready:
+    command: "ip -o -4 addr show | grep -q ' {address}/' && python3 -c 'import socket; socket.create_connection((\"{address}\", {ports.peer}), 1)'"
+    timeout: 20s
+  teardown: "cp {data}/db/log )" + keep.string() + R"(/{node}.log; echo '{lists.members}' > )" + keep.string() + R"(/{node}.members"
+  lists:
+    members: "{node}@{address}:{ports.peer}"
+nemesis:
+  - at: 2s
+    fault: {kind: kill}
+    targets: [n2]
+    duration: 2s
+)");
+  auto out = s.dir / "out";
+  auto result = sh(s.env() + kBin + "/faultline run " + suite + " --out " + out.string() + "; echo exit=$?");
+  EXPECT_NE(result.find("exit=0"), std::string::npos) << result;
+  EXPECT_EQ(slurp(keep / "n1.log"), "start 1 restart 0\n");
+  EXPECT_EQ(slurp(keep / "n2.log"), "start 1 restart 0\nstart 2 restart 1\n");  // data kept over the kill
+  auto prefix = net.substr(0, net.rfind('.'));
+  EXPECT_EQ(slurp(keep / "n3.members"),
+            "n1@" + prefix + ".1:7102,n2@" + prefix + ".2:7102,n3@" + prefix + ".3:7102\n");
+}
+
+TEST(RunLocal, UnknownPlaceholderOrPortIsRefusedBeforeAnythingStarts) {
+  if (!ready()) GTEST_SKIP() << "needs root and the built faultline + faultline-agent";
+  Scratch s;
+  auto suite = write_suite(s, "it-badport", "duration: 5s\ncluster: {nodes: 2}\nsut:\n  ports: {client: 7000}\n"
+                                            "  command: 'serve --port {ports.clinet}'\n");
+  auto result = sh(s.env() + kBin + "/faultline run " + suite + " --out " + (s.dir / "out").string() + "; echo exit=$?");
+  EXPECT_NE(result.find("it-badport.yaml:5: sut.command: unknown placeholder {ports.clinet}; did you mean {ports.client}?"),
+            std::string::npos)
+      << result;
+  EXPECT_NE(result.find("exit=254"), std::string::npos) << result;
+  EXPECT_EQ(sh("ls " + (s.dir / "state").string() + " | wc -l"), "0\n");
+}

@@ -1,6 +1,9 @@
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <unistd.h>
 
@@ -83,36 +86,89 @@ TEST(ClockOffset, RejectsNoOrBackwardSamples) {
   EXPECT_EQ(o->offset, -60);
 }
 
-TEST(Placeholders, ExpandKnownNamesOnly) {
-  std::vector<NodeInfo> nodes(3);
-  for (int i = 0; i < 3; ++i) {
-    nodes[i].name = "n" + std::to_string(i + 1);
-    nodes[i].address = "10.0.0." + std::to_string(i + 1);
-    nodes[i].events = "/s/" + nodes[i].name + "/events.sock";
-    nodes[i].data_dir = "/d/" + nodes[i].name;
-  }
-  auto v = node_placeholders(nodes, 1, 7000);
-  EXPECT_EQ(expand("--id {node} --listen {address}:{port} --peers {peers} {peer_addresses} {unknown} {json:1}", v),
-            "--id n2 --listen 10.0.0.2:7000 --peers n1,n3 10.0.0.1:7000,10.0.0.3:7000 {unknown} {json:1}");
-  EXPECT_EQ(expand("{events} {data} {index} {nodes}", v), "/s/n2/events.sock /d/n2 2 n1,n2,n3");
-  EXPECT_EQ(expand_json({{"kind", "disk-fill"}, {"path", "{data}"}, {"n", 1}}, v),
-            (nlohmann::json{{"kind", "disk-fill"}, {"path", "/d/n2"}, {"n", 1}}));
+// Lines of a history file, for order checks.
+std::vector<std::string> lines_of(const std::filesystem::path& file) {
+  std::vector<std::string> lines;
+  std::istringstream in(slurp(file));
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
 }
 
-TEST(HistoryRecorder, WritesTimeFirstFlushedAndMonotone) {
+TEST(HistoryRecorder, WritesTrueTimesInTimeOrderOnceOlderThanTheWindow) {
   TempDir dir;
+  std::atomic<Nanos> clock{0};
   HistoryRecorder rec;
-  ASSERT_TRUE(rec.open(dir.path / "h.jsonl").ok());
+  ASSERT_TRUE(rec.open(dir.path / "h.jsonl", [&] { return clock.load(); }, /*window=*/1000).ok());
   rec.record(0, {{"type", "cluster"}, {"nodes", {"n1"}}});
   rec.record(500, {{"type", "log"}, {"message", "x"}});
-  EXPECT_EQ(rec.record(400, {{"type", "detector"}, {"node", "n1"}}), 500);  // clamped
-  // Readable before close (flushed as it grows).
-  auto text = slurp(dir.path / "h.jsonl");
-  EXPECT_EQ(text.substr(0, 9), "{\"time\":0");
-  EXPECT_NE(text.find("{\"time\":500,\"message\":\"x\",\"type\":\"log\"}"), std::string::npos);
-  EXPECT_NE(text.find("\"time_estimate\":400"), std::string::npos);
+  EXPECT_EQ(rec.record(400, {{"type", "detector"}, {"node", "n1"}}), 400);  // never moved
+  rec.flush_due();
+  EXPECT_EQ(slurp(dir.path / "h.jsonl"), "");  // all younger than the window
+  clock = 1450;                               // 0 and 400 are due, 500 is not
+  rec.flush_due();
+  auto lines = lines_of(dir.path / "h.jsonl");
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0].substr(0, 9), "{\"time\":0");
+  EXPECT_EQ(lines[1], "{\"time\":400,\"node\":\"n1\",\"type\":\"detector\"}");
   EXPECT_EQ(rec.count(), 3u);
-  rec.close();
+  EXPECT_EQ(rec.last_time(), 500);
+  ASSERT_TRUE(rec.close().ok());
+  lines = lines_of(dir.path / "h.jsonl");
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[2], "{\"time\":500,\"message\":\"x\",\"type\":\"log\"}");
+  EXPECT_EQ(slurp(dir.path / "h.jsonl").find("time_estimate"), std::string::npos);
+  EXPECT_EQ(rec.late_count(), 0u);
+}
+
+TEST(HistoryRecorder, EqualTimesKeepTheOrderOfRecording) {
+  TempDir dir;
+  HistoryRecorder rec;
+  ASSERT_TRUE(rec.open(dir.path / "h.jsonl", [] { return Nanos{0}; }, 1000).ok());
+  rec.record(7, {{"type", "invoke"}, {"process", 1}});
+  rec.record(9, {{"type", "log"}, {"message", "later"}});
+  rec.record(7, {{"type", "ok"}, {"process", 1}});
+  ASSERT_TRUE(rec.close().ok());
+  auto lines = lines_of(dir.path / "h.jsonl");
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_NE(lines[0].find("invoke"), std::string::npos);
+  EXPECT_NE(lines[1].find("\"ok\""), std::string::npos);
+  EXPECT_NE(lines[2].find("later"), std::string::npos);
+}
+
+TEST(HistoryRecorder, ALineLaterThanTheWindowIsWrittenAtOnceAndSortedAtClose) {
+  TempDir dir;
+  std::atomic<Nanos> clock{0};
+  HistoryRecorder rec;
+  ASSERT_TRUE(rec.open(dir.path / "h.jsonl", [&] { return clock.load(); }, 100).ok());
+  rec.record(100, {{"type", "log"}, {"message", "a"}});
+  rec.record(300, {{"type", "log"}, {"message", "b"}});
+  clock = 1000;
+  rec.flush_due();
+  rec.record(200, {{"type", "log"}, {"message", "late"}});  // before what is written
+  EXPECT_EQ(rec.late_count(), 1u);
+  auto lines = lines_of(dir.path / "h.jsonl");
+  ASSERT_EQ(lines.size(), 3u);  // readable at once, even out of order
+  EXPECT_NE(lines[2].find("late"), std::string::npos);
+  ASSERT_TRUE(rec.close().ok());
+  lines = lines_of(dir.path / "h.jsonl");
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_NE(lines[0].find("\"a\""), std::string::npos);
+  EXPECT_NE(lines[1].find("late"), std::string::npos);
+  EXPECT_NE(lines[2].find("\"b\""), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir.path / "h.jsonl.sorting"));
+}
+
+TEST(HistoryRecorder, TheFlusherThreadWritesWithoutBeingAsked) {
+  TempDir dir;
+  std::atomic<Nanos> clock{0};
+  HistoryRecorder rec;
+  ASSERT_TRUE(rec.open(dir.path / "h.jsonl", [&] { return clock.load(); }, 4'000'000).ok());
+  rec.record(5, {{"type", "log"}, {"message", "x"}});
+  clock = 10'000'000;
+  for (int i = 0; i < 200 && slurp(dir.path / "h.jsonl").empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(lines_of(dir.path / "h.jsonl").size(), 1u);
+  ASSERT_TRUE(rec.close().ok());
 }
 
 TEST(RunSummary, VerdictAndExitCodes) {

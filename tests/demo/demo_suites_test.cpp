@@ -26,9 +26,10 @@ struct Run {
   std::string log;
 };
 
-Run run_suite(const std::string& suite, const std::string& demo_args) {
+Run run_suite(const std::string& suite, const std::string& demo_args, const std::string& client_args = "") {
   fs::path out = fs::temp_directory_path() / ("demo-suites-" + std::to_string(::getpid()));
-  std::string cmd = "FAULTLINE_DEMO_BIN='" + kBin.string() + "' '" + (kBin / "faultline").string() + "' run '" +
+  std::string cmd = "FAULTLINE_DEMO_BIN='" + kBin.string() + "' DEMO_CLIENT_ARGS='" + client_args + "' '" +
+                    (kBin / "faultline").string() + "' run '" +
                     (kSuites / (suite + ".yaml")).string() + "' --out '" + out.string() + "'";
   if (!demo_args.empty()) cmd += " --set 'sut.env.DEMO_ARGS=" + demo_args + "'";
   cmd += " > '" + (out.string() + ".log") + "' 2>&1";
@@ -74,6 +75,16 @@ INSTANTIATE_TEST_SUITE_P(Examples, CorrectNode,
                              if (c == '-') c = '_';
                            return n;
                          });
+
+// A client that starts each op right after printing its invoke and stamps
+// nothing: the controller's own bounds (controller/run/client_stamps.h) must
+// still give the correct node a valid verdict, never a false violation.
+TEST(UnstampedClient, CorrectNodeStaysLinearizable) {
+  if (!can_run()) GTEST_SKIP() << "needs root and faultline, faultline-agent in " << kBin;
+  auto r = run_suite("partition-heal", "", "--stamps none --interval 5ms");
+  EXPECT_EQ(r.exit_code, 0) << r.log << violations(r.results);
+  EXPECT_EQ(r.results["checkers"]["linearizable"].value("valid", nlohmann::json(false)), nlohmann::json(true));
+}
 
 struct Pairing {
   std::string bug, suite, args, checker, property;

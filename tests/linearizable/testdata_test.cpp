@@ -1,4 +1,4 @@
-// Verdicts on every published history in ../shared/testdata equal the
+// Verdicts on every published history in tests/data/published equal the
 // published ones (Knossos cas-register good/bad, Porcupine kv ok/bad).
 #include <filesystem>
 
