@@ -1,5 +1,5 @@
 // Linearizability checker benchmark: ops/s and peak memory (RSS) for the
-// published histories in ../shared/testdata, generated cas-register histories
+// published histories in tests/data/published, generated cas-register histories
 // (10k and 100k ops at 5, 20 and 50 clients, 5% info completions) and a
 // generated kv history of 1M ops over 1000 keys. Each case runs in its own
 // forked child, so "peak RSS" is that case's own high-water mark (generation
