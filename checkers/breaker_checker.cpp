@@ -9,6 +9,8 @@
 
 #include "checkers/config_reader.h"
 #include "checkers/findings.h"
+#include "checkers/not_configured.h"
+#include "checkers/reference/breaker_profiles.h"
 
 namespace faultline::checkers {
 namespace {
@@ -112,6 +114,17 @@ class Replay {
       }
       if (d) return d;
     }
+    // What the breaker does on its own by the end of the history; a transition
+    // due within `tolerance` of the end may not be logged yet.
+    const Nanos end = history_.end_time();
+    for (const auto& t : ref_.advance(end)) expected_.push_back({t, stream_.events.size() - 1});
+    while (!expected_.empty() && !observed_.empty()) {
+      Pending exp = expected_.front(), obs = observed_.front();
+      expected_.pop_front();
+      observed_.pop_front();
+      if (!same(exp, obs)) return mismatch(exp, obs);
+    }
+    while (!expected_.empty() && expected_.back().transition.time > end - config_.tolerance) expected_.pop_back();
     if (!expected_.empty()) return missing(expected_.front(), stream_.events.size());
     if (!observed_.empty()) return unexpected(observed_.front());
     return std::nullopt;
@@ -136,13 +149,12 @@ class Replay {
     if (!expected_.empty()) {
       Pending exp = expected_.front();
       expected_.pop_front();
-      if (exp.transition.from != observed.transition.from || exp.transition.to != observed.transition.to)
-        return mismatch(exp, observed);
+      if (!same(exp, observed)) return mismatch(exp, observed);
       return std::nullopt;
     }
-    // Only open->half_open may be logged before its cause (the call it admits).
-    if (!(observed.transition.from == BreakerStateKind::kOpen && observed.transition.to == BreakerStateKind::kHalfOpen))
-      return unexpected(observed);
+    // Logged before its cause (the call it admits, the result that trips it, a
+    // timer the reference runs at the next event): the next call or result
+    // must make it.
     observed_.push_back(observed);
     return std::nullopt;
   }
@@ -150,11 +162,19 @@ class Replay {
   std::optional<Divergence> on_call_or_result(std::size_t pos, const Event& e, const BreakerEvent& be) {
     if (!expected_.empty()) return missing(expected_.front(), pos);
     const BreakerStateKind before = ref_.state();
-    std::optional<BreakerTransition> made;
+    std::vector<BreakerTransition> made;
     if (be.event == BreakerEvent::Kind::kCall) {
       auto decision = decide(e.time, be);
-      made = decision.transition;
+      made = std::move(decision.transitions);
       if (decision.permitted != be.permitted) {
+        // A transition the history logged before this call that the reference
+        // does not make is the first divergence, not the decision it explains.
+        // (An early open->half_open is best told as the call it admits.)
+        if (observed_.size() > made.size()) {
+          const auto& t = observed_[made.size()].transition;
+          if (!(t.from == BreakerStateKind::kOpen && t.to == BreakerStateKind::kHalfOpen))
+            return unexpected(observed_[made.size()]);
+        }
         Divergence d;
         d.pos = pos;
         d.kind = "decision";
@@ -174,7 +194,7 @@ class Replay {
         return d;
       }
     } else {
-      auto outcome = ref_.record(e.time, be.call, be.success);
+      auto outcome = ref_.record(result_time(e.time), be.call, be.success);
       if (!outcome.known) {
         Divergence d;
         d.pos = pos;
@@ -186,18 +206,39 @@ class Replay {
                                 be.call, describe_time(e.time), describe_line(e));
         return d;
       }
-      made = outcome.transition;
+      made = std::move(outcome.transitions);
     }
-    if (made) expected_.push_back({*made, pos});
+    for (const auto& t : made) expected_.push_back({t, pos});
     while (!expected_.empty() && !observed_.empty()) {
       Pending exp = expected_.front(), obs = observed_.front();
       expected_.pop_front();
       observed_.pop_front();
-      if (exp.transition.from != obs.transition.from || exp.transition.to != obs.transition.to)
-        return mismatch(exp, obs);
+      if (!same(exp, obs)) return mismatch(exp, obs);
     }
     if (!observed_.empty()) return unexpected(observed_.front());
     return std::nullopt;
+  }
+
+  static bool same(const Pending& a, const Pending& b) {
+    return a.transition.from == b.transition.from && a.transition.to == b.transition.to;
+  }
+
+  // When a result is replayed. A breaker that turns half_open at any access
+  // (gobreaker) does so at a result too; within `tolerance` of the boundary the
+  // reference follows the history: past it only if the history already shows
+  // the open->half_open.
+  Nanos result_time(Nanos now) const {
+    const auto& c = config_.breaker;
+    if (ref_.state() != BreakerStateKind::kOpen || c.half_open_entry != reference::HalfOpenEntry::kOnAccess ||
+        config_.tolerance <= 0)
+      return now;
+    const Nanos boundary = ref_.reopen_time();
+    const Nanos distance = now > boundary ? now - boundary : boundary - now;
+    if (distance > config_.tolerance) return now;
+    const bool shown = std::any_of(observed_.begin(), observed_.end(), [](const Pending& p) {
+      return p.transition.from == BreakerStateKind::kOpen && p.transition.to == BreakerStateKind::kHalfOpen;
+    });
+    return shown ? std::max(now, boundary) : std::min(now, boundary - 1);
   }
 
   // The reference decision for a call; near the recovery-timeout boundary the
@@ -280,8 +321,10 @@ class BreakerChecker : public Checker {
   }
 
   Result<CheckResult> check(const history::History& h, const CheckOptions& options) override {
-    auto config = parse_breaker_config(options.config);
-    if (!config) return config.error();
+    auto parsed = parse_breaker_config(options.config);
+    if (!parsed) return parsed.error();
+    if (!*parsed) return not_configured("breaker", "no policy configured: give a `breaker` section naming a profile (" + breaker_profile_names() + ")");
+    const auto config = &**parsed;
 
     std::vector<Stream> streams;
     std::unordered_map<std::string, std::size_t> by_key;
@@ -338,21 +381,9 @@ class BreakerChecker : public Checker {
     };
     std::sort(found.begin(), found.end(), [&](const Found& a, const Found& b) { return event_time(a) < event_time(b); });
 
-    const auto& b = config->breaker;
     CheckResult r;
     r.valid = found.empty() ? Validity::kValid : Validity::kInvalid;
-    nlohmann::json policy{{"policy", reference::to_string(b.policy)},
-                          {"recovery_timeout", describe_time(b.recovery_timeout)},
-                          {"half_open_max_calls", b.half_open_max_calls},
-                          {"success_threshold", b.success_threshold},
-                          {"tolerance", describe_time(config->tolerance)}};
-    if (b.policy == reference::BreakerPolicy::kConsecutive) {
-      policy["failure_threshold"] = b.failure_threshold;
-    } else {
-      policy["window_size"] = b.window_size;
-      policy["minimum_calls"] = b.minimum_calls;
-      policy["failure_rate_threshold"] = b.failure_rate_threshold;
-    }
+    nlohmann::json policy = breaker_config_json(*config);
     nlohmann::json divergences = nlohmann::json::array();
     for (std::size_t i = 0; i < found.size() && i < kMaxListed; ++i) {
       const auto& f = found[i];
@@ -388,8 +419,8 @@ class BreakerChecker : public Checker {
       r.text = fmt::format("breaker: valid ({} breaker(s), {} calls, {} results, {} transitions replayed)",
                            streams.size(), calls, results, transitions);
     } else {
-      r.text = fmt::format("breaker: INVALID: {} of {} breaker(s) diverge from the reference ({} policy)",
-                           found.size(), streams.size(), reference::to_string(b.policy));
+      r.text = fmt::format("breaker: INVALID: {} of {} breaker(s) diverge from the reference ({} profile)",
+                           found.size(), streams.size(), config->profile);
       for (std::size_t i = 0; i < found.size() && i < 10; ++i)
         r.text += fmt::format("\n  {}/{}: {}", found[i].stream->node, found[i].stream->name, found[i].d.message);
     }
@@ -399,25 +430,113 @@ class BreakerChecker : public Checker {
 
 }  // namespace
 
-Result<BreakerCheckConfig> parse_breaker_config(const nlohmann::json& section) {
+namespace {
+
+// Reads an enum knob by its to_string() names.
+template <typename Enum, std::size_t N>
+Enum enum_knob(ConfigReader& c, const char* field, Enum fallback, const Enum (&values)[N], std::optional<Error>& error) {
+  const std::string text = c.string(field, reference::to_string(fallback));
+  std::string names;
+  for (Enum v : values) {
+    if (text == reference::to_string(v)) return v;
+    names += names.empty() ? reference::to_string(v) : std::string(", ") + reference::to_string(v);
+  }
+  if (!error) error = invalid_input(fmt::format("config breaker.{}: must be one of {}, got \"{}\"", field, names, text));
+  return fallback;
+}
+
+}  // namespace
+
+nlohmann::json breaker_config_json(const BreakerCheckConfig& config) {
+  const auto& b = config.breaker;
+  nlohmann::json j{{"profile", config.profile},
+                   {"policy", reference::to_string(b.policy)},
+                   {"recovery_timeout", describe_time(b.recovery_timeout)},
+                   {"recovery_inclusive", b.recovery_inclusive},
+                   {"half_open_entry", reference::to_string(b.half_open_entry)},
+                   {"half_open_limit", reference::to_string(b.half_open_limit)},
+                   {"half_open_max_calls", b.half_open_max_calls},
+                   {"half_open_verdict", reference::to_string(b.half_open_verdict)},
+                   {"stale_results", reference::to_string(b.stale_results)},
+                   {"results_in_open", reference::to_string(b.results_in_open)},
+                   {"tolerance", describe_time(config.tolerance)}};
+  if (b.policy == reference::BreakerPolicy::kConsecutive) {
+    j["failure_threshold"] = b.failure_threshold;
+  } else {
+    if (b.policy == reference::BreakerPolicy::kRate) j["window_size"] = b.window_size;
+    if (b.policy == reference::BreakerPolicy::kTime) {
+      j["window_duration"] = describe_time(b.window_duration);
+      j["window_buckets"] = b.window_buckets;
+    }
+    j["minimum_calls"] = b.minimum_calls;
+    j["failure_rate_threshold"] = b.failure_rate_threshold;
+    j["window_failure_threshold"] = b.window_failure_threshold;
+  }
+  if (b.slow_call_duration > 0) {
+    j["slow_call_duration"] = describe_time(b.slow_call_duration);
+    j["slow_call_rate_threshold"] = b.slow_call_rate_threshold;
+  }
+  if (b.closed_interval > 0) j["closed_interval"] = describe_time(b.closed_interval);
+  if (b.half_open_verdict == reference::HalfOpenVerdict::kCount) {
+    j["success_threshold"] = b.success_threshold;
+    j["half_open_failure_threshold"] = b.half_open_failure_threshold;
+  }
+  if (b.half_open_max_wait > 0) j["half_open_max_wait"] = describe_time(b.half_open_max_wait);
+  return j;
+}
+
+Result<std::optional<BreakerCheckConfig>> parse_breaker_config(const nlohmann::json& section) {
+  if (!section.is_object() || section.empty()) return std::optional<BreakerCheckConfig>{};
   ConfigReader c(section, "breaker");
   BreakerCheckConfig out;
+  out.profile = c.string("profile", "");
+  if (out.profile.empty())
+    return invalid_input("config breaker: no profile (name the library the system uses: " + breaker_profile_names() + ")");
+  auto profile = reference::breaker_profile(out.profile);
+  if (!profile) return invalid_input("config " + profile.error().message);
+  out.breaker = profile->config;
   auto& b = out.breaker;
-  const std::string policy = c.string("policy", "consecutive");
-  if (policy == "consecutive") b.policy = reference::BreakerPolicy::kConsecutive;
-  else if (policy == "rate") b.policy = reference::BreakerPolicy::kRate;
-  else return invalid_input(fmt::format("config breaker.policy: must be consecutive or rate, got \"{}\"", policy));
+  std::optional<Error> error;
+  using namespace reference;
+  b.policy = enum_knob(c, "policy", b.policy, {BreakerPolicy::kConsecutive, BreakerPolicy::kRate, BreakerPolicy::kTime}, error);
   b.failure_threshold = static_cast<int>(c.integer("failure_threshold", b.failure_threshold, 1, 1'000'000));
   b.window_size = static_cast<int>(c.integer("window_size", b.window_size, 1, 1'000'000));
-  b.minimum_calls = static_cast<int>(c.integer("minimum_calls", b.minimum_calls, 1, 1'000'000));
-  b.failure_rate_threshold = c.number("failure_rate_threshold", b.failure_rate_threshold, 1e-9, 100);
+  b.window_duration = c.duration("window_duration", b.window_duration, 1);
+  b.window_buckets = static_cast<int>(c.integer("window_buckets", b.window_buckets, 0, 1'000'000));
+  b.minimum_calls = static_cast<int>(c.integer("minimum_calls", b.minimum_calls, 0, 1'000'000));
+  b.failure_rate_threshold = c.number("failure_rate_threshold", b.failure_rate_threshold, 0, 100);
+  b.window_failure_threshold = static_cast<int>(c.integer("window_failure_threshold", b.window_failure_threshold, 0, 1'000'000));
+  b.slow_call_rate_threshold = c.number("slow_call_rate_threshold", b.slow_call_rate_threshold, 1e-9, 100);
+  b.slow_call_duration = c.duration("slow_call_duration", b.slow_call_duration);
+  b.closed_interval = c.duration("closed_interval", b.closed_interval);
   b.recovery_timeout = c.duration("recovery_timeout", b.recovery_timeout);
+  b.recovery_inclusive = c.boolean("recovery_inclusive", b.recovery_inclusive);
+  b.half_open_entry = enum_knob(c, "half_open_entry", b.half_open_entry, {HalfOpenEntry::kOnCall, HalfOpenEntry::kOnAccess, HalfOpenEntry::kTimer}, error);
+  b.results_in_open = enum_knob(c, "results_in_open", b.results_in_open, {OpenResults::kIgnore, OpenResults::kCount}, error);
+  b.half_open_limit = enum_knob(c, "half_open_limit", b.half_open_limit, {HalfOpenLimit::kInFlight, HalfOpenLimit::kPerState, HalfOpenLimit::kUnlimited}, error);
   b.half_open_max_calls = static_cast<int>(c.integer("half_open_max_calls", b.half_open_max_calls, 1, 1'000'000));
+  b.half_open_verdict = enum_knob(c, "half_open_verdict", b.half_open_verdict, {HalfOpenVerdict::kCount, HalfOpenVerdict::kRate}, error);
   b.success_threshold = static_cast<int>(c.integer("success_threshold", b.success_threshold, 1, 1'000'000));
+  b.half_open_failure_threshold = static_cast<int>(c.integer("half_open_failure_threshold", b.half_open_failure_threshold, 1, 1'000'000));
+  b.half_open_max_wait = c.duration("half_open_max_wait", b.half_open_max_wait);
+  b.stale_results = enum_knob(c, "stale_results", b.stale_results, {StaleResults::kIgnore, StaleResults::kCount}, error);
+  // gobreaker's MaxRequests: admitted per half-open state and successes to close.
+  if (c.has("max_requests")) {
+    const int n = static_cast<int>(c.integer("max_requests", 1, 1, 1'000'000));
+    b.half_open_max_calls = n;
+    b.success_threshold = n;
+  }
   out.tolerance = c.duration("tolerance", out.tolerance);
+  if (error) return *error;
   if (auto done = c.finish(); !done) return done.error();
-  if (auto valid = reference::validate(b); !valid) return valid.error();
-  return out;
+  if (auto valid = reference::validate(b); !valid) return invalid_input("config " + valid.error().message);
+  return std::optional<BreakerCheckConfig>(std::move(out));
+}
+
+std::string breaker_profile_names() {
+  std::string names;
+  for (const auto& p : reference::breaker_profiles()) names += names.empty() ? p.name : ", " + p.name;
+  return names;
 }
 
 std::unique_ptr<Checker> make_breaker_checker() { return std::make_unique<BreakerChecker>(); }

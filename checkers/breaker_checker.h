@@ -22,13 +22,23 @@
 // logged) is no longer expected. Each divergence names the breaker, the
 // event (time, line), what the reference expected, the reference's state,
 // and the events around it.
-// Config section `breaker` (all optional; defaults in parentheses): policy
-// (consecutive) | rate, failure_threshold (5), window_size (100),
-// minimum_calls (100), failure_rate_threshold (50), recovery_timeout (1s),
-// half_open_max_calls (1), success_threshold (1), tolerance (5ms).
+// Timer transitions (a breaker that turns half_open by itself, or reopens
+// after half_open_max_wait) are made by the reference at their instant and
+// expected before the next call or result (or by the end, unless due within
+// `tolerance` of it). Any transition may be logged just before or just after
+// the call or result that causes it.
+// Config section `breaker`: `profile` (required: a library name from
+// reference/breaker_profiles.h) sets every knob; any knob of
+// reference::BreakerConfig may be overridden by name (enums by their
+// to_string names), plus `max_requests` (gobreaker: half_open_max_calls and
+// success_threshold at once) and `tolerance` (5ms). With no section (or an
+// empty one) the checker does not guess: its verdict is unknown, with the
+// reason.
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "checkers/checker.h"
 #include "checkers/reference/circuit_breaker.h"
@@ -37,10 +47,15 @@ namespace faultline::checkers {
 
 // The reference breaker configuration and tolerance from a config section.
 struct BreakerCheckConfig {
+  std::string profile;
   reference::BreakerConfig breaker;
   Nanos tolerance = 5'000'000;
 };
-Result<BreakerCheckConfig> parse_breaker_config(const nlohmann::json& section);
+// nullopt when the section is absent or empty (no policy configured).
+Result<std::optional<BreakerCheckConfig>> parse_breaker_config(const nlohmann::json& section);
+// Every effective knob, for findings.
+nlohmann::json breaker_config_json(const BreakerCheckConfig& config);
+std::string breaker_profile_names();
 
 std::unique_ptr<Checker> make_breaker_checker();
 

@@ -8,6 +8,8 @@
 
 #include "checkers/config_reader.h"
 #include "checkers/findings.h"
+#include "checkers/not_configured.h"
+#include "checkers/reference/retry_profiles.h"
 
 namespace faultline::checkers {
 namespace {
@@ -19,6 +21,7 @@ constexpr Nanos kDelaySlack = 1'000;  // 1us: rounding of base * multiplier^k
 
 struct OpState {
   std::int64_t last_attempt = -1;
+  Nanos first_time = 0;
   Nanos last_time = 0;
   Nanos last_delay = 0;
   bool finished = false;  // success or non-retryable seen
@@ -33,6 +36,23 @@ struct Violation {
   std::string message;
 };
 
+std::string limit(Nanos ns) { return ns >= reference::kUnlimitedDelay ? "none" : describe_time(ns); }
+
+nlohmann::json retry_config_json(const RetryCheckConfig& config) {
+  const auto& p = config.policy;
+  nlohmann::json j{{"profile", config.profile},
+                   {"max_attempts", p.max_attempts == std::numeric_limits<int>::max() ? nlohmann::json("unbounded") : nlohmann::json(p.max_attempts)},
+                   {"base_delay", describe_time(p.base_delay)},
+                   {"multiplier", p.multiplier},
+                   {"max_delay", limit(p.max_delay)},
+                   {"jitter", reference::to_string(p.jitter)},
+                   {"tolerance", describe_time(config.tolerance)}};
+  if (p.jitter == reference::Jitter::kProportional) j["jitter_fraction"] = p.jitter_fraction;
+  if (p.min_delay > 0) j["min_delay"] = describe_time(p.min_delay);
+  if (p.max_elapsed > 0) j["max_elapsed"] = describe_time(p.max_elapsed);
+  return j;
+}
+
 class RetryChecker : public Checker {
  public:
   std::string name() const override { return "retry"; }
@@ -43,8 +63,11 @@ class RetryChecker : public Checker {
   }
 
   Result<CheckResult> check(const history::History& h, const CheckOptions& options) override {
-    auto config = parse_retry_config(options.config);
-    if (!config) return config.error();
+    auto parsed = parse_retry_config(options.config);
+    if (!parsed) return parsed.error();
+    if (!*parsed)
+      return not_configured("retry", "no policy configured: give a `retry` section naming a profile (" + retry_profile_names() + ")");
+    const auto config = &**parsed;
     const reference::RetryPolicy policy(config->policy);
     const auto& p = config->policy;
 
@@ -118,11 +141,16 @@ class RetryChecker : public Checker {
         violate("delay_bounds", fmt::format("{}: declared delay {} is outside [{}, {}] ({} jitter)", who(),
                                             describe_time(re->delay), describe_time(bounds.lo),
                                             describe_time(bounds.hi), reference::to_string(p.jitter)));
+      if (p.max_elapsed > 0 && op.last_attempt >= 0 && op.last_time - op.first_time + re->delay > p.max_elapsed + config->tolerance)
+        violate("max_elapsed", fmt::format("{}: {} after the op's first attempt plus the delay of {} is past max_elapsed {}",
+                                           who(), describe_time(op.last_time - op.first_time), describe_time(re->delay),
+                                           describe_time(p.max_elapsed)));
       if (op.last_attempt >= 0 && e.time - op.last_time < re->delay - config->tolerance)
         violate("gap", fmt::format("{}: only {} after attempt {}, but declared a delay of {} (tolerance {})", who(),
                                    describe_time(e.time - op.last_time), op.last_attempt, describe_time(re->delay),
                                    describe_time(config->tolerance)));
 
+      if (op.last_attempt < 0) op.first_time = e.time;
       op.last_attempt = std::max(op.last_attempt, re->attempt);
       op.last_time = e.time;
       op.last_delay = re->delay;
@@ -150,13 +178,7 @@ class RetryChecker : public Checker {
     CheckResult r;
     r.valid = total == 0 ? Validity::kValid : Validity::kInvalid;
     r.findings = {{"valid", to_json(r.valid)},
-                  {"config",
-                   {{"max_attempts", p.max_attempts},
-                    {"base_delay", describe_time(p.base_delay)},
-                    {"multiplier", p.multiplier},
-                    {"max_delay", describe_time(p.max_delay)},
-                    {"jitter", reference::to_string(p.jitter)},
-                    {"tolerance", describe_time(config->tolerance)}}},
+                  {"config", retry_config_json(*config)},
                   {"ops", op_count},
                   {"attempts", attempts},
                   {"max_attempt_seen", max_seen},
@@ -176,12 +198,23 @@ class RetryChecker : public Checker {
 
 }  // namespace
 
-Result<RetryCheckConfig> parse_retry_config(const nlohmann::json& section) {
+std::string retry_profile_names() {
+  std::string names;
+  for (const auto& p : reference::retry_profiles()) names += names.empty() ? p.name : ", " + p.name;
+  return names;
+}
+
+Result<std::optional<RetryCheckConfig>> parse_retry_config(const nlohmann::json& section) {
+  if (!section.is_object() || section.empty()) return std::optional<RetryCheckConfig>{};
   ConfigReader c(section, "retry");
   RetryCheckConfig out;
-  const std::string preset = c.string("preset", "");
-  if (preset == "grpc") out.policy = reference::grpc_connection_backoff();
-  else if (!preset.empty()) return invalid_input(fmt::format("config retry.preset: must be \"grpc\", got \"{}\"", preset));
+  // `preset` is the older name of `profile`.
+  out.profile = c.string("profile", c.string("preset", ""));
+  if (out.profile.empty())
+    return invalid_input("config retry: no profile (name the library the system uses: " + retry_profile_names() + ")");
+  auto profile = reference::retry_profile(out.profile);
+  if (!profile) return invalid_input("config " + profile.error().message);
+  out.policy = profile->config;
   auto& p = out.policy;
   p.max_attempts = static_cast<int>(c.integer("max_attempts", p.max_attempts, 1, std::numeric_limits<int>::max()));
   p.base_delay = c.duration("base_delay", p.base_delay);
@@ -191,10 +224,12 @@ Result<RetryCheckConfig> parse_retry_config(const nlohmann::json& section) {
   if (!jitter) return invalid_input("config " + jitter.error().message);
   p.jitter = *jitter;
   p.jitter_fraction = c.number("jitter_fraction", p.jitter_fraction, 0, 0.999);
+  p.min_delay = c.duration("min_delay", p.min_delay);
+  p.max_elapsed = c.duration("max_elapsed", p.max_elapsed);
   out.tolerance = c.duration("tolerance", out.tolerance);
   if (auto done = c.finish(); !done) return done.error();
   if (auto valid = reference::validate(p); !valid) return invalid_input("config " + valid.error().message);
-  return out;
+  return std::optional<RetryCheckConfig>(std::move(out));
 }
 
 std::unique_ptr<Checker> make_retry_checker() { return std::make_unique<RetryChecker>(); }

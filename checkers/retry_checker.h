@@ -13,13 +13,19 @@
 //    rounding of the multiplier;
 //  - gap: the time between an attempt and the previous one shorter than the
 //    declared delay minus `tolerance`.
-// Config section `retry` (defaults in parentheses): max_attempts (4),
-// base_delay (10ms), multiplier (2), max_delay (1s), jitter (full) | none |
-// equal | decorrelated | proportional, jitter_fraction (0.2), tolerance
-// (1ms), preset: "grpc" starts from the gRPC connection-backoff preset.
+//  - max_elapsed: an attempt whose delay, added to the time from the op's
+//    first attempt event to the previous one, passes max_elapsed + tolerance.
+// Config section `retry`: `profile` (required; `preset` is accepted as its
+// older name): a library name from reference/retry_profiles.h that sets every
+// knob; max_attempts, base_delay, multiplier, max_delay, jitter,
+// jitter_fraction, min_delay and max_elapsed override single knobs; tolerance
+// (1ms). With no section (or an empty one) the verdict is unknown, with the
+// reason: the checker never judges against settings nobody declared.
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "checkers/checker.h"
 #include "checkers/reference/retry_policy.h"
@@ -27,10 +33,13 @@
 namespace faultline::checkers {
 
 struct RetryCheckConfig {
+  std::string profile;
   reference::RetryConfig policy;
   Nanos tolerance = 1'000'000;
 };
-Result<RetryCheckConfig> parse_retry_config(const nlohmann::json& section);
+// nullopt when the section is absent or empty (no policy configured).
+Result<std::optional<RetryCheckConfig>> parse_retry_config(const nlohmann::json& section);
+std::string retry_profile_names();
 
 std::unique_ptr<Checker> make_retry_checker();
 

@@ -16,14 +16,15 @@ const char* to_string(Jitter jitter) {
     case Jitter::kEqual: return "equal";
     case Jitter::kDecorrelated: return "decorrelated";
     case Jitter::kProportional: return "proportional";
+    case Jitter::kPolly: return "polly";
   }
   return "?";
 }
 
 Result<Jitter> parse_jitter(const std::string& text) {
-  for (Jitter j : {Jitter::kNone, Jitter::kFull, Jitter::kEqual, Jitter::kDecorrelated, Jitter::kProportional})
+  for (Jitter j : {Jitter::kNone, Jitter::kFull, Jitter::kEqual, Jitter::kDecorrelated, Jitter::kProportional, Jitter::kPolly})
     if (text == to_string(j)) return j;
-  return invalid_input(fmt::format("retry: jitter must be none, full, equal, decorrelated or proportional, got \"{}\"", text));
+  return invalid_input(fmt::format("retry: jitter must be none, full, equal, decorrelated, proportional or polly, got \"{}\"", text));
 }
 
 Result<void> validate(const RetryConfig& c) {
@@ -33,6 +34,8 @@ Result<void> validate(const RetryConfig& c) {
   if (!(c.multiplier >= 1.0)) return bad("multiplier", "must be >= 1");
   if (c.max_delay < c.base_delay) return bad("max_delay", "must be >= base_delay");
   if (!(c.jitter_fraction >= 0 && c.jitter_fraction < 1)) return bad("jitter_fraction", "must be in [0, 1)");
+  if (c.min_delay < 0 || c.min_delay > c.max_delay) return bad("min_delay", "must be in [0, max_delay]");
+  if (c.max_elapsed < 0) return bad("max_elapsed", "must be >= 0");
   return ok_result();
 }
 
@@ -52,7 +55,8 @@ Nanos RetryPolicy::nominal_delay(std::int64_t attempt) const {
   const double max = static_cast<double>(config_.max_delay);
   double d = static_cast<double>(config_.base_delay);
   for (std::int64_t k = 1; k < attempt && d < max; ++k) d *= config_.multiplier;
-  return d >= max ? config_.max_delay : static_cast<Nanos>(std::llround(d));
+  const Nanos nominal = d >= max ? config_.max_delay : static_cast<Nanos>(std::llround(d));
+  return std::max(nominal, config_.min_delay);
 }
 
 DelayBounds RetryPolicy::bounds(std::int64_t attempt, Nanos previous_delay) const {
@@ -60,7 +64,7 @@ DelayBounds RetryPolicy::bounds(std::int64_t attempt, Nanos previous_delay) cons
   const Nanos d = nominal_delay(attempt);
   switch (config_.jitter) {
     case Jitter::kNone: return {d, d};
-    case Jitter::kFull: return {0, d};
+    case Jitter::kFull: return {config_.min_delay, d};
     case Jitter::kEqual: return {d / 2, d};
     case Jitter::kDecorrelated: {
       const Nanos prev = previous_delay > 0 ? previous_delay : config_.base_delay;
@@ -72,6 +76,12 @@ DelayBounds RetryPolicy::bounds(std::int64_t attempt, Nanos previous_delay) cons
       const double f = config_.jitter_fraction;
       return {static_cast<Nanos>(std::floor(static_cast<double>(d) * (1 - f))),
               static_cast<Nanos>(std::ceil(static_cast<double>(d) * (1 + f)))};
+    }
+    case Jitter::kPolly: {
+      auto f = [](double t) { return t <= 0 ? 0.0 : std::pow(2.0, t) * std::tanh(std::sqrt(4.0 * t)); };
+      const double k = static_cast<double>(attempt);
+      const double hi = (f(k) - f(k - 2)) / 1.4 * static_cast<double>(config_.base_delay);
+      return {0, std::min(config_.max_delay, static_cast<Nanos>(std::min(std::ceil(hi), static_cast<double>(kUnlimitedDelay))))};
     }
   }
   return {d, d};

@@ -12,7 +12,17 @@
 //                 previous is the delay before the previous attempt
 //                 (base_delay for attempt 1) -- AWS "decorrelated jitter"
 //   proportional  uniform in [d(k) * (1 - jitter_fraction), d(k) * (1 + jitter_fraction)]
-//                 (gRPC connection backoff; may exceed max_delay by the fraction)
+//                 (gRPC connection backoff, cenkalti/backoff; may exceed
+//                 max_delay by the fraction)
+//   polly         Polly v8's exponential backoff with jitter (decorrelated
+//                 jitter "V2": t = k-1+U[0,1), f(t) = 2^t * tanh(sqrt(4t)),
+//                 delay = (f(t) - f(t_previous)) / 1.4 * base_delay): bounds
+//                 [0, (f(k) - f(k-2)) / 1.4 * base_delay], at most max_delay
+// `min_delay` raises d(k) to at least that much and, for full jitter, is the
+// lower bound (tenacity's wait_random_exponential(min=...)). `max_elapsed` > 0:
+// no attempt follows once the time since the operation's first attempt plus
+// the next delay would exceed it (cenkalti/backoff MaxElapsedTime, python
+// backoff max_time).
 // No attempt follows a success or a non-retryable error. Randomness comes
 // only from the generator passed in, so a seed reproduces a run. Delays are
 // integer nanoseconds; bounds are inclusive. The optional RetryBudget
@@ -31,9 +41,9 @@ namespace faultline::reference {
 
 class RetryBudget;
 
-enum class Jitter { kNone, kFull, kEqual, kDecorrelated, kProportional };
+enum class Jitter { kNone, kFull, kEqual, kDecorrelated, kProportional, kPolly };
 const char* to_string(Jitter jitter);
-// "none", "full", "equal", "decorrelated", "proportional"; kInvalidInput else.
+// "none", "full", "equal", "decorrelated", "proportional", "polly"; kInvalidInput else.
 Result<Jitter> parse_jitter(const std::string& text);
 
 struct RetryConfig {
@@ -43,7 +53,11 @@ struct RetryConfig {
   Nanos max_delay = 1'000'000'000;      // 1s
   Jitter jitter = Jitter::kFull;
   double jitter_fraction = 0.2;         // proportional only
+  Nanos min_delay = 0;                  // floor of d(k); full jitter's lower bound
+  Nanos max_elapsed = 0;                // 0 = no limit on the operation's duration
 };
+// Delays and durations at or above this print as "none" (no limit).
+constexpr Nanos kUnlimitedDelay = std::numeric_limits<Nanos>::max() / 4;
 Result<void> validate(const RetryConfig& config);
 
 // gRPC connection backoff (doc/connection-backoff.md): initial 1s, x1.6,

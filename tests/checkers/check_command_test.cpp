@@ -88,6 +88,28 @@ TEST(CheckCommand, NothingToCheckIsUnknownExitTwo) {
   EXPECT_EQ(nlohmann::json::parse(r.out)["valid"], "unknown");
 }
 
+// No silent defaults: a checker whose section is missing is unknown (exit 2)
+// and says why, rather than judging the history against made-up settings.
+TEST(CheckCommand, CheckerWithoutASectionIsUnknownAndSaysWhy) {
+  for (const std::string history : {"breaker_ok.jsonl", "retry_ok.jsonl"}) {
+    auto r = check(data(history) + " --config " + data("config_detector_only.yaml"));
+    EXPECT_EQ(r.code, 2) << history << "\n" << r.out << r.err;
+    EXPECT_NE(r.out.find("no policy configured"), std::string::npos) << r.out;
+    r = check(data(history) + " --config " + data("config_detector_only.yaml") + " --json");
+    EXPECT_EQ(r.code, 2) << r.out << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["valid"], "unknown");
+    const std::string name = history.substr(0, history.find('_'));
+    EXPECT_EQ(j["checkers"][name]["valid"], "unknown") << r.out;
+    EXPECT_NE(j["checkers"][name]["reason"].get<std::string>().find(name + "` section naming a profile"), std::string::npos)
+        << r.out;
+  }
+  // Without --config at all, the same.
+  auto r = check(data("breaker_ok.jsonl"));
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_NE(r.out.find("breaker: unknown (no policy configured"), std::string::npos) << r.out;
+}
+
 TEST(CheckCommand, BadInputExits254WithFileLineAndReason) {
   auto r = check(data("bad_history.jsonl"));
   EXPECT_EQ(r.code, 254);
@@ -95,7 +117,7 @@ TEST(CheckCommand, BadInputExits254WithFileLineAndReason) {
 
   r = check(data("breaker_ok.jsonl") + " --config " + data("config_bad_field.yaml"));
   EXPECT_EQ(r.code, 254);
-  EXPECT_NE(r.err.find("config_bad_field.yaml:3:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("config_bad_field.yaml:4:"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("failure_treshold"), std::string::npos) << r.err;
 
   r = check(data("breaker_ok.jsonl") + " --checker nonsense");

@@ -9,10 +9,10 @@ namespace faultline::checkers {
 namespace {
 
 const nlohmann::json kConfig = nlohmann::json::parse(R"({
-  "breaker":  {"policy": "consecutive", "failure_threshold": 2, "recovery_timeout": "1s",
+  "breaker":  {"profile": "faultline", "policy": "consecutive", "failure_threshold": 2, "recovery_timeout": "1s",
                "half_open_max_calls": 1, "success_threshold": 1, "tolerance": "5ms"},
   "detector": {"detection_bound": "3s", "recovery_bound": "2s", "strict_accuracy": true},
-  "retry":    {"max_attempts": 4, "base_delay": "100ms", "multiplier": 2, "max_delay": "300ms",
+  "retry":    {"profile": "faultline", "max_attempts": 4, "base_delay": "100ms", "multiplier": 2, "max_delay": "300ms",
                "jitter": "none", "tolerance": "1ms"}
 })");
 
@@ -277,20 +277,20 @@ TEST(BreakerChecker, StaleResultMustChangeNothing) {
   ASSERT_EQ(r.valid, Validity::kInvalid);
   const auto& d = r.findings["divergences"][0];
   EXPECT_EQ(d["kind"], "transition");
-  EXPECT_EQ(d["expected"], "no transition");
   EXPECT_EQ(d["actual"], "half_open->open");
+  EXPECT_EQ(d["line"], 11);
 }
 
 TEST(BreakerChecker, RatePolicyReplays) {
   // The same history judged under a rate policy that never trips on 2 results.
   auto rate = kConfig;
-  rate["breaker"] = {{"policy", "rate"}, {"window_size", 10}, {"minimum_calls", 10}, {"failure_rate_threshold", 50}};
+  rate["breaker"] = {{"profile", "faultline"}, {"policy", "rate"}, {"window_size", 10}, {"minimum_calls", 10}, {"failure_rate_threshold", 50}};
   auto r = check("breaker", "breaker_ok.jsonl", rate);
   ASSERT_EQ(r.valid, Validity::kInvalid);
   EXPECT_EQ(r.findings["divergences"][0]["expected"], "no transition");
   EXPECT_EQ(r.findings["divergences"][0]["actual"], "closed->open");
   // Window of 2, both failures: trips like the consecutive policy.
-  rate["breaker"] = {{"policy", "rate"}, {"window_size", 2}, {"minimum_calls", 2}, {"failure_rate_threshold", 100}};
+  rate["breaker"] = {{"profile", "faultline"}, {"policy", "rate"}, {"window_size", 2}, {"minimum_calls", 2}, {"failure_rate_threshold", 100}};
   EXPECT_EQ(check("breaker", "breaker_ok.jsonl", rate).valid, Validity::kValid);
 }
 

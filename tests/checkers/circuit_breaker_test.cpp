@@ -34,9 +34,9 @@ TEST(CircuitBreaker, ConsecutiveFailuresOpenAtThatInstant) {
   EXPECT_EQ(b.state(), S::kClosed);
   auto d = b.allow(30 * kMs);
   auto o = b.record(30 * kMs, d.call, false);
-  ASSERT_TRUE(o.transition.has_value());
-  EXPECT_EQ(o.transition->from, S::kClosed);
-  EXPECT_EQ(o.transition->to, S::kOpen);
+  ASSERT_TRUE(!o.transitions.empty());
+  EXPECT_EQ(o.transitions.back().from, S::kClosed);
+  EXPECT_EQ(o.transitions.back().to, S::kOpen);
   EXPECT_EQ(b.state(), S::kOpen);
   EXPECT_EQ(b.opened_at(), 30 * kMs);
 }
@@ -60,13 +60,13 @@ TEST(CircuitBreaker, TrippedBreakerRejectsUntilTimeoutThenAdmitsExactlyHalfOpenM
   for (Nanos t : {100 * kMs, 500 * kMs, 1100 * kMs - 1}) {
     auto d = b.allow(t);
     EXPECT_FALSE(d.permitted) << "t=" << t;
-    EXPECT_FALSE(d.transition.has_value());
+    EXPECT_FALSE(!d.transitions.empty());
     EXPECT_EQ(b.state(), S::kOpen);
   }
   auto first = b.allow(1100 * kMs);
   EXPECT_TRUE(first.permitted);
-  ASSERT_TRUE(first.transition.has_value());
-  EXPECT_EQ(first.transition->to, S::kHalfOpen);
+  ASSERT_TRUE(!first.transitions.empty());
+  EXPECT_EQ(first.transitions.back().to, S::kHalfOpen);
   auto second = b.allow(1101 * kMs);
   EXPECT_TRUE(second.permitted);
   EXPECT_FALSE(b.allow(1102 * kMs).permitted);  // two trials in flight
@@ -84,13 +84,13 @@ TEST(CircuitBreaker, SuccessThresholdTrialSuccessesClose) {
   fail_at(b, 0);
   auto t1 = b.allow(1 * kS);
   ASSERT_TRUE(t1.permitted);
-  EXPECT_FALSE(b.record(1 * kS + 1, t1.call, true).transition.has_value());
+  EXPECT_FALSE(!b.record(1 * kS + 1, t1.call, true).transitions.empty());
   auto t2 = b.allow(1 * kS + 2);
   ASSERT_TRUE(t2.permitted);
   auto o = b.record(1 * kS + 3, t2.call, true);
-  ASSERT_TRUE(o.transition.has_value());
-  EXPECT_EQ(o.transition->from, S::kHalfOpen);
-  EXPECT_EQ(o.transition->to, S::kClosed);
+  ASSERT_TRUE(!o.transitions.empty());
+  EXPECT_EQ(o.transitions.back().from, S::kHalfOpen);
+  EXPECT_EQ(o.transitions.back().to, S::kClosed);
   EXPECT_TRUE(b.allow(1 * kS + 4).permitted);
 }
 
@@ -100,8 +100,8 @@ TEST(CircuitBreaker, TrialFailureReopensAtThatInstant) {
   auto trial = b.allow(1 * kS);
   ASSERT_TRUE(trial.permitted);
   auto o = b.record(1500 * kMs, trial.call, false);
-  ASSERT_TRUE(o.transition.has_value());
-  EXPECT_EQ(o.transition->to, S::kOpen);
+  ASSERT_TRUE(!o.transitions.empty());
+  EXPECT_EQ(o.transitions.back().to, S::kOpen);
   EXPECT_EQ(b.opened_at(), 1500 * kMs);
   EXPECT_FALSE(b.allow(2500 * kMs - 1).permitted);
   EXPECT_TRUE(b.allow(2500 * kMs).permitted);
@@ -121,12 +121,12 @@ TEST(CircuitBreaker, StaleResultFromBeforeATransitionChangesNothing) {
   auto stale = b.record(1 * kS + 30, a.call, false);
   EXPECT_TRUE(stale.known);
   EXPECT_FALSE(stale.counted);
-  EXPECT_FALSE(stale.transition.has_value());
+  EXPECT_FALSE(!stale.transitions.empty());
   EXPECT_EQ(b.state(), S::kHalfOpen);
   EXPECT_EQ(b.generation(), generation);
   EXPECT_EQ(b.trials_in_flight(), 1);
   auto o = b.record(1 * kS + 40, trial.call, true);
-  ASSERT_TRUE(o.transition.has_value());
+  ASSERT_TRUE(!o.transitions.empty());
   EXPECT_EQ(b.state(), S::kClosed);
 }
 
@@ -175,7 +175,7 @@ TEST(CircuitBreaker, RatePolicyFollowsResilience4jCountBasedWindow) {
   EXPECT_EQ(b.state(), S::kClosed);  // 100% but only 2 of the 4 minimum calls
   result(3, true);
   auto o = result(4, true);  // F F S S: 50% >= 50%
-  EXPECT_TRUE(o.transition.has_value());
+  EXPECT_TRUE(!o.transitions.empty());
   EXPECT_EQ(b.state(), S::kOpen);
 }
 
