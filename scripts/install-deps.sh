@@ -19,6 +19,7 @@ packages=(
   iptables iproute2 conntrack ipset procps psmisc util-linux e2fsprogs fuse3  # ipset: to see a partition's peer set
   openssh-server openssh-client libxml2-utils libjs-chart.js
   python3  # the stand-in SUT of examples/suites (http.server) until the demo node
+  python3-circuitbreaker python3-tenacity python3-backoff  # adapters/python's hooks and tools/recorders drive the real libraries
   chromium
 )
 

@@ -10,7 +10,9 @@
 #include <algorithm>
 #include <random>
 
+#include "checkers/breaker_checker.h"
 #include "checkers/checker.h"
+#include "checkers/retry_checker.h"
 #include "checkers/reference/circuit_breaker.h"
 #include "checkers/reference/retry_policy.h"
 
@@ -34,13 +36,17 @@ void push(history::History& h, Nanos t, history::EventBody body) {
   h.events.push_back(std::move(e));
 }
 
-// Breakers driven by the reference itself: bursts of failures trip them.
-history::History breaker_history(std::size_t target) {
+// Breakers driven by the reference itself, configured as the profile named
+// in `config` (plus its overrides): bursts of failures trip them.
+history::History breaker_history(std::size_t target, const nlohmann::json& section) {
   history::History h;
   h.nodes = {"n1", "n2", "n3", "n4"};
-  reference::BreakerConfig config;
-  config.failure_threshold = 5;
-  config.recovery_timeout = 50 * kMs;
+  auto parsed = checkers::parse_breaker_config(section);
+  if (!parsed || !*parsed) {
+    std::printf("bad breaker config %s\n", section.dump().c_str());
+    std::exit(1);
+  }
+  const reference::BreakerConfig config = (*parsed)->breaker;
   std::mt19937_64 rng(1);
   std::vector<reference::CircuitBreaker> breakers(64, reference::CircuitBreaker(config));
   std::vector<std::string> names;
@@ -70,13 +76,15 @@ history::History breaker_history(std::size_t target) {
   return h;
 }
 
-history::History retry_history(std::size_t target) {
+history::History retry_history(std::size_t target, const nlohmann::json& section) {
   history::History h;
   h.nodes = {"n1", "n2", "n3"};
-  reference::RetryConfig config;
-  config.max_attempts = 5;
-  config.jitter = reference::Jitter::kDecorrelated;
-  reference::RetryPolicy policy(config);
+  auto parsed = checkers::parse_retry_config(section);
+  if (!parsed || !*parsed) {
+    std::printf("bad retry config %s\n", section.dump().c_str());
+    std::exit(1);
+  }
+  reference::RetryPolicy policy((*parsed)->policy);
   std::mt19937_64 rng(2);
   Nanos t = 0;
   for (std::int64_t op = 0; h.events.size() < target; ++op) {
@@ -164,8 +172,10 @@ void bench_checker(const char* name, const history::History& h, nlohmann::json c
     return;
   }
   const double rate = static_cast<double>(h.events.size()) / s;
-  std::printf("%-10s checker %10zu events %8.3fs %12.0f events/s   baseline %.0f  %s  (verdict %s)\n", name, h.events.size(), s,
-              rate, kBaseline, rate >= kBaseline ? "OK" : "BELOW", checkers::to_string(r->valid));
+  const std::string profile = options.config.value("profile", "");
+  std::printf("%-8s %-16s %10zu events %8.3fs %12.0f events/s   baseline %.0f  %s  (verdict %s)\n", name,
+              profile.c_str(), h.events.size(), s, rate, kBaseline, rate >= kBaseline ? "OK" : "BELOW",
+              checkers::to_string(r->valid));
 }
 
 }  // namespace
@@ -178,10 +188,20 @@ int main(int argc, char** argv) {
   if (sched_setaffinity(0, sizeof(one), &one) != 0) std::printf("(could not pin to one core; single-threaded anyway)\n");
 
   std::printf("checker throughput, one core, generated histories\n");
-  bench_checker("breaker", breaker_history(events),
-                {{"failure_threshold", 5}, {"recovery_timeout", "50ms"}, {"tolerance", 0}});
-  bench_checker("retry", retry_history(events),
-                {{"max_attempts", 5}, {"jitter", "decorrelated"}, {"tolerance", 0}});
+  // One history per profile family: consecutive, count window, time window.
+  for (const nlohmann::json& section :
+       {nlohmann::json{{"profile", "faultline"}, {"failure_threshold", 5}, {"recovery_timeout", "50ms"}, {"tolerance", 0}},
+        nlohmann::json{{"profile", "gobreaker"}, {"failure_threshold", 5}, {"recovery_timeout", "50ms"}, {"max_requests", 3},
+                       {"tolerance", 0}},
+        nlohmann::json{{"profile", "resilience4j"}, {"window_size", 20}, {"minimum_calls", 10},
+                       {"recovery_timeout", "50ms"}, {"half_open_max_calls", 3}, {"tolerance", 0}},
+        nlohmann::json{{"profile", "polly"}, {"window_duration", "1s"}, {"minimum_calls", 20},
+                       {"failure_rate_threshold", 50}, {"recovery_timeout", "50ms"}, {"tolerance", 0}}})
+    bench_checker("breaker", breaker_history(events, section), section);
+  for (const nlohmann::json& section :
+       {nlohmann::json{{"profile", "faultline"}, {"max_attempts", 5}, {"jitter", "decorrelated"}, {"tolerance", 0}},
+        nlohmann::json{{"profile", "cenkalti-backoff"}, {"base_delay", "10ms"}, {"max_delay", "1s"}, {"tolerance", 0}}})
+    bench_checker("retry", retry_history(events, section), section);
   bench_checker("detector", detector_history(events),
                 {{"detection_bound", "3s"}, {"recovery_bound", "3s"}});
 

@@ -64,7 +64,7 @@ DelayBounds RetryPolicy::bounds(std::int64_t attempt, Nanos previous_delay) cons
   const Nanos d = nominal_delay(attempt);
   switch (config_.jitter) {
     case Jitter::kNone: return {d, d};
-    case Jitter::kFull: return {config_.min_delay, d};
+    case Jitter::kFull: return {0, d};
     case Jitter::kEqual: return {d / 2, d};
     case Jitter::kDecorrelated: {
       const Nanos prev = previous_delay > 0 ? previous_delay : config_.base_delay;

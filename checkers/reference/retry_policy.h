@@ -18,8 +18,8 @@
 //                 jitter "V2": t = k-1+U[0,1), f(t) = 2^t * tanh(sqrt(4t)),
 //                 delay = (f(t) - f(t_previous)) / 1.4 * base_delay): bounds
 //                 [0, (f(k) - f(k-2)) / 1.4 * base_delay], at most max_delay
-// `min_delay` raises d(k) to at least that much and, for full jitter, is the
-// lower bound (tenacity's wait_random_exponential(min=...)). `max_elapsed` > 0:
+// `min_delay` raises d(k) to at least that much (tenacity's min=; its
+// wait_random_exponential still draws from [0, d(k)]). `max_elapsed` > 0:
 // no attempt follows once the time since the operation's first attempt plus
 // the next delay would exceed it (cenkalti/backoff MaxElapsedTime, python
 // backoff max_time).

@@ -39,8 +39,8 @@ std::vector<RetryProfile> make_profiles() {
                              .jitter = Jitter::kPolly, .jitter_fraction = 0, .min_delay = 0, .max_elapsed = 0}});
   // tenacity wait_exponential(multiplier=1, min=0, max=inf, exp_base=2): before
   // attempt k, multiplier * 2^(k-1) clamped to [min, max]; jitter full is
-  // wait_random_exponential (uniform in [min, that]). Retrying's default stop is
-  // stop_never.
+  // wait_random_exponential (uniform in [0, that]: 8.2 ignores min as the lower
+  // bound). Retrying's default stop is stop_never.
   out.push_back({"tenacity", "tenacity 8.2.1", true,
                  RetryConfig{.max_attempts = kUnbounded, .base_delay = 1 * kS, .multiplier = 2,
                              .max_delay = kUnlimitedDelay, .jitter = Jitter::kNone, .jitter_fraction = 0,

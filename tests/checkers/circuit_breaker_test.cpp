@@ -1,5 +1,7 @@
 // The reference circuit breaker, every rule pinned with explicit times.
 #include "checkers/reference/circuit_breaker.h"
+#include "checkers/reference/breaker_profiles.h"
+#include "checkers/reference/retry_profiles.h"
 
 #include <gtest/gtest.h>
 
@@ -230,6 +232,158 @@ TEST(CircuitBreaker, EmitsDesignEventsInOrder) {
   EXPECT_EQ(lines[5], R"({"time":1000000200,"type":"breaker","node":"n1","name":"peer-n3","event":"call","call":3,"permitted":true})");
 }
 
+// The knobs a profile sets, each pinned against the other value.
+
+TEST(CircuitBreakerKnobs, PerStateLimitCountsAdmissionsInFlightLimitCountsOpenTrials) {
+  for (auto limit : {HalfOpenLimit::kPerState, HalfOpenLimit::kInFlight}) {
+    BreakerConfig c = consecutive(1, 100, /*half_open_max=*/2, /*successes=*/3);
+    c.half_open_limit = limit;
+    CircuitBreaker b(c);
+    fail_at(b, 0);
+    auto t1 = b.allow(100);
+    auto t2 = b.allow(100);
+    ASSERT_TRUE(t1.permitted && t2.permitted);
+    b.record(110, t1.call, true);  // one trial done, not yet closed
+    // gobreaker/resilience4j: 2 admitted this half-open period, no more;
+    // in-flight (failsafe-go): one slot free again.
+    EXPECT_EQ(b.allow(120).permitted, limit == HalfOpenLimit::kInFlight) << to_string(limit);
+  }
+  BreakerConfig c = consecutive(1, 100);
+  c.half_open_limit = HalfOpenLimit::kUnlimited;
+  CircuitBreaker b(c);
+  fail_at(b, 0);
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE(b.allow(100 + i).permitted);
+}
+
+TEST(CircuitBreakerKnobs, RecoveryBoundaryInclusiveOrExclusive) {
+  BreakerConfig c = consecutive(1, 100);
+  c.recovery_inclusive = false;  // gobreaker: expiry.Before(now)
+  CircuitBreaker b(c);
+  fail_at(b, 0);
+  EXPECT_FALSE(b.allow(100).permitted);
+  EXPECT_TRUE(b.allow(101).permitted);
+  EXPECT_EQ(b.reopen_time(), 101);
+}
+
+TEST(CircuitBreakerKnobs, OnAccessTurnsHalfOpenAtAResultAndTheStaleResultIsIgnored) {
+  BreakerConfig c = consecutive(1, 100);
+  c.half_open_entry = HalfOpenEntry::kOnAccess;
+  CircuitBreaker b(c);
+  auto slow = b.allow(0);
+  fail_at(b, 1);
+  auto o = b.record(200, slow.call, false);  // past the timeout: gobreaker's currentState() turns half-open
+  ASSERT_EQ(o.transitions.size(), 1u);
+  EXPECT_EQ(o.transitions[0].to, S::kHalfOpen);
+  EXPECT_FALSE(o.counted);  // admitted in closed: an older generation
+  EXPECT_EQ(b.state(), S::kHalfOpen);
+}
+
+TEST(CircuitBreakerKnobs, TimerTurnsHalfOpenAtTheBoundaryAndMaxWaitReopens) {
+  BreakerConfig c = consecutive(1, 100);
+  c.half_open_entry = HalfOpenEntry::kTimer;
+  c.half_open_max_wait = 50;
+  CircuitBreaker b(c);
+  fail_at(b, 0);
+  auto t = b.advance(1000);  // half_open at 100, open at 150, half_open at 250, ...
+  ASSERT_GE(t.size(), 3u);
+  EXPECT_EQ(t[0].to, S::kHalfOpen);
+  EXPECT_EQ(t[0].time, 100);
+  EXPECT_EQ(t[1].to, S::kOpen);
+  EXPECT_EQ(t[1].time, 150);
+  EXPECT_EQ(t[2].time, 250);
+}
+
+TEST(CircuitBreakerKnobs, StaleResultsCountWhenTheLibraryCountsThem) {
+  BreakerConfig c = consecutive(1, 100);
+  c.stale_results = StaleResults::kCount;
+  CircuitBreaker b(c);
+  auto old = b.allow(0);
+  fail_at(b, 1);
+  EXPECT_TRUE(b.allow(200).permitted);  // half_open
+  auto o = b.record(210, old.call, true);  // Polly, failsafe-go: any success in half-open closes
+  EXPECT_TRUE(o.counted);
+  EXPECT_EQ(b.state(), S::kClosed);
+}
+
+TEST(CircuitBreakerKnobs, ResultsInOpenCloseOrRestartTheTimeout) {
+  BreakerConfig c = consecutive(1, 100);
+  c.results_in_open = OpenResults::kCount;  // python circuitbreaker
+  c.stale_results = StaleResults::kCount;
+  CircuitBreaker b(c);
+  auto a = b.allow(0), x = b.allow(0);
+  fail_at(b, 10);
+  b.record(50, a.call, false);  // a failure restarts the timeout
+  EXPECT_EQ(b.opened_at(), 50);
+  EXPECT_FALSE(b.allow(120).permitted);
+  auto o = b.record(130, x.call, true);  // a success closes it
+  ASSERT_EQ(o.transitions.size(), 1u);
+  EXPECT_EQ(o.transitions[0].from, S::kOpen);
+  EXPECT_EQ(o.transitions[0].to, S::kClosed);
+}
+
+TEST(CircuitBreakerKnobs, RateVerdictWaitsForAllTrials) {
+  BreakerConfig c;
+  c.policy = BreakerPolicy::kRate;
+  c.window_size = 4;
+  c.minimum_calls = 4;
+  c.failure_rate_threshold = 50;
+  c.recovery_timeout = 100;
+  c.half_open_limit = HalfOpenLimit::kPerState;
+  c.half_open_max_calls = 4;
+  c.half_open_verdict = HalfOpenVerdict::kRate;
+  CircuitBreaker b(c);
+  for (int i = 0; i < 4; ++i) fail_at(b, i);
+  ASSERT_EQ(b.state(), S::kOpen);
+  std::vector<std::int64_t> trials;
+  for (int i = 0; i < 4; ++i) trials.push_back(b.allow(200).call);
+  b.record(210, trials[0], false);  // one failure does not reopen (resilience4j)
+  EXPECT_EQ(b.state(), S::kHalfOpen);
+  b.record(211, trials[1], true);
+  b.record(212, trials[2], true);
+  EXPECT_EQ(b.state(), S::kHalfOpen);
+  b.record(213, trials[3], true);  // 1 of 4 failed: 25% < 50%
+  EXPECT_EQ(b.state(), S::kClosed);
+}
+
+TEST(CircuitBreakerKnobs, TimeWindowForgetsOldResultsAndSlowCallsTrip) {
+  BreakerConfig c;
+  c.policy = BreakerPolicy::kTime;
+  c.window_duration = 1000;
+  c.minimum_calls = 3;
+  c.failure_rate_threshold = 100;
+  c.recovery_timeout = 100;
+  CircuitBreaker b(c);
+  fail_at(b, 0);
+  fail_at(b, 10);
+  fail_at(b, 1500);  // the first two left the window
+  EXPECT_EQ(b.state(), S::kClosed);
+  BreakerConfig slow = c;
+  slow.failure_rate_threshold = 0;
+  slow.slow_call_duration = 50;
+  slow.slow_call_rate_threshold = 60;
+  CircuitBreaker s(slow);
+  for (int i = 0; i < 3; ++i) {
+    auto d = s.allow(i * 100);
+    s.record(i * 100 + (i == 0 ? 10 : 80), d.call, true);  // 2 of 3 successes slow: 67% >= 60%
+  }
+  EXPECT_EQ(s.state(), S::kOpen);
+}
+
+TEST(CircuitBreakerKnobs, ClosedIntervalClearsTheCountsAndMakesOlderResultsStale) {
+  BreakerConfig c = consecutive(2, 100);
+  c.closed_interval = 1000;  // gobreaker Interval
+  CircuitBreaker b(c);
+  auto pending = b.allow(900);
+  fail_at(b, 950);
+  auto o = b.record(1100, pending.call, false);  // the counts were cleared at 1001: stale, ignored
+  EXPECT_FALSE(o.counted);
+  EXPECT_EQ(b.state(), S::kClosed);
+  fail_at(b, 1200);
+  EXPECT_EQ(b.state(), S::kClosed);  // 1 in this generation
+  fail_at(b, 1300);
+  EXPECT_EQ(b.state(), S::kOpen);
+}
+
 TEST(CircuitBreaker, ValidateNamesTheField) {
   BreakerConfig c;
   c.half_open_max_calls = 0;
@@ -237,6 +391,22 @@ TEST(CircuitBreaker, ValidateNamesTheField) {
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("half_open_max_calls"), std::string::npos);
   EXPECT_TRUE(validate(BreakerConfig{}).ok());
+}
+
+TEST(Profiles, EveryProfileIsValidAndFoundByName) {
+  for (const auto& p : breaker_profiles()) {
+    EXPECT_TRUE(validate(p.config).ok()) << p.name;
+    EXPECT_TRUE(breaker_profile(p.name).ok());
+  }
+  for (const auto& p : retry_profiles()) {
+    EXPECT_TRUE(validate(p.config).ok()) << p.name;
+    EXPECT_TRUE(retry_profile(p.name).ok());
+  }
+  auto bad = breaker_profile("hystrx");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("hystrix"), std::string::npos) << bad.error().message;
+  EXPECT_EQ(breaker_profile("gobreaker")->config.failure_threshold, 6);  // ConsecutiveFailures > 5
+  EXPECT_EQ(retry_profile("cenkalti-backoff")->config.base_delay, 500 * kMs);
 }
 
 }  // namespace
