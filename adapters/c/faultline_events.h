@@ -75,9 +75,10 @@ int faultline_emit_raw(const char* type, const char* json_fields);
 #include <time.h>
 #include <unistd.h>
 
-static struct {
-  pthread_mutex_t mu;
-  int fd;               /* -1: stderr */
+static pthread_mutex_t faultline_ev_mu_ = PTHREAD_MUTEX_INITIALIZER;
+static struct { /* zero-initialized: no socket (stderr), not stopped */
+  int have_socket;
+  int fd;
   struct sockaddr_un addr;
   char node[256];
   volatile sig_atomic_t stopped;
@@ -85,7 +86,7 @@ static struct {
   int64_t op_prefix;
   int64_t op_next;
   struct sigaction previous_term;
-} faultline_ev_ = {PTHREAD_MUTEX_INITIALIZER, -1, {0}, {0}, 0, 0, 0, 0, {{0}}};
+} faultline_ev_;
 
 /* Appends `s` JSON-escaped (at most `max` input bytes) to out[*n..cap). */
 static void faultline_ev_escape_(char* out, size_t* n, size_t cap, const char* s, size_t max) {
@@ -115,7 +116,7 @@ int faultline_events_open(const char* node) {
   const char* env_node = getenv("FAULTLINE_NODE");
   struct timeval tv = {1, 0};
   int64_t seed;
-  pthread_mutex_lock(&faultline_ev_.mu);
+  pthread_mutex_lock(&faultline_ev_mu_);
   if (node && *node) snprintf(faultline_ev_.node, sizeof faultline_ev_.node, "%s", node);
   else if (env_node && *env_node) snprintf(faultline_ev_.node, sizeof faultline_ev_.node, "%s", env_node);
   else if (gethostname(faultline_ev_.node, sizeof faultline_ev_.node - 1) != 0) strcpy(faultline_ev_.node, "node");
@@ -130,27 +131,28 @@ int faultline_events_open(const char* node) {
     if (rnd >= 0) close(rnd);
     faultline_ev_.op_prefix = ((int64_t)(((uint64_t)seed % ((1u << 20) - 1)) + 1)) << 32;
   }
-  if (faultline_ev_.fd >= 0) close(faultline_ev_.fd);
-  faultline_ev_.fd = -1;
+  if (faultline_ev_.have_socket) close(faultline_ev_.fd);
+  faultline_ev_.have_socket = 0;
   if (path && *path && strlen(path) < sizeof faultline_ev_.addr.sun_path) {
     faultline_ev_.fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (faultline_ev_.fd >= 0) {
+      faultline_ev_.have_socket = 1;
       setsockopt(faultline_ev_.fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
       memset(&faultline_ev_.addr, 0, sizeof faultline_ev_.addr);
       faultline_ev_.addr.sun_family = AF_UNIX;
       memcpy(faultline_ev_.addr.sun_path, path, strlen(path));
     }
   }
-  pthread_mutex_unlock(&faultline_ev_.mu);
-  return faultline_ev_.fd >= 0 || !(path && *path) ? 0 : -1;
+  pthread_mutex_unlock(&faultline_ev_mu_);
+  return faultline_ev_.have_socket || !(path && *path) ? 0 : -1;
 }
 
 void faultline_events_close(void) {
-  pthread_mutex_lock(&faultline_ev_.mu);
-  if (faultline_ev_.fd >= 0) close(faultline_ev_.fd);
-  faultline_ev_.fd = -1;
+  pthread_mutex_lock(&faultline_ev_mu_);
+  if (faultline_ev_.have_socket) close(faultline_ev_.fd);
+  faultline_ev_.have_socket = 0;
   faultline_ev_.stopped = 1;
-  pthread_mutex_unlock(&faultline_ev_.mu);
+  pthread_mutex_unlock(&faultline_ev_mu_);
 }
 
 static void faultline_ev_on_sigterm_(int sig, siginfo_t* info, void* context) {
@@ -179,18 +181,18 @@ int faultline_events_stopped(void) { return faultline_ev_.stopped != 0; }
 
 uint64_t faultline_events_dropped(void) {
   uint64_t n;
-  pthread_mutex_lock(&faultline_ev_.mu);
+  pthread_mutex_lock(&faultline_ev_mu_);
   n = faultline_ev_.dropped;
-  pthread_mutex_unlock(&faultline_ev_.mu);
+  pthread_mutex_unlock(&faultline_ev_mu_);
   return n;
 }
 
 int64_t faultline_new_op_id(void) {
   int64_t id;
-  pthread_mutex_lock(&faultline_ev_.mu);
+  pthread_mutex_lock(&faultline_ev_mu_);
   if (faultline_ev_.op_prefix == 0) faultline_ev_.op_prefix = ((int64_t)((getpid() & 0xfffff) + 1)) << 32;
   id = faultline_ev_.op_prefix + ++faultline_ev_.op_next;
-  pthread_mutex_unlock(&faultline_ev_.mu);
+  pthread_mutex_unlock(&faultline_ev_mu_);
   return id;
 }
 
@@ -200,9 +202,9 @@ int faultline_emit_raw(const char* type, const char* json_fields) {
   int rc = 0;
   ssize_t sent;
   if (faultline_ev_.stopped) return 0;
-  pthread_mutex_lock(&faultline_ev_.mu);
+  pthread_mutex_lock(&faultline_ev_mu_);
   if (faultline_ev_.stopped) {
-    pthread_mutex_unlock(&faultline_ev_.mu);
+    pthread_mutex_unlock(&faultline_ev_mu_);
     return 0;
   }
   memcpy(line, "{\"type\":\"", 9);
@@ -213,7 +215,7 @@ int faultline_emit_raw(const char* type, const char* json_fields) {
   n += (size_t)snprintf(line + n, sizeof line - n, "\"%s%s}", json_fields && *json_fields ? "," : "",
                         json_fields ? json_fields : "");
   if (n >= sizeof line) n = sizeof line - 1;
-  if (faultline_ev_.fd < 0) {
+  if (!faultline_ev_.have_socket) {
     fprintf(stderr, "%s\n", line);
   } else {
     do {
@@ -224,7 +226,7 @@ int faultline_emit_raw(const char* type, const char* json_fields) {
       rc = -1;
     }
   }
-  pthread_mutex_unlock(&faultline_ev_.mu);
+  pthread_mutex_unlock(&faultline_ev_mu_);
   return rc;
 }
 
