@@ -294,6 +294,58 @@ TEST(BreakerChecker, RatePolicyReplays) {
   EXPECT_EQ(check("breaker", "breaker_ok.jsonl", rate).valid, Validity::kValid);
 }
 
+TEST(BreakerChecker, ATransitionMayBeLoggedJustBeforeTheResultThatCausesIt) {
+  // gobreaker's OnStateChange fires inside the library, before the wrapper
+  // logs the result that tripped (or closed) it.
+  nlohmann::json config = {{"breaker", {{"profile", "gobreaker"}, {"failure_threshold", 2}, {"recovery_timeout", "1s"}}}};
+  auto r = check("breaker", "breaker_transition_before_result.jsonl", config);
+  EXPECT_EQ(r.valid, Validity::kValid) << r.text;
+  // The same transition before a result that cannot cause it is a divergence.
+  auto h = load("breaker_transition_before_result.jsonl");
+  std::get<history::BreakerEvent>(h.events[5].body).success = true;
+  auto wrong = check_history("breaker", h, config);
+  ASSERT_EQ(wrong.valid, Validity::kInvalid) << wrong.text;
+  EXPECT_EQ(wrong.findings["divergences"][0]["actual"], "closed->open");
+  EXPECT_EQ(wrong.findings["divergences"][0]["line"], 5);
+}
+
+TEST(BreakerChecker, ABreakerThatTurnsHalfOpenByItselfMustShowIt) {
+  // resilience4j with automaticTransitionFromOpenToHalfOpenEnabled: the
+  // transition comes at the boundary (here 2ms late), without a call.
+  nlohmann::json config = {{"breaker", {{"profile", "faultline"}, {"failure_threshold", 1}, {"recovery_timeout", "1s"},
+                                        {"half_open_entry", "timer"}}}};
+  auto r = check("breaker", "breaker_timer.jsonl", config);
+  EXPECT_EQ(r.valid, Validity::kValid) << r.text;
+  auto h = load("breaker_timer.jsonl");
+  h.events.erase(h.events.begin() + 4);  // the SUT never showed it
+  for (std::size_t i = 0; i < h.events.size(); ++i) h.events[i].index = i;
+  auto missing = check_history("breaker", h, config);
+  ASSERT_EQ(missing.valid, Validity::kInvalid);
+  EXPECT_EQ(missing.findings["divergences"][0]["expected"], "open->half_open");
+  EXPECT_EQ(missing.findings["divergences"][0]["actual"], "no transition");
+}
+
+TEST(BreakerChecker, ASectionWithoutAProfileIsAnErrorAndNoSectionIsUnknown) {
+  auto c = make_checker("breaker");
+  CheckOptions options;
+  options.config = {{"failure_threshold", 3}};
+  auto r = c->check(load("breaker_ok.jsonl"), options);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("no profile"), std::string::npos) << r.error().message;
+  options.config = {{"profile", "gobreakr"}};
+  r = c->check(load("breaker_ok.jsonl"), options);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("gobreaker"), std::string::npos) << r.error().message;
+  options.config = nlohmann::json::object();
+  r = c->check(load("breaker_ok.jsonl"), options);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->valid, Validity::kUnknown);
+  EXPECT_NE(r->findings["reason"].get<std::string>().find("no policy configured"), std::string::npos);
+  auto retry = make_checker("retry")->check(load("retry_ok.jsonl"), options);
+  ASSERT_TRUE(retry.ok());
+  EXPECT_EQ(retry->valid, Validity::kUnknown);
+}
+
 TEST(BreakerChecker, AKilledNodeRestartsWithFreshBreakers) {
   // n1's breaker is open when n1 is killed; the old process still rejects a
   // call inside the kill, the restarted one (logging before the kill's end)
