@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "common/did_you_mean.h"
+
 namespace faultline::reference {
 namespace {
 
@@ -138,11 +140,15 @@ const std::vector<BreakerProfile>& breaker_profiles() {
 
 Result<BreakerProfile> breaker_profile(const std::string& name) {
   std::string names;
+  std::vector<std::string> known;
   for (const auto& p : breaker_profiles()) {
     if (p.name == name) return p;
     names += names.empty() ? p.name : ", " + p.name;
+    known.push_back(p.name);
   }
-  return invalid_input(fmt::format("breaker: unknown profile \"{}\" (profiles: {})", name, names));
+  const std::string guess = closest_name(name, known);
+  return invalid_input(fmt::format("breaker: unknown profile \"{}\"{} (profiles: {})", name,
+                                   guess.empty() ? "" : "; did you mean \"" + guess + "\"?", names));
 }
 
 }  // namespace faultline::reference

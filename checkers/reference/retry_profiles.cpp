@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "common/did_you_mean.h"
+
 namespace faultline::reference {
 namespace {
 
@@ -69,11 +71,15 @@ const std::vector<RetryProfile>& retry_profiles() {
 
 Result<RetryProfile> retry_profile(const std::string& name) {
   std::string names;
+  std::vector<std::string> known;
   for (const auto& p : retry_profiles()) {
     if (p.name == name) return p;
     names += names.empty() ? p.name : ", " + p.name;
+    known.push_back(p.name);
   }
-  return invalid_input(fmt::format("retry: unknown profile \"{}\" (profiles: {})", name, names));
+  const std::string guess = closest_name(name, known);
+  return invalid_input(fmt::format("retry: unknown profile \"{}\"{} (profiles: {})", name,
+                                   guess.empty() ? "" : "; did you mean \"" + guess + "\"?", names));
 }
 
 }  // namespace faultline::reference

@@ -404,7 +404,7 @@ TEST(Profiles, EveryProfileIsValidAndFoundByName) {
   }
   auto bad = breaker_profile("hystrx");
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.error().message.find("hystrix"), std::string::npos) << bad.error().message;
+  EXPECT_NE(bad.error().message.find("did you mean \"hystrix\"?"), std::string::npos) << bad.error().message;
   EXPECT_EQ(breaker_profile("gobreaker")->config.failure_threshold, 6);  // ConsecutiveFailures > 5
   EXPECT_EQ(retry_profile("cenkalti-backoff")->config.base_delay, 500 * kMs);
 }
