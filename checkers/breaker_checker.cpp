@@ -11,6 +11,7 @@
 #include "checkers/findings.h"
 #include "checkers/not_configured.h"
 #include "checkers/reference/breaker_profiles.h"
+#include "checkers/reference/profile_lookup.h"
 
 namespace faultline::checkers {
 namespace {
@@ -533,11 +534,7 @@ Result<std::optional<BreakerCheckConfig>> parse_breaker_config(const nlohmann::j
   return std::optional<BreakerCheckConfig>(std::move(out));
 }
 
-std::string breaker_profile_names() {
-  std::string names;
-  for (const auto& p : reference::breaker_profiles()) names += names.empty() ? p.name : ", " + p.name;
-  return names;
-}
+std::string breaker_profile_names() { return reference::profile_names(reference::breaker_profiles()); }
 
 std::unique_ptr<Checker> make_breaker_checker() { return std::make_unique<BreakerChecker>(); }
 

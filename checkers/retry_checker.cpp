@@ -9,6 +9,7 @@
 #include "checkers/config_reader.h"
 #include "checkers/findings.h"
 #include "checkers/not_configured.h"
+#include "checkers/reference/profile_lookup.h"
 #include "checkers/reference/retry_profiles.h"
 
 namespace faultline::checkers {
@@ -198,11 +199,7 @@ class RetryChecker : public Checker {
 
 }  // namespace
 
-std::string retry_profile_names() {
-  std::string names;
-  for (const auto& p : reference::retry_profiles()) names += names.empty() ? p.name : ", " + p.name;
-  return names;
-}
+std::string retry_profile_names() { return reference::profile_names(reference::retry_profiles()); }
 
 Result<std::optional<RetryCheckConfig>> parse_retry_config(const nlohmann::json& section) {
   if (!section.is_object() || section.empty()) return std::optional<RetryCheckConfig>{};

@@ -1,8 +1,6 @@
 #include "checkers/reference/breaker_profiles.h"
 
-#include <fmt/format.h>
-
-#include "common/did_you_mean.h"
+#include "checkers/reference/profile_lookup.h"
 
 namespace faultline::reference {
 namespace {
@@ -138,17 +136,6 @@ const std::vector<BreakerProfile>& breaker_profiles() {
   return profiles;
 }
 
-Result<BreakerProfile> breaker_profile(const std::string& name) {
-  std::string names;
-  std::vector<std::string> known;
-  for (const auto& p : breaker_profiles()) {
-    if (p.name == name) return p;
-    names += names.empty() ? p.name : ", " + p.name;
-    known.push_back(p.name);
-  }
-  const std::string guess = closest_name(name, known);
-  return invalid_input(fmt::format("breaker: unknown profile \"{}\"{} (profiles: {})", name,
-                                   guess.empty() ? "" : "; did you mean \"" + guess + "\"?", names));
-}
+Result<BreakerProfile> breaker_profile(const std::string& name) { return find_profile(breaker_profiles(), name, "breaker"); }
 
 }  // namespace faultline::reference

@@ -1,8 +1,6 @@
 #include "checkers/reference/retry_profiles.h"
 
-#include <fmt/format.h>
-
-#include "common/did_you_mean.h"
+#include "checkers/reference/profile_lookup.h"
 
 namespace faultline::reference {
 namespace {
@@ -69,17 +67,6 @@ const std::vector<RetryProfile>& retry_profiles() {
   return profiles;
 }
 
-Result<RetryProfile> retry_profile(const std::string& name) {
-  std::string names;
-  std::vector<std::string> known;
-  for (const auto& p : retry_profiles()) {
-    if (p.name == name) return p;
-    names += names.empty() ? p.name : ", " + p.name;
-    known.push_back(p.name);
-  }
-  const std::string guess = closest_name(name, known);
-  return invalid_input(fmt::format("retry: unknown profile \"{}\"{} (profiles: {})", name,
-                                   guess.empty() ? "" : "; did you mean \"" + guess + "\"?", names));
-}
+Result<RetryProfile> retry_profile(const std::string& name) { return find_profile(retry_profiles(), name, "retry"); }
 
 }  // namespace faultline::reference

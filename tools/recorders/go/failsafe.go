@@ -20,18 +20,11 @@ type failsafeDriver struct {
 }
 
 func failsafeState(s circuitbreaker.State) string {
-	switch s {
-	case circuitbreaker.ClosedState:
-		return "closed"
-	case circuitbreaker.OpenState:
-		return "open"
-	default:
-		return "half_open"
-	}
+	return historyState(s == circuitbreaker.ClosedState, s == circuitbreaker.OpenState)
 }
 
 func (d *failsafeDriver) recoveryTimeout() time.Duration { return d.timeout }
-func (d *failsafeDriver) openedAt() (time.Time, bool)   { return d.opened, d.open }
+func (d *failsafeDriver) openedAt() (time.Time, bool)    { return d.opened, d.open }
 
 func (d *failsafeDriver) allow(call int64) func(bool) {
 	permitted := d.cb.TryAcquirePermit()

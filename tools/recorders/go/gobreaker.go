@@ -11,25 +11,18 @@ import (
 var errCall = errors.New("call failed")
 
 func stateName(s gobreaker.State) string {
-	switch s {
-	case gobreaker.StateClosed:
-		return "closed"
-	case gobreaker.StateOpen:
-		return "open"
-	default:
-		return "half_open"
-	}
+	return historyState(s == gobreaker.StateClosed, s == gobreaker.StateOpen)
 }
 
 // gobreakerDriver drives a real gobreaker v2 TwoStepCircuitBreaker: Allow()
 // for the decision, done(err) for the result, OnStateChange for transitions.
 type gobreakerDriver struct {
-	h        *History
-	cb       *gobreaker.TwoStepCircuitBreaker[struct{}]
-	timeout  time.Duration
-	rng      *rand.Rand
-	opened   time.Time
-	open     bool
+	h       *History
+	cb      *gobreaker.TwoStepCircuitBreaker[struct{}]
+	timeout time.Duration
+	rng     *rand.Rand
+	opened  time.Time
+	open    bool
 }
 
 func newGobreakerDriver(h *History, seed int64, s gobreaker.Settings) *gobreakerDriver {
@@ -49,7 +42,7 @@ func newGobreakerDriver(h *History, seed int64, s gobreaker.Settings) *gobreaker
 }
 
 func (d *gobreakerDriver) recoveryTimeout() time.Duration { return d.timeout }
-func (d *gobreakerDriver) openedAt() (time.Time, bool)   { return d.opened, d.open }
+func (d *gobreakerDriver) openedAt() (time.Time, bool)    { return d.opened, d.open }
 
 func (d *gobreakerDriver) allow(call int64) func(bool) {
 	name := d.cb.Name()

@@ -65,3 +65,15 @@ func (h *History) Close() error {
 	}
 	return h.err
 }
+
+// historyState is a breaker state as the history spells it.
+func historyState(closed, open bool) string {
+	switch {
+	case closed:
+		return "closed"
+	case open:
+		return "open"
+	default:
+		return "half_open"
+	}
+}
