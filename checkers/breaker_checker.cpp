@@ -488,13 +488,16 @@ nlohmann::json breaker_config_json(const BreakerCheckConfig& config) {
 
 Result<std::optional<BreakerCheckConfig>> parse_breaker_config(const nlohmann::json& section) {
   if (!section.is_object() || section.empty()) return std::optional<BreakerCheckConfig>{};
-  ConfigReader c(section, "breaker");
   BreakerCheckConfig out;
-  out.profile = c.string("profile", "");
+  if (section.contains("profile") && section["profile"].is_string()) out.profile = section["profile"].get<std::string>();
   if (out.profile.empty())
     return invalid_input("config breaker: no profile (name the library the system uses: " + breaker_profile_names() + ")");
   auto profile = reference::breaker_profile(out.profile);
   if (!profile) return invalid_input("config " + profile.error().message);
+  auto named = reference::with_knob_names(*profile, section, "breaker");
+  if (!named) return named.error();
+  ConfigReader c(*named, "breaker");
+  c.ignore("profile");
   out.breaker = profile->config;
   auto& b = out.breaker;
   std::optional<Error> error;

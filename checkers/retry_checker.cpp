@@ -203,14 +203,19 @@ std::string retry_profile_names() { return reference::profile_names(reference::r
 
 Result<std::optional<RetryCheckConfig>> parse_retry_config(const nlohmann::json& section) {
   if (!section.is_object() || section.empty()) return std::optional<RetryCheckConfig>{};
-  ConfigReader c(section, "retry");
   RetryCheckConfig out;
   // `preset` is the older name of `profile`.
-  out.profile = c.string("profile", c.string("preset", ""));
+  auto text = [&](const char* key) { return section.contains(key) && section[key].is_string() ? section[key].get<std::string>() : std::string(); };
+  out.profile = section.contains("profile") ? text("profile") : text("preset");
   if (out.profile.empty())
     return invalid_input("config retry: no profile (name the library the system uses: " + retry_profile_names() + ")");
   auto profile = reference::retry_profile(out.profile);
   if (!profile) return invalid_input("config " + profile.error().message);
+  auto named = reference::with_knob_names(*profile, section, "retry");
+  if (!named) return named.error();
+  ConfigReader c(*named, "retry");
+  c.ignore("profile");
+  c.ignore("preset");
   out.policy = profile->config;
   auto& p = out.policy;
   p.max_attempts = static_cast<int>(c.integer("max_attempts", p.max_attempts, 1, std::numeric_limits<int>::max()));

@@ -34,7 +34,8 @@ std::vector<BreakerProfile> make_profiles() {
                                .half_open_limit = L::kPerState, .half_open_max_calls = 1,
                                .half_open_verdict = V::kCount, .success_threshold = 1,
                                .half_open_failure_threshold = 1, .half_open_max_wait = 0,
-                               .stale_results = St::kIgnore}});
+                               .stale_results = St::kIgnore},
+                 {{"timeout", "recovery_timeout"}, {"interval", "closed_interval"}}});
   // resilience4j CircuitBreakerConfig defaults: COUNT_BASED window of 100,
   // minimumNumberOfCalls 100, failureRateThreshold 50, slowCallRateThreshold 100,
   // slowCallDurationThreshold 60s, waitDurationInOpenState 60s (isAfter),
@@ -51,7 +52,8 @@ std::vector<BreakerProfile> make_profiles() {
                                .half_open_limit = L::kPerState, .half_open_max_calls = 10,
                                .half_open_verdict = V::kRate, .success_threshold = 10,
                                .half_open_failure_threshold = 10, .half_open_max_wait = 0,
-                               .stale_results = St::kCount}});
+                               .stale_results = St::kCount},
+                 {{"sliding_window_size", "window_size"}, {"minimum_number_of_calls", "minimum_calls"}, {"slow_call_duration_threshold", "slow_call_duration"}, {"wait_duration_in_open_state", "recovery_timeout"}, {"permitted_number_of_calls_in_half_open_state", "half_open_max_calls"}, {"max_wait_duration_in_half_open_state", "half_open_max_wait"}}});
   // Polly v8 CircuitBreakerStrategyOptions: FailureRatio 0.1, SamplingDuration 30s
   // (rolling, 10 windows), MinimumThroughput 100, BreakDuration 5s; half-open only
   // when a call comes (now >= blockedUntil) and only that call is admitted; a
@@ -66,7 +68,8 @@ std::vector<BreakerProfile> make_profiles() {
                                .half_open_limit = L::kPerState, .half_open_max_calls = 1,
                                .half_open_verdict = V::kCount, .success_threshold = 1,
                                .half_open_failure_threshold = 1, .half_open_max_wait = 0,
-                               .stale_results = St::kCount}});
+                               .stale_results = St::kCount},
+                 {{"break_duration", "recovery_timeout"}, {"sampling_duration", "window_duration"}, {"minimum_throughput", "minimum_calls"}}});
   // failsafe-go circuitbreaker (NewWithDefaults): failure threshold 1 of 1
   // execution (a count window), Delay 1 minute (elapsed >= delay, at
   // TryAcquirePermit), half-open permits = thresholding capacity (released by
@@ -82,7 +85,8 @@ std::vector<BreakerProfile> make_profiles() {
                                .half_open_limit = L::kInFlight, .half_open_max_calls = 1,
                                .half_open_verdict = V::kCount, .success_threshold = 1,
                                .half_open_failure_threshold = 1, .half_open_max_wait = 0,
-                               .stale_results = St::kCount}});
+                               .stale_results = St::kCount},
+                 {{"delay", "recovery_timeout"}}});
   // Netflix Hystrix 1.5 HystrixCommandProperties: metrics.rollingStats 10s in 10
   // buckets, circuitBreaker.requestVolumeThreshold 20, errorThresholdPercentage
   // 50, sleepWindowInMilliseconds 5000 (currentTime > openedAt + sleepWindow), a
@@ -97,7 +101,8 @@ std::vector<BreakerProfile> make_profiles() {
                                .half_open_limit = L::kPerState, .half_open_max_calls = 1,
                                .half_open_verdict = V::kCount, .success_threshold = 1,
                                .half_open_failure_threshold = 1, .half_open_max_wait = 0,
-                               .stale_results = St::kCount}});
+                               .stale_results = St::kCount},
+                 {{"sleep_window", "recovery_timeout"}, {"request_volume_threshold", "minimum_calls"}, {"error_threshold_percentage", "failure_rate_threshold"}, {"rolling_window", "window_duration"}}});
   // Python circuitbreaker 1.4 (fabfuel): FAILURE_THRESHOLD 5 (counted until a
   // success), RECOVERY_TIMEOUT 30s (remaining <= 0 is half-open), every call
   // admitted in half-open; any success closes and any failure past the threshold
@@ -112,7 +117,8 @@ std::vector<BreakerProfile> make_profiles() {
                                .half_open_limit = L::kUnlimited, .half_open_max_calls = 1,
                                .half_open_verdict = V::kCount, .success_threshold = 1,
                                .half_open_failure_threshold = 1, .half_open_max_wait = 0,
-                               .stale_results = St::kCount}});
+                               .stale_results = St::kCount},
+                 {}});
   // faultline's own reference breaker (checkers/reference), the one the demo node
   // uses: the defaults of BreakerConfig.
   out.push_back({"faultline", "faultline checkers/reference", true,
@@ -125,7 +131,8 @@ std::vector<BreakerProfile> make_profiles() {
                                .half_open_limit = L::kInFlight, .half_open_max_calls = 1,
                                .half_open_verdict = V::kCount, .success_threshold = 1,
                                .half_open_failure_threshold = 1, .half_open_max_wait = 0,
-                               .stale_results = St::kIgnore}});
+                               .stale_results = St::kIgnore},
+                 {}});
   return out;
 }
 

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "checkers/reference/circuit_breaker.h"
@@ -24,6 +25,8 @@ struct BreakerProfile {
   std::string library;  // library and the version the defaults are taken from
   bool proven = false;  // fixtures from the real library are in the tests
   BreakerConfig config;
+  // The library's own names for knobs: (library name, knob), e.g. ("timeout", "recovery_timeout").
+  std::vector<std::pair<std::string, std::string>> aliases;
 };
 
 const std::vector<BreakerProfile>& breaker_profiles();

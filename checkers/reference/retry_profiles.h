@@ -11,6 +11,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "checkers/reference/retry_policy.h"
@@ -23,6 +24,8 @@ struct RetryProfile {
   std::string library;
   bool proven = false;
   RetryConfig config;
+  // The library's own names for knobs: (library name, knob), e.g. ("timeout", "recovery_timeout").
+  std::vector<std::pair<std::string, std::string>> aliases;
 };
 
 const std::vector<RetryProfile>& retry_profiles();

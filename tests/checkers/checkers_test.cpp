@@ -2,7 +2,9 @@
 // data/: each property of each checker has a passing and a failing case.
 #include <gtest/gtest.h>
 
+#include "checkers/breaker_checker.h"
 #include "checkers/checker.h"
+#include "checkers/retry_checker.h"
 #include "checkers/history/reader.h"
 
 namespace faultline::checkers {
@@ -344,6 +346,22 @@ TEST(BreakerChecker, ASectionWithoutAProfileIsAnErrorAndNoSectionIsUnknown) {
   auto retry = make_checker("retry")->check(load("retry_ok.jsonl"), options);
   ASSERT_TRUE(retry.ok());
   EXPECT_EQ(retry->valid, Validity::kUnknown);
+}
+
+TEST(BreakerChecker, KnobsMayBeGivenByTheLibrarysOwnNames) {
+  auto breaker = parse_breaker_config({{"profile", "gobreaker"}, {"max_requests", 2}, {"timeout", "2s"}});
+  ASSERT_TRUE(breaker.ok()) << breaker.error().message;
+  EXPECT_EQ((*breaker)->breaker.recovery_timeout, 2'000'000'000);
+  EXPECT_EQ((*breaker)->breaker.half_open_max_calls, 2);
+  auto retry = parse_retry_config({{"profile", "cenkalti-backoff"}, {"initial_interval", "50ms"}, {"max_elapsed_time", "1m"}});
+  ASSERT_TRUE(retry.ok()) << retry.error().message;
+  EXPECT_EQ((*retry)->policy.base_delay, 50'000'000);
+  EXPECT_EQ((*retry)->policy.max_elapsed, 60'000'000'000);
+  auto twice = parse_breaker_config({{"profile", "gobreaker"}, {"timeout", "2s"}, {"recovery_timeout", "1s"}});
+  ASSERT_FALSE(twice.ok());
+  EXPECT_NE(twice.error().message.find("given twice"), std::string::npos) << twice.error().message;
+  // Another library's name for a knob is not this one's.
+  EXPECT_FALSE(parse_breaker_config({{"profile", "resilience4j"}, {"timeout", "2s"}}).ok());
 }
 
 TEST(BreakerChecker, AKilledNodeRestartsWithFreshBreakers) {
