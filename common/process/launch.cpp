@@ -40,19 +40,25 @@ struct ChildSetup {
   pid_t parent;
 
   bp::error_code on_exec_setup(bp::posix::default_launcher&, const bp::filesystem::path&, const char* const*) const {
+    // Boost 1.81 reports a failed setup to the parent through errno, not the
+    // error code returned here, so every failure leaves errno set.
     auto failed = [] { return bp::error_code(errno, bp::system_category()); };
+    auto fail_with = [](int e) {
+      errno = e;
+      return bp::error_code(e, bp::system_category());
+    };
     if (options.group == Group::kNewGroup && ::setpgid(0, 0) != 0) return failed();
     if (options.group == Group::kNewSession && ::setsid() < 0) return failed();
     if (options.parent_death_signal != 0) {
       if (::prctl(PR_SET_PDEATHSIG, options.parent_death_signal) != 0) return failed();
-      if (::getppid() != parent) return bp::error_code(ESRCH, bp::system_category());  // already gone
+      if (::getppid() != parent) return fail_with(ESRCH);  // already gone
     }
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     ::signal(SIGPIPE, SIG_DFL);
     if (options.exec_setup)
-      if (int e = options.exec_setup(); e != 0) return bp::error_code(e, bp::system_category());
+      if (int e = options.exec_setup(); e != 0) return fail_with(e);
     return {};
   }
 };
@@ -202,14 +208,20 @@ Result<Process> launch(asio::io_context& io, const LaunchOptions& options, Captu
   ChildSetup setup{options, ::getpid()};
   ChildEnvironment environment{envp.data()};
   bp::process_stdio stdio{in_binding(), out_binding(options.out, out_fd, out), err_binding(options.err, err_fd, err)};
-  auto proc = options.working_dir.empty()
-                  ? launcher(io, ec, bp::filesystem::path(program), args, environment, stdio, setup)
-                  : launcher(io, ec, bp::filesystem::path(program), args, environment, stdio,
-                             bp::process_start_dir(options.working_dir), setup);
-  if (ec)
-    return Error{ec.value() == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo,
-                 fmt::format("{}: cannot start: {}", describe(options.argv), ec.message())};
-  return proc;
+  auto failed = [&](int code, const std::string& why) {
+    return Error{code == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo,
+                 fmt::format("{}: cannot start: {}", describe(options.argv), why)};
+  };
+  try {
+    auto proc = options.working_dir.empty()
+                    ? launcher(io, ec, bp::filesystem::path(program), args, environment, stdio, setup)
+                    : launcher(io, ec, bp::filesystem::path(program), args, environment, stdio,
+                               bp::process_start_dir(options.working_dir), setup);
+    if (ec) return failed(ec.value(), ec.message());
+    return proc;
+  } catch (const boost::system::system_error& e) {  // some launch errors are thrown, whatever the overload
+    return failed(e.code().value(), e.code().message());
+  }
 }
 
 }  // namespace
@@ -237,23 +249,25 @@ Result<Finished> run(const LaunchOptions& options, Nanos timeout) {
     finished.exit_code = exit_code_of(proc->native_exit_code());
   });
 
-  auto run_until = [&](Nanos deadline) {
-    while (!io.stopped() && !(exited && (!capture_out || out.done) && (!capture_err || err.done))) {
+  // Runs handlers until `done()` or the deadline; false at the deadline.
+  auto run_until = [&](Nanos deadline, auto done) {
+    while (!io.stopped() && !done()) {
       Nanos left = deadline - monotonic_now();
       if (left <= 0) return false;
       io.run_one_for(std::chrono::nanoseconds(left));
     }
     return true;
   };
+  auto all_read = [&] { return (!capture_out || out.done) && (!capture_err || err.done); };
   const Nanos forever = std::numeric_limits<Nanos>::max() / 2;
-  if (!run_until(timeout > 0 ? monotonic_now() + timeout : forever) && !exited) {
+  if (!run_until(timeout > 0 ? monotonic_now() + timeout : forever, [&] { return exited; })) {
     finished.timed_out = true;
     ::kill(own_group ? -pid : pid, SIGKILL);
+    while (!exited && !io.stopped()) io.run_one();
   }
-  // The child is gone or dying; collect its status and what it wrote, but
-  // do not wait on output its own children still hold open.
-  while (!exited && !io.stopped()) io.run_one();
-  run_until(monotonic_now() + kDrainAfterExit);
+  // The child is gone; collect what it wrote, but do not wait long on
+  // output its own children still hold open.
+  run_until(monotonic_now() + kDrainAfterExit, all_read);
   finished.out = std::move(out.text);
   finished.err = std::move(err.text);
   return finished;

@@ -12,7 +12,7 @@
 
 #include "controller/cluster/exec.h"
 #include "controller/cluster/recorded_cluster.h"
-#include "controller/cluster/local_provider.h"
+#include "controller/cluster/tcp_wait.h"
 
 namespace faultline::controller {
 namespace {

@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include "common/process/launch.h"
+
 namespace faultline::controller {
 namespace {
 
@@ -21,50 +23,22 @@ std::string join(const std::vector<std::string>& argv) {
   return out;
 }
 
-std::vector<char*> c_argv(const std::vector<std::string>& argv) {
-  std::vector<char*> out;
-  for (const auto& a : argv) out.push_back(const_cast<char*>(a.c_str()));
-  out.push_back(nullptr);
-  return out;
-}
-
 }  // namespace
 
 Result<std::string> run_command(const std::vector<std::string>& argv) {
   if (argv.empty()) return invalid_input("empty command");
-  int pipefd[2];
-  if (::pipe2(pipefd, O_CLOEXEC) != 0) return io_error(fmt::format("pipe: {}", std::strerror(errno)));
-  auto args = c_argv(argv);
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    ::close(pipefd[0]);
-    ::close(pipefd[1]);
-    return io_error(fmt::format("fork: {}", std::strerror(errno)));
-  }
-  if (pid == 0) {
-    ::dup2(pipefd[1], 1);
-    ::dup2(pipefd[1], 2);
-    int devnull = ::open("/dev/null", O_RDONLY);
-    if (devnull >= 0) ::dup2(devnull, 0);
-    ::execvp(args[0], args.data());
-    const char* msg = "exec failed\n";
-    (void)!::write(2, msg, std::strlen(msg));
-    ::_exit(127);
-  }
-  ::close(pipefd[1]);
-  std::string output;
-  char buffer[4096];
-  ssize_t n;
-  while ((n = ::read(pipefd[0], buffer, sizeof buffer)) > 0 || (n < 0 && errno == EINTR))
-    if (n > 0) output.append(buffer, static_cast<std::size_t>(n));
-  ::close(pipefd[0]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+  process::LaunchOptions options;
+  options.argv = argv;
+  options.out = process::Stream::capture();
+  options.err = process::Stream::capture();
+  auto finished = process::run(options);
+  if (!finished) return io_error(fmt::format("cannot start '{}': {}", join(argv), finished.error().message));
+  std::string output = finished->out + finished->err;
+  if (finished->exit_code != 0) {
     while (!output.empty() && (output.back() == '\n' || output.back() == ' ')) output.pop_back();
     return io_error(fmt::format("'{}' failed ({}): {}", join(argv),
-                                WIFEXITED(status) ? fmt::format("exit {}", WEXITSTATUS(status)) : "killed", output));
+                                finished->exit_code > 128 ? "killed" : fmt::format("exit {}", finished->exit_code),
+                                output));
   }
   return output;
 }
@@ -72,51 +46,21 @@ Result<std::string> run_command(const std::vector<std::string>& argv) {
 Result<pid_t> spawn_daemon(const std::vector<std::string>& argv, const std::filesystem::path& log,
                            const std::string& netns) {
   if (argv.empty()) return invalid_input("empty command");
-  int errpipe[2];
-  if (::pipe2(errpipe, O_CLOEXEC) != 0) return io_error(fmt::format("pipe: {}", std::strerror(errno)));
-  auto args = c_argv(argv);
-  std::string netns_path = netns.empty() ? "" : "/run/netns/" + netns;
-  std::string log_path = log.string();
-  pid_t pid = ::fork();
-  if (pid < 0) return io_error(fmt::format("fork: {}", std::strerror(errno)));
-  if (pid == 0) {
-    auto fail = [&](const char* what) {
-      int e = errno;
-      (void)!::write(errpipe[1], what, std::strlen(what));
-      (void)!::write(errpipe[1], ": ", 2);
-      const char* s = std::strerror(e);
-      (void)!::write(errpipe[1], s, std::strlen(s));
-      ::_exit(127);
-    };
-    ::setsid();
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    if (!netns_path.empty()) {
-      int fd = ::open(netns_path.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) fail("open netns");
-      if (::setns(fd, CLONE_NEWNET) != 0) fail("setns");
-    }
-    int out = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (out < 0) fail("open log");
-    int devnull = ::open("/dev/null", O_RDONLY);
-    if (devnull >= 0) ::dup2(devnull, 0);
-    ::dup2(out, 1);
-    ::dup2(out, 2);
-    ::execv(args[0], args.data());
-    fail("exec");
+  int netns_fd = -1;
+  if (!netns.empty()) {
+    netns_fd = ::open(("/run/netns/" + netns).c_str(), O_RDONLY | O_CLOEXEC);
+    if (netns_fd < 0) return io_error(fmt::format("cannot start '{}': open netns {}: {}", join(argv), netns, std::strerror(errno)));
   }
-  ::close(errpipe[1]);
-  std::string error;
-  char buffer[512];
-  ssize_t n;
-  while ((n = ::read(errpipe[0], buffer, sizeof buffer)) > 0) error.append(buffer, static_cast<std::size_t>(n));
-  ::close(errpipe[0]);
-  if (!error.empty()) {
-    ::waitpid(pid, nullptr, 0);
-    return io_error(fmt::format("cannot start '{}': {}", join(argv), error));
-  }
-  return pid;
+  process::LaunchOptions options;
+  options.argv = argv;
+  options.group = process::Group::kNewSession;
+  options.out = process::Stream::append_to(log);
+  options.err = process::Stream::append_to(log);
+  if (netns_fd >= 0) options.exec_setup = [netns_fd] { return ::setns(netns_fd, CLONE_NEWNET) == 0 ? 0 : errno; };
+  auto child = process::start(options);
+  if (netns_fd >= 0) ::close(netns_fd);
+  if (!child) return io_error(fmt::format("cannot start '{}': {}", join(argv), child.error().message));
+  return child->pid();
 }
 
 bool process_alive(pid_t pid) {

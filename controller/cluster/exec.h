@@ -1,13 +1,14 @@
 // Small process helpers for providers: run a command and capture its output,
 // or spawn a long-lived daemon (optionally inside a network namespace).
 //
-// Contract: run_command() executes argv directly (no shell), waits, and
-// returns stdout+stderr, or an kIo Error naming the command and its output
-// when it exits non-zero or cannot start. spawn_daemon() forks a child in its
-// own session (so a terminal's Ctrl-C reaches only the controller, which then
-// heals and stops things in order), optionally enters the network namespace
-// /run/netns/NETNS, redirects stdout/stderr to `log` (appended), and execs
-// argv; it returns the child's pid. An exec failure is reported as an Error.
+// Contract (both through common/process/launch.h): run_command() executes
+// argv directly (no shell), waits, and returns its stdout then stderr, or an
+// kIo Error naming the command and its output when it exits non-zero or
+// cannot start. spawn_daemon() starts a child in its own session (so a
+// terminal's Ctrl-C reaches only the controller, which then heals and stops
+// things in order), optionally in the network namespace /run/netns/NETNS,
+// with stdout/stderr appended to `log`; it returns the child's pid. An exec
+// failure is reported as an Error.
 #pragma once
 
 #include <filesystem>

@@ -21,6 +21,7 @@
 #include "controller/cluster/exec.h"
 #include "controller/cluster/recorded_cluster.h"
 #include "controller/cluster/subnet.h"
+#include "controller/cluster/tcp_wait.h"
 
 namespace faultline::controller {
 namespace {
@@ -103,34 +104,6 @@ Result<ChosenSubnet> choose_subnet(const ClusterConfig& config) {
 }
 
 }  // namespace
-
-bool wait_for_tcp(const std::string& host, std::uint16_t port, Nanos timeout, const std::function<bool()>& interrupted) {
-  Nanos deadline = monotonic_now() + timeout;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  if (::inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) return false;
-  while (monotonic_now() < deadline) {
-    if (interrupted && interrupted()) return false;
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0) return false;
-    int r = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    bool connected = r == 0;
-    if (!connected && errno == EINPROGRESS) {
-      pollfd p{fd, POLLOUT, 0};
-      if (::poll(&p, 1, 500) == 1) {
-        int err = 0;
-        socklen_t len = sizeof err;
-        ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-        connected = err == 0;
-      }
-    }
-    ::close(fd);
-    if (connected) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
-}
 
 Result<void> LocalProvider::validate(const ClusterConfig& config) const {
   auto subnet = parse_subnet(config.subnet);

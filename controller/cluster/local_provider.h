@@ -31,7 +31,4 @@ class LocalProvider : public Provider {
   nlohmann::json status(const nlohmann::json& state) override;
 };
 
-// Waits until host:port accepts TCP connections (or the deadline passes).
-bool wait_for_tcp(const std::string& host, std::uint16_t port, Nanos timeout, const std::function<bool()>& interrupted = {});
-
 }  // namespace faultline::controller

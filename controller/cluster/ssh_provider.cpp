@@ -2,6 +2,7 @@
 #include "controller/cluster/ssh_provider.h"
 
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -53,6 +54,129 @@ Result<void> SshProvider::validate(const ClusterConfig& config) const {
   return ok_result();
 }
 
+namespace {
+
+// Bringing up one cluster's nodes, each on its own thread: connect, upload
+// and start the agent, wait until it listens, forward its port. Every step
+// is recorded in the state file as it happens, so down() can undo it.
+class SshBringUp {
+ public:
+  SshBringUp(const SshClusterOptions& o, std::filesystem::path agent_bin, std::string cluster_dir,
+             nlohmann::json& state, std::filesystem::path file, std::function<bool()> interrupted)
+      : o_(o), agent_bin_(std::move(agent_bin)), cluster_dir_(std::move(cluster_dir)), state_(state),
+        file_(std::move(file)), interrupted_(std::move(interrupted)), forwarders_(o.hosts.size()) {}
+
+  Result<NodeInfo> node(std::size_t i);
+  std::vector<std::unique_ptr<ssh::Forwarder>>& forwarders() { return forwarders_; }
+
+ private:
+  void record(std::size_t i, const char* key, nlohmann::json value) {
+    std::lock_guard lock(mutex_);
+    state_["nodes"][i][key] = std::move(value);
+    (void)write_state_file(state_, file_);
+  }
+  bool interrupted() const { return interrupted_ && interrupted_(); }
+  Result<std::unique_ptr<ssh::Session>> connect(const SshHost& host);
+  Result<long long> start_agent(ssh::Session& s, const std::string& dir, const std::string& token, const std::string& where);
+  Result<void> wait_listening(ssh::Session& s, const std::string& dir, const std::string& where);
+
+  const SshClusterOptions& o_;
+  const std::filesystem::path agent_bin_;
+  const std::string cluster_dir_;
+  nlohmann::json& state_;
+  const std::filesystem::path file_;
+  const std::function<bool()> interrupted_;
+  std::mutex mutex_;  // guards state_, the state file and known_hosts updates
+  std::vector<std::unique_ptr<ssh::Forwarder>> forwarders_;
+};
+
+Result<std::unique_ptr<ssh::Session>> SshBringUp::connect(const SshHost& host) {
+  ssh::ConnectOptions co;
+  co.host = host.address;
+  co.port = host.port;
+  co.user = host.user;
+  co.identity = host.identity;
+  co.public_key = host.public_key;
+  co.known_hosts = o_.known_hosts;
+  co.accept_unknown = o_.accept_unknown_host_keys;
+  co.timeout = o_.connect_timeout;
+  co.attempts = o_.connect_attempts;
+  // Known-hosts updates (accept_unknown_host_keys) must not interleave.
+  std::unique_lock lock(mutex_, std::defer_lock);
+  if (o_.accept_unknown_host_keys) lock.lock();
+  return ssh::Session::connect(co);
+}
+
+Result<long long> SshBringUp::start_agent(ssh::Session& s, const std::string& dir, const std::string& token,
+                                          const std::string& where) {
+  auto mk = s.exec(fmt::format("umask 077 && mkdir -p {0}/state {0}/data && chmod 700 {1} {0}", ssh::shell_quote(dir),
+                               ssh::shell_quote(cluster_dir_)));
+  if (!mk) return mk.error().with_context(where);
+  if (mk->exit_status != 0) return io_error(fmt::format("{}: cannot create {}: {}", where, dir, mk->output));
+  if (auto u = s.upload(agent_bin_, dir + "/faultline-agent", 0755); !u) return u.error().with_context(where);
+  if (auto u = s.upload_data(token, dir + "/token", 0600); !u) return u.error().with_context(where);
+  if (interrupted()) return unavailable("interrupted while bringing the cluster up");
+  auto started = s.exec(fmt::format(
+      "cd {0} && {{ setsid ./faultline-agent --listen 127.0.0.1:{1} --token-file {0}/token --state-dir {0}/state "
+      ">{0}/agent.log 2>&1 </dev/null & echo $!; }}",
+      ssh::shell_quote(dir), o_.agent_port));
+  if (!started) return started.error().with_context(where);
+  long long pid = 0;
+  try {
+    pid = std::stoll(started->output);
+  } catch (...) {
+  }
+  if (started->exit_status != 0 || pid <= 0)
+    return io_error(fmt::format("{}: cannot start faultline-agent: {}", where, started->output));
+  return pid;
+}
+
+// Waits until the agent accepts connections on the remote loopback.
+Result<void> SshBringUp::wait_listening(ssh::Session& s, const std::string& dir, const std::string& where) {
+  Nanos deadline = monotonic_now() + 15'000'000'000;
+  while (monotonic_now() < deadline && !interrupted()) {
+    if (auto channel = s.open_direct_tcpip("127.0.0.1", o_.agent_port); channel) {
+      s.close_channel(*channel);
+      return ok_result();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  auto log = s.exec(fmt::format("tail -c 600 {}/agent.log", ssh::shell_quote(dir)));
+  return unavailable(fmt::format("{}: faultline-agent did not start listening on 127.0.0.1:{}{}{}", where, o_.agent_port,
+                                 log && !log->output.empty() ? "; its log:\n" : "", log ? log->output : ""));
+}
+
+Result<NodeInfo> SshBringUp::node(std::size_t i) {
+  const SshHost& host = o_.hosts[i];
+  const std::string dir = cluster_dir_ + "/" + host.name;
+  const std::string where = fmt::format("node {} ({}@{}:{})", host.name, host.user, host.address, host.port);
+  auto session = connect(host);
+  if (!session) return session.error().with_context(where);
+  if (interrupted()) return unavailable("interrupted while bringing the cluster up");
+  record(i, "created", true);
+  const std::string token = random_hex(32);
+  auto pid = start_agent(**session, dir, token, where);
+  if (!pid) return pid.error();
+  record(i, "agent_pid", *pid);
+  if (auto listening = wait_listening(**session, dir, where); !listening) return listening.error();
+  NodeInfo node;
+  node.name = host.name;
+  node.address = host.address;
+  node.state_dir = dir + "/state";
+  node.data_dir = dir + "/data";
+  node.events = dir + "/state/events.sock";
+  node.agent.token = token;
+  node.agent.host = "127.0.0.1";
+  auto forwarder = ssh::Forwarder::start(std::move(*session), "127.0.0.1", o_.agent_port);
+  if (!forwarder) return forwarder.error().with_context(where);
+  node.agent.port = (*forwarder)->local_port();
+  forwarders_[i] = std::move(*forwarder);
+  record(i, "local_port", node.agent.port);
+  return node;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Cluster>> SshProvider::up(const ClusterConfig& config, const ProviderOptions& options) {
   auto parsed = parse_ssh_options(config);
   if (!parsed) return parsed.error();
@@ -75,100 +199,13 @@ Result<std::unique_ptr<Cluster>> SshProvider::up(const ClusterConfig& config, co
                               {"created", false}});
   }
   if (auto w = write_state_file(state, file); !w) return w.error();
-  std::mutex mutex;  // guards state and the state file
-  auto record = [&](std::size_t i, const char* key, nlohmann::json value) {
-    std::lock_guard lock(mutex);
-    state["nodes"][i][key] = std::move(value);
-    (void)write_state_file(state, file);
-  };
-  auto interrupted = [&] { return options.interrupted && options.interrupted(); };
 
+  SshBringUp bring_up(o, agent_bin, cluster_dir, state, file, options.interrupted);
   const std::size_t n = o.hosts.size();
   std::vector<Result<NodeInfo>> results(n, Result<NodeInfo>(internal_error("not started")));
-  std::vector<std::unique_ptr<ssh::Forwarder>> forwarders(n);
-  auto bring_up = [&](std::size_t i) -> Result<NodeInfo> {
-    const SshHost& host = o.hosts[i];
-    const std::string dir = cluster_dir + "/" + host.name;
-    const std::string where = fmt::format("node {} ({}@{}:{})", host.name, host.user, host.address, host.port);
-    ssh::ConnectOptions co;
-    co.host = host.address;
-    co.port = host.port;
-    co.user = host.user;
-    co.identity = host.identity;
-    co.public_key = host.public_key;
-    co.known_hosts = o.known_hosts;
-    co.accept_unknown = o.accept_unknown_host_keys;
-    co.timeout = o.connect_timeout;
-    co.attempts = o.connect_attempts;
-    Result<std::unique_ptr<ssh::Session>> session = internal_error("unset");
-    {
-      // Known-hosts updates (accept_unknown_host_keys) must not interleave.
-      std::unique_lock lock(mutex, std::defer_lock);
-      if (o.accept_unknown_host_keys) lock.lock();
-      session = ssh::Session::connect(co);
-    }
-    if (!session) return session.error().with_context(where);
-    auto& s = **session;
-    if (interrupted()) return unavailable("interrupted while bringing the cluster up");
-    record(i, "created", true);
-    auto mk = s.exec(fmt::format("umask 077 && mkdir -p {0}/state {0}/data && chmod 700 {1} {0}", ssh::shell_quote(dir),
-                                 ssh::shell_quote(cluster_dir)));
-    if (!mk) return mk.error().with_context(where);
-    if (mk->exit_status != 0) return io_error(fmt::format("{}: cannot create {}: {}", where, dir, mk->output));
-    if (auto u = s.upload(agent_bin, dir + "/faultline-agent", 0755); !u) return u.error().with_context(where);
-    const std::string token = random_hex(32);
-    if (auto u = s.upload_data(token, dir + "/token", 0600); !u) return u.error().with_context(where);
-    if (interrupted()) return unavailable("interrupted while bringing the cluster up");
-    const std::string qd = ssh::shell_quote(dir);
-    auto started = s.exec(fmt::format(
-        "cd {0} && {{ setsid ./faultline-agent --listen 127.0.0.1:{1} --token-file {0}/token --state-dir {0}/state "
-        ">{0}/agent.log 2>&1 </dev/null & echo $!; }}",
-        qd, o.agent_port));
-    if (!started) return started.error().with_context(where);
-    long long pid = 0;
-    try {
-      pid = std::stoll(started->output);
-    } catch (...) {
-    }
-    if (started->exit_status != 0 || pid <= 0)
-      return io_error(fmt::format("{}: cannot start faultline-agent: {}", where, started->output));
-    record(i, "agent_pid", pid);
-    // Wait until the agent accepts connections on the remote loopback.
-    Nanos deadline = monotonic_now() + 15'000'000'000;
-    bool listening = false;
-    while (!listening && monotonic_now() < deadline && !interrupted()) {
-      auto channel = s.open_direct_tcpip("127.0.0.1", o.agent_port);
-      if (channel) {
-        s.close_channel(*channel);
-        listening = true;
-      } else {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
-    }
-    if (!listening) {
-      auto log = s.exec(fmt::format("tail -c 600 {}/agent.log", qd));
-      return unavailable(fmt::format("{}: faultline-agent did not start listening on 127.0.0.1:{}{}{}", where,
-                                     o.agent_port, log && !log->output.empty() ? "; its log:\n" : "",
-                                     log ? log->output : ""));
-    }
-    NodeInfo node;
-    node.name = host.name;
-    node.address = host.address;
-    node.state_dir = dir + "/state";
-    node.data_dir = dir + "/data";
-    node.events = dir + "/state/events.sock";
-    node.agent.token = token;
-    node.agent.host = "127.0.0.1";
-    auto forwarder = ssh::Forwarder::start(std::move(*session), "127.0.0.1", o.agent_port);
-    if (!forwarder) return forwarder.error().with_context(where);
-    node.agent.port = (*forwarder)->local_port();
-    forwarders[i] = std::move(*forwarder);
-    record(i, "local_port", node.agent.port);
-    return node;
-  };
   {
     std::vector<std::thread> threads;
-    for (std::size_t i = 0; i < n; ++i) threads.emplace_back([&, i] { results[i] = bring_up(i); });
+    for (std::size_t i = 0; i < n; ++i) threads.emplace_back([&, i] { results[i] = bring_up.node(i); });
     for (auto& t : threads) t.join();
   }
   std::vector<std::string> errors;
@@ -182,6 +219,7 @@ Result<std::unique_ptr<Cluster>> SshProvider::up(const ClusterConfig& config, co
       errors.push_back(r.error().message);
     }
   }
+  auto& forwarders = bring_up.forwarders();
   if (!errors.empty()) {
     for (auto& f : forwarders)
       if (f) f->stop();

@@ -1,5 +1,4 @@
-// The controller's link to the agent client library (optional at build time,
-// see controller/CMakeLists.txt).
+// The controller's link to the agent client library.
 #include <unistd.h>
 
 #include "controller/run/runner.h"
@@ -7,13 +6,7 @@
 namespace faultline::controller {
 
 AgentConnector default_agent_connector() {
-#ifdef FAULTLINE_HAVE_AGENT_CLIENT
   return [](const agent::AgentEndpoint& endpoint) { return agent::AgentClient::connect(endpoint); };
-#else
-  return [](const agent::AgentEndpoint&) -> Result<std::unique_ptr<agent::AgentClient>> {
-    return unavailable("this build has no agent client library (faultline_agent_client)");
-  };
-#endif
 }
 
 std::filesystem::path self_dir() {

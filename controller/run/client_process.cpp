@@ -3,92 +3,61 @@
 #include <csignal>
 #include <cerrno>
 #include <cstring>
-#include <ctime>
 
 #include <fcntl.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
+#include "common/process/launch.h"
+
 namespace faultline::controller {
-namespace {
-
-void unblock_all_signals() {
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-}
-
-}  // namespace
 
 Result<SpawnedClient> spawn_client(const std::string& command, const std::filesystem::path& log) {
   int out[2];
   if (::pipe2(out, O_CLOEXEC) != 0) return io_error(fmt::format("pipe: {}", std::strerror(errno)));
-  const pid_t parent = ::getpid();
-  const pid_t pid = ::fork();
-  if (pid < 0) {
-    ::close(out[0]);
-    ::close(out[1]);
-    return io_error(fmt::format("fork: {}", std::strerror(errno)));
-  }
-  if (pid == 0) {
-    // Only async-signal-safe calls from here to exec.
-    ::setpgid(0, 0);
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(127);  // the controller is already gone
-    unblock_all_signals();
-    ::dup2(out[1], STDOUT_FILENO);
-    int err = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (err >= 0) ::dup2(err, STDERR_FILENO);
-    int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
-    ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  ::setpgid(pid, pid);  // also from here, so the group exists before we use it
+  process::LaunchOptions options;
+  options.argv = {"/bin/sh", "-c", command};
+  options.group = process::Group::kNewGroup;
+  options.parent_death_signal = SIGKILL;
+  options.in = process::Stream::null();
+  options.out = process::Stream::to_fd(out[1]);
+  options.err = process::Stream::append_to(log);
+  auto child = process::start(options);
   ::close(out[1]);
+  if (!child) {
+    ::close(out[0]);
+    return child.error();
+  }
   ::fcntl(out[0], F_SETFL, ::fcntl(out[0], F_GETFL) | O_NONBLOCK);
-  return SpawnedClient{pid, out[0]};
+  return SpawnedClient{child->pid(), out[0]};
 }
 
 Result<Watchdog> spawn_watchdog(const std::vector<pid_t>& groups, Nanos grace) {
   int life[2];
   if (::pipe2(life, O_CLOEXEC) != 0) return io_error(fmt::format("pipe: {}", std::strerror(errno)));
-  const pid_t pid = ::fork();
-  if (pid < 0) {
-    ::close(life[0]);
-    ::close(life[1]);
-    return io_error(fmt::format("fork: {}", std::strerror(errno)));
-  }
-  if (pid == 0) {
-    ::setpgid(0, 0);
-    ::signal(SIGINT, SIG_IGN);
-    ::signal(SIGHUP, SIG_IGN);
-    ::signal(SIGTERM, SIG_IGN);
-    unblock_all_signals();
-    // Hold nothing of the controller's but the lifeline's read end (not
-    // its terminal or pipes either: a reader of the controller's output
-    // must see it end when the controller does).
-    ::dup2(life[0], 3);
-    ::close_range(4, ~0U, 0);
-    int devnull = ::open("/dev/null", O_RDWR);
-    for (int fd = 0; fd <= 2 && devnull >= 0; ++fd) ::dup2(devnull, fd);
-    if (devnull > 3) ::close(devnull);
-    char byte;
-    for (;;) {
-      ssize_t n = ::read(3, &byte, 1);
-      if (n == 0 || (n < 0 && errno != EINTR)) break;
-    }
-    for (pid_t g : groups) ::kill(-g, SIGTERM);
-    struct timespec pause {static_cast<time_t>(grace / 1'000'000'000), static_cast<long>(grace % 1'000'000'000)};
-    ::nanosleep(&pause, nullptr);
-    for (pid_t g : groups) ::kill(-g, SIGKILL);
-    ::_exit(0);
-  }
+  // A shell whose stdin is the lifeline: `read` returns at end of file, which
+  // comes only when every holder of the write end — the controller — is gone.
+  std::string targets;
+  for (pid_t g : groups) targets += fmt::format(" -{}", g);
+  std::string script = "trap '' INT TERM HUP; while read -r _; do :; done;";
+  if (!targets.empty())
+    script += fmt::format(" kill -TERM{} 2>/dev/null; sleep {:.3f}; kill -KILL{} 2>/dev/null", targets,
+                          static_cast<double>(grace) / 1e9, targets);
+  process::LaunchOptions options;
+  options.argv = {"/bin/sh", "-c", script};
+  options.group = process::Group::kNewGroup;
+  options.in = process::Stream::to_fd(life[0]);
+  options.out = process::Stream::null();
+  options.err = process::Stream::null();
+  auto child = process::start(options);
   ::close(life[0]);
-  return Watchdog{pid, life[1]};
+  if (!child) {
+    ::close(life[1]);
+    return child.error();
+  }
+  return Watchdog{child->pid(), life[1]};
 }
 
 void stop_watchdog(Watchdog& watchdog) {

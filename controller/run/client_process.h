@@ -9,12 +9,14 @@
 //    controller), and with a parent-death signal (SIGKILL): if the thread
 //    that called spawn_client() dies, so does the client. Call it from the
 //    thread that lives as long as the run (the main thread).
-//  - spawn_watchdog() starts one small process, in its own process group,
-//    that waits on a pipe only the controller holds open; when the
-//    controller dies (any way, kill -9 included) the pipe closes and the
-//    watchdog kills every listed process group (SIGTERM, then SIGKILL after
-//    `grace`), so clients that forked children of their own are stopped
-//    too. stop_watchdog() ends it without it killing anything.
+//  - spawn_watchdog() starts one small shell, in its own process group and
+//    deaf to SIGINT/SIGTERM/SIGHUP, whose stdin is a pipe only the
+//    controller holds open; when the controller dies (any way, kill -9
+//    included) the pipe reaches end of file and the watchdog kills every
+//    listed process group (SIGTERM, then SIGKILL after `grace`), so clients
+//    that forked children of their own are stopped too. stop_watchdog()
+//    ends it without it killing anything.
+// Both go through common/process/launch.h.
 #pragma once
 
 #include <sys/types.h>

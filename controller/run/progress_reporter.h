@@ -1,30 +1,18 @@
-// ProgressReporter: the run's status line.
+// The progress line of a run.
 //
-// Contract: while it lives, a thread prints "[elapsed / duration] faults:
-// ACTIVE | events: N (RATE/s)" every 0.5 s on a terminal, every 5 s
-// otherwise (ctx.console decides how). stop() (or the destructor) joins it
-// and clears the status line.
+// Contract: report_progress() returns a task that, while it lives, prints
+// "[elapsed / duration] faults: ACTIVE | events: N (RATE/s)" every 0.5 s on
+// a terminal, every 5 s otherwise (ctx.console decides how it shows).
+// Stopping it leaves the console to clear the status line (Console::finish).
 #pragma once
 
-#include <atomic>
-#include <thread>
+#include <memory>
 
+#include "controller/run/periodic_task.h"
 #include "controller/run/run_context.h"
 
 namespace faultline::controller {
 
-class ProgressReporter {
- public:
-  explicit ProgressReporter(RunContext& ctx);
-  ~ProgressReporter() { stop(); }
-  ProgressReporter(const ProgressReporter&) = delete;
-  ProgressReporter& operator=(const ProgressReporter&) = delete;
-  void stop();
-
- private:
-  RunContext& ctx_;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
+std::unique_ptr<PeriodicTask> report_progress(RunContext& ctx);
 
 }  // namespace faultline::controller

@@ -1,7 +1,7 @@
 // run_suite: one test as a chain of named phases, each in its own file.
 #include "controller/run/runner.h"
 
-#include <optional>
+#include <memory>
 
 #include <unistd.h>
 
@@ -27,19 +27,19 @@ namespace {
 // happened, the workload is stopped and every fault healed and verified
 // before it returns.
 void run_on_cluster(RunContext& ctx) {
-  std::optional<LeaseRenewer> renewer;
-  std::optional<ProgressReporter> progress;
+  std::unique_ptr<PeriodicTask> renewer, progress;
   ClientWorkload clients(ctx);
   NemesisDriver nemesis(ctx);
 
-  bool up = connect_nodes(ctx) && begin_history(ctx) && (renewer.emplace(ctx), start_sut(ctx));
+  bool up = connect_nodes(ctx) && begin_history(ctx) && (renewer = renew_leases(ctx), start_sut(ctx));
   if (up) {
     if (ctx.suite.client) clients.start();
-    progress.emplace(ctx);
+    progress = report_progress(ctx);
     nemesis.run();
   }
 
   if (progress) progress->stop();
+  ctx.console.finish();
   if (interrupted()) {
     ctx.summary.interrupted = true;
     ctx.console.line(fmt::format("interrupted by signal {}: healing everything and writing what there is",

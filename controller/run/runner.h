@@ -43,8 +43,7 @@ struct RunnerOptions {
 
 int run_suite(const Suite& suite, const RunnerOptions& options);
 
-// The default connector (AgentClient::connect) or, when the agent client
-// library is not part of this build, one that says so.
+// The default connector: AgentClient::connect.
 AgentConnector default_agent_connector();
 
 // Directory of the running program (/proc/self/exe).

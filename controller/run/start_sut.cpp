@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "controller/cluster/local_provider.h"
+#include "controller/cluster/tcp_wait.h"
 #include "controller/run/fan_out.h"
 #include "controller/run/placeholders.h"
 #include "controller/run/signals.h"

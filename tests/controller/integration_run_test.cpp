@@ -452,7 +452,7 @@ sut:
     exec python3 -m http.server {ports.peer} --bind {address} >/dev/null 2>&1
   ready:
     command: "ip -o -4 addr show | grep -q ' {address}/' && python3 -c 'import socket; socket.create_connection((\"{address}\", {ports.peer}), 1)'"
-    timeout: 20s
+    timeout: 90s
   teardown: "cp {data}/db/log )" + keep.string() + R"(/{node}.log; echo '{lists.members}' > )" + keep.string() + R"(/{node}.members"
   lists:
     members: "{node}@{address}:{ports.peer}"

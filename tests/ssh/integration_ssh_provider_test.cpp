@@ -20,6 +20,7 @@
 #include "agent/client/agent_client.h"
 #include "controller/cluster/exec.h"
 #include "controller/cluster/local_provider.h"
+#include "controller/cluster/tcp_wait.h"
 #include "controller/cluster/provider.h"
 #include "faults/fault_spec.h"
 #include "tests/support/eventually.h"
