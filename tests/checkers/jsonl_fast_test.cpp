@@ -18,7 +18,9 @@ std::string both(const std::string& text) {
   auto general = read_jsonl_history(b, "h.jsonl", JsonlParse::kGeneral);
   EXPECT_EQ(fast.ok(), general.ok()) << text;
   if (!fast.ok() || !general.ok()) {
-    if (!fast.ok() && !general.ok()) EXPECT_EQ(fast.error().message, general.error().message);
+    if (!fast.ok() && !general.ok()) {
+      EXPECT_EQ(fast.error().message, general.error().message);
+    }
     return fast.ok() ? "" : fast.error().message;
   }
   EXPECT_EQ(fast->events.size(), general->events.size());
