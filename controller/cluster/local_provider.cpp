@@ -105,6 +105,8 @@ Result<ChosenSubnet> choose_subnet(const ClusterConfig& config) {
   return unavailable(fmt::format("subnet {} is in use ({}) and no other /{} in 198.18.0.0/15 is free; "
                                  "choose one with --set cluster.subnet=...",
                                  config.subnet, user, wanted.prefix));
+}
+
 // How long the agents get, together, to heal and stop their SUTs before
 // they are killed; and how long killed processes get to be gone.
 constexpr Nanos kAgentGrace = 5'000'000'000;
