@@ -1,27 +1,47 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package faultline needs to build, test and run.
-# Idempotent: when everything is present it prints nothing and exits 0.
-# Usage: scripts/install-deps.sh [--with-browser]   (run as root)
+# Installs the Debian 12 packages faultline needs. Idempotent: when
+# everything is present it prints nothing and exits 0.
+# Usage: scripts/install-deps.sh [--tests]   (run as root)
+#   (no option)  what the main job needs: build the controller, the agent,
+#                the demo node and client and the clock library, and run a
+#                suite on the local provider (scripts/run-example.sh)
+#   --tests      that plus what the tests, benchmarks and fuzzers need
+#                (scripts/run-tests.sh)
 set -euo pipefail
 
-packages=(
+# ---- main job: building and running faultline ----
+main_packages=(
   # toolchain
-  build-essential cmake ninja-build pkg-config git ccache clang-14 libclang-rt-14-dev
+  build-essential cmake ninja-build pkg-config git ccache
   # libraries
   libnl-3-dev libnl-route-3-dev libssh2-1-dev
   libboost1.81-dev libboost-filesystem1.81-dev libboost-system1.81-dev
-  libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
-  nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libssl-dev
+  libfmt-dev nlohmann-json3-dev libsimdjson-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libssl-dev
   libnetfilter-queue-dev libmnl-dev libnfnetlink-dev libfuse3-dev libnetfilter-conntrack-dev
-  libpng-dev  # the report test decodes Chromium's screenshot
   libnftables1  # partitions as one in-process nf_tables transaction (falls back to iptables-restore)
-  # host tools the mechanisms and tests use
-  iptables iproute2 conntrack ipset procps psmisc util-linux e2fsprogs fuse3  # ipset: to see a partition's peer set
-  openssh-server openssh-client libxml2-utils libjs-chart.js
-  python3  # the stand-in SUT of examples/suites (http.server) until the demo node
-  python3-circuitbreaker python3-tenacity python3-backoff  # adapters/python's hooks and tools/recorders drive the real libraries
-  chromium
+  # host tools the mechanisms and the local provider use
+  iptables iproute2 procps util-linux fuse3
+  libjs-chart.js  # the report's charts
 )
+
+# ---- tests, benchmarks, fuzzers (scripts/run-tests.sh) ----
+test_packages=(
+  libgtest-dev libgmock-dev libbenchmark-dev
+  clang-14 libclang-rt-14-dev  # libFuzzer targets (scripts/run-fuzz.sh)
+  chromium libpng-dev          # the report test screenshots the page and decodes the PNG
+  libxml2-utils                # xmllint: junit.xml against its schema
+  openssh-server openssh-client  # the SSH provider's tests against a real sshd
+  python3                      # the stand-in SUT of some example suites
+  python3-circuitbreaker python3-tenacity python3-backoff  # adapters/python's hooks and tools/recorders drive the real libraries
+  conntrack ipset psmisc e2fsprogs  # tests look at conntrack entries and a partition's peer set
+)
+
+packages=("${main_packages[@]}")
+case ${1:-} in
+  --tests) packages+=("${test_packages[@]}") ;;
+  "") ;;
+  *) echo "usage: $0 [--tests]" >&2; exit 254 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

@@ -155,8 +155,14 @@ int check_one(const std::string& path, const std::string& model, const std::stri
     return 3;
   }
   Figures f = run_check(*h, model, init);
+  if (const char* repeat = std::getenv("LIN_BENCH_REPEAT")) {  // warm figures, for profiling: the best of N more
+    for (int i = std::atoi(repeat); i > 0; --i) {
+      Figures again = run_check(*h, model, init);
+      std::fprintf(stderr, "again: %.6f s\n", again.seconds);
+    }
+  }
   std::string verdict = f.verdict;
-  std::printf("verdict=%s ops=%zu check_seconds=%.3f configurations=%llu\n",
+  std::printf("verdict=%s ops=%zu check_seconds=%.6f configurations=%llu\n",
               verdict == "valid" ? "linearizable" : verdict == "INVALID" ? "illegal" : verdict.c_str(), f.ops, f.seconds,
               static_cast<unsigned long long>(f.configurations));
   return verdict == "valid" ? 0 : verdict == "INVALID" ? 1 : verdict == "unknown" ? 2 : 3;

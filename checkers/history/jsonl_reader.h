@@ -14,8 +14,9 @@
 // in the result, and in `extra` the fields its typed body does not hold
 // (jsonl_writer.h writes_field; null when none). The first `cluster` event
 // sets History::nodes. `source` names the input in messages (usually the
-// path). The input is read line by line (never whole); when it can seek, its
-// lines are counted first so the events are stored in one allocation.
+// path). The input is read in chunks of whole lines (never whole); when it
+// can seek, its lines are counted first so the events are stored in one
+// allocation.
 #pragma once
 
 #include <istream>
@@ -26,7 +27,12 @@
 
 namespace faultline::history {
 
-Result<History> read_jsonl_history(std::istream& in, const std::string& source);
+// kFast (the default) parses detector, breaker and retry events in the
+// writer's shape with simdjson (jsonl_fast.h) and every other line with
+// nlohmann-json; kGeneral parses every line with nlohmann-json. The result is
+// the same either way.
+enum class JsonlParse { kFast, kGeneral };
+Result<History> read_jsonl_history(std::istream& in, const std::string& source, JsonlParse parse = JsonlParse::kFast);
 
 // Parses one already-decoded JSON object into an Event (line/index left 0).
 // The error message has no "SOURCE:LINE:" prefix.

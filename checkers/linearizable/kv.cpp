@@ -78,6 +78,13 @@ struct KvModel {
     return false;
   }
   bool read_only(const Op& op) const { return op.kind == Op::kGet || (op.kind == Op::kAppend && str(op.arg).empty()); }
+  // wgl.h "unreachable observers": only a put replaces the string; from s,
+  // appends reach exactly the strings that start with s.
+  bool blind(const Op& op) const { return op.kind == Op::kPut; }
+  bool may_reach(const State& s, const Op& x) const {
+    if (x.kind != Op::kGet || x.unknown || s == x.arg) return true;
+    return str(x.arg).starts_with(str(s));
+  }
   static constexpr std::size_t kOmitScanBytes = 64u << 20;
 
   void omit_pending(const std::vector<Op>& ops, const std::vector<Operation>& meta, std::vector<bool>& omit) const {

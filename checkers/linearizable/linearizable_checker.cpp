@@ -21,6 +21,7 @@ using namespace linearizable;
 constexpr std::uint64_t kDefaultMaxCache = 512ull << 20;  // 512 MiB
 constexpr std::size_t kPrefixShown = 50;                 // prefix ops listed in findings
 constexpr std::size_t kTimelineOps = 60;                 // ops drawn around the violation
+constexpr std::size_t kOpsPerThread = 1000;              // fewer ops: searched on the calling thread alone
 
 json validity_json(Validity v) {
   return v == Validity::kValid ? json(true) : v == Validity::kInvalid ? json(false) : json("unknown");
@@ -77,8 +78,7 @@ Result<Settings> read_settings(const CheckOptions& options) {
     if (!o->is_boolean()) return invalid_input("linearizable.omit_info must be true or false, got " + o->dump());
     s.omit_info = o->get<bool>();
   }
-  if (s.threads == 0) s.threads = std::max(1u, std::thread::hardware_concurrency());
-  return s;
+  return s;  // threads 0: as many as the machine has cores (asked only when more than one could help)
 }
 
 // Partitions in order of first appearance; keys are equal when their JSON
@@ -216,14 +216,17 @@ class LinearizableChecker : public Checker {
         results[i] = std::move(r);
       }
     };
-    unsigned threads = static_cast<unsigned>(std::min<std::size_t>(settings->threads, std::max<std::size_t>(1, parts.size())));
-    if (threads <= 1) {
-      worker();
-    } else {
-      std::vector<std::thread> pool;
-      for (unsigned t = 0; t < threads; ++t) pool.emplace_back(worker);
-      for (auto& t : pool) t.join();
+    // The calling thread searches too; helpers only when there is enough to
+    // share (a thread costs more than searching a short history on a busy box).
+    unsigned threads = 1;
+    if (op_count >= kOpsPerThread && parts.size() > 1) {
+      threads = settings->threads != 0 ? settings->threads : std::max(1u, std::thread::hardware_concurrency());
+      threads = static_cast<unsigned>(std::min<std::size_t>(threads, parts.size()));
     }
+    std::vector<std::thread> helpers;
+    for (unsigned t = 1; t < threads; ++t) helpers.emplace_back(worker);
+    worker();
+    for (auto& t : helpers) t.join();
 
     // Aggregate: an input error first, then the first violation, then unknowns.
     CheckResult out;

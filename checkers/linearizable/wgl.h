@@ -140,7 +140,7 @@ class WglSearch {
         if (info) key.push_back(kAfterInfoTag | static_cast<std::uint32_t>(model_.written_value(ops_[op])));
       }
       const State& canon = canonical(next_state);
-      const bool starving = starved(next_state);
+      const bool starving = starved(next_state) || unreachable(next_state);
       if (starving && lin.prefix() == best_p_) note_reachable(next_state);  // still a state at the frontier
       if (!starving && cache.insert(key, hash_words(key) ^ model_.hash(canon), canon, model_.bytes(canon), lin.info_id(), subset)) {
         stack.push_back(Frame{op, std::move(state), forced});
@@ -273,6 +273,8 @@ class WglSearch {
       info_group_.assign(info_ops_.size(), kNil);
       cas_into_.assign(values, {});
       mark_.assign(values, 0);
+    }
+    if constexpr (kDead || kReach) {
       for (auto op : ok_ops) observe(op, +1);
       for (auto op : info_ops_) observe(op, +1);
     }
@@ -355,9 +357,16 @@ class WglSearch {
 
  public:
   static constexpr bool kDead = requires { M::kDeadStates; };
+  static constexpr bool kReach = requires(const M& m, const State& s, const Op& o) {
+    m.may_reach(s, o);
+    m.blind(o);
+  };
 
  private:
   void observe(std::uint32_t op, int delta) {
+    if constexpr (kReach) {
+      if (model_.blind(ops_[op])) edit(reset_calls_, meta_[op].call, delta);
+    }
     if constexpr (kDead) {
       const std::int32_t v = model_.observed_value(ops_[op]);
       if (v >= 0) {
@@ -418,6 +427,36 @@ class WglSearch {
     }
     return false;
   }
+  // Unreachable observers, for models with may_reach (kv): may_reach(s, x)
+  // is false when op x is illegal in every state that ops which are not
+  // blind (model.blind: their next state ignores the state before) can lead
+  // to from s, e.g. a get of "ab" after the string became "ac", which
+  // appends only lengthen. Let x be an ok op still to linearize such that no
+  // blind op still to linearize was invoked before x returned: every op
+  // linearized between now and x is then not blind (a blind op linearized
+  // before x must start before x ends), so a configuration with state s and
+  // !may_reach(s, x) cannot be completed, and is pruned at once instead of
+  // being explored until x's return forces it (where every order of the
+  // concurrent appends before it would be tried: a string per order, none
+  // merged by the cache). Checked for the first kReachLookahead ops in
+  // return order; as for starved(), only when x is at or behind the
+  // frontier (best_p_), so the op named on a violation stays the same.
+  static constexpr int kReachLookahead = 8;
+  bool unreachable(const State& s) const {
+    if constexpr (kReach) {
+      const std::size_t reset = reset_calls_.empty() ? kNever : *reset_calls_.begin();
+      int checked = 0;
+      for (std::uint32_t e = next_[kHead]; e != kTail && checked < kReachLookahead; e = next_[e]) {
+        if (!entries_[e].is_return) continue;
+        const std::uint32_t x = entries_[e].op;
+        if (reset < meta_[x].ret) return false;  // and for every later return
+        ++checked;
+        if (!model_.may_reach(s, ops_[x])) return index_[x] <= best_p_;
+      }
+    }
+    return false;
+  }
+
   // A blind write (the state after it does not depend on the state before)
   // from a dead state to a dead state: forced like a read-only op (header).
   bool dead_write(const Op& op, const State& s, const State& next) {
@@ -653,6 +692,7 @@ class WglSearch {
   std::vector<std::set<std::size_t>> observer_calls_;             // value -> invokes of its observers still to linearize
   std::set<std::pair<std::size_t, std::uint32_t>> blind_writes_;  // (return, op) of ok blind writes still to linearize
   State dead_{};
+  std::set<std::size_t> reset_calls_;  // invokes of blind ops still to linearize (kReach)
   std::vector<std::uint32_t> order_;       // pass 1 candidates at the current configuration (build_order)
   std::uint32_t order_pos_ = kNil;         // next one to try; kNil = not built yet
   std::size_t order_limit_ = kNever;       // position of the first return

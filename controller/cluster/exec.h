@@ -27,6 +27,7 @@ Result<pid_t> spawn_daemon(const std::vector<std::string>& argv, const std::file
                            const std::string& netns = "");
 // SIGTERM, wait up to `grace`, then SIGKILL; reaps it if it is our child.
 void stop_process(pid_t pid, Nanos grace = 3'000'000'000);
+// False once the process has exited: reaped, gone, or a zombie.
 bool process_alive(pid_t pid);
 
 }  // namespace faultline::controller

@@ -8,14 +8,17 @@
 //  - per node: namespace `faultline-ID-NODE`, a veth pair `flIDhK` (host,
 //    on the bridge) / eth0 (inside) with the node's address (subnet host K),
 //    lo up, default route via the bridge; a work directory
-//    /run/faultline/ID/NODE with state/ (the agent's --state-dir and token)
+//    /run/faultline/ID/NODE (ID's folder is a tmpfs of its own) with state/ (the agent's --state-dir and token)
 //    and data/ (a tmpfs of options.data_size, default 64MiB: {data}, where
 //    disk faults fill); and faultline-agent listening on ADDRESS:agent_port
 //    (options.agent_port, default 7070) with a fresh random token.
 // It refuses a subnet already present on a host interface (another cluster).
-// Everything is recorded in the state file as it is created; down() kills
-// the recorded agents and anything left in the namespaces, unmounts, deletes
-// namespaces and the bridge, then removes the work and state files.
+// Everything is recorded in the state file as it is created; down() stops
+// the recorded agents (SIGTERM to all at once: each heals its faults and
+// stops its SUT; SIGKILL to any still running after 5 s), kills anything
+// left in the namespaces, unmounts, deletes the veths, namespaces and the
+// bridge, then removes the work and state files. Each step handles every
+// node at once, so down() takes about as long for 50 nodes as for 5.
 #pragma once
 
 #include "controller/cluster/provider.h"

@@ -322,7 +322,7 @@ func main() {
 	res := porcupine.CheckOperationsTimeout(model, history, time.Duration(*timeout*float64(time.Second)))
 	secs := time.Since(start).Seconds()
 	verdict := map[porcupine.CheckResult]string{porcupine.Ok: "linearizable", porcupine.Illegal: "illegal", porcupine.Unknown: "unknown"}[res]
-	fmt.Printf("verdict=%s ops=%d check_seconds=%.3f\n", verdict, len(history), secs)
+	fmt.Printf("verdict=%s ops=%d check_seconds=%.6f\n", verdict, len(history), secs)
 	switch res {
 	case porcupine.Ok:
 		os.Exit(0)
