@@ -18,6 +18,7 @@ packages=(
   # host tools the mechanisms and tests use
   iptables iproute2 conntrack ipset procps psmisc util-linux e2fsprogs fuse3  # ipset: to see a partition's peer set
   openssh-server openssh-client libxml2-utils libjs-chart.js
+  fio sqlite3  # the data fs tests: fio latencies, a real database's durability under lose-unsynced
   python3  # the stand-in SUT of examples/suites (http.server) until the demo node
   python3-circuitbreaker python3-tenacity python3-backoff  # adapters/python's hooks and tools/recorders drive the real libraries
   chromium
