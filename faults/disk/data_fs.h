@@ -11,12 +11,13 @@
 //    /dev/fuse clone per worker). unmount() (and the destructor) detaches the
 //    mount and ends the session; what was written is in the backing
 //    directory, visible at `dir` again.
-//  - Kernel caching keeps the faults' meaning: no writeback cache (every
-//    write() reaches the filesystem before it returns), the page cache is
-//    dropped at each open (reads the process has not read since it opened
-//    the file reach the filesystem; O_DIRECT reads always do), entries and
-//    attributes are cached for 1 s, or not at all while a rule selects
-//    lookup or getattr.
+//  - Kernel caching keeps the faults' meaning, with the kernel's page cache
+//    above the data fs as it is above a disk: no writeback cache (every
+//    write() reaches the filesystem before it returns), reads of pages the
+//    page cache holds are served from it and never reach the filesystem (as
+//    they would never reach a disk), O_DIRECT and cold reads always do;
+//    entries and attributes are cached for 1 s, or not at all while a rule
+//    selects lookup or getattr.
 //  - With no rule, every operation only passes through. add_rule() adds a
 //    disk-slow or disk-error rule, remove_rule(id) removes it; both take
 //    effect for the next operation. hold() starts holding writes as lazyfs
