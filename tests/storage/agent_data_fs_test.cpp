@@ -85,6 +85,27 @@ TEST_F(AgentDataFs, RefusesADataFsItCannotMount) {
   EXPECT_FALSE(std::filesystem::exists(pidfile_)) << "the SUT did not start";
 }
 
+// Where FUSE is missing, --probe names each data fs kind and why.
+TEST(AgentProbe, SaysWhyTheDataFsKindsCannotRunWithoutDevFuse) {
+  if (run("command -v unshare").status != 0) GTEST_SKIP() << "unshare (util-linux) is not installed";
+  auto here = run(std::string(FAULTLINE_AGENT_BIN) + " --probe --json");
+  auto caps = nlohmann::json::parse(here.out, nullptr, false);
+  ASSERT_FALSE(caps.is_discarded()) << here.out;
+  for (const char* kind : {"disk-slow", "disk-error", "lose-unsynced"}) {
+    EXPECT_TRUE(caps[kind].value("available", false)) << kind << ": " << caps[kind].dump();
+    EXPECT_EQ(caps[kind].value("mechanism", ""), "fuse-passthrough");
+  }
+  // An empty /dev, as in a container started without --device /dev/fuse.
+  auto bare = run("unshare --mount sh -c 'mount -t tmpfs none /dev && exec " + std::string(FAULTLINE_AGENT_BIN) +
+                  " --probe --json'");
+  caps = nlohmann::json::parse(bare.out, nullptr, false);
+  ASSERT_FALSE(caps.is_discarded()) << bare.out;
+  for (const char* kind : {"disk-slow", "disk-error", "lose-unsynced"}) {
+    EXPECT_FALSE(caps[kind].value("available", true)) << kind;
+    EXPECT_NE(caps[kind].value("reason", "").find("no /dev/fuse"), std::string::npos) << caps[kind].dump();
+  }
+}
+
 struct KillCase {
   const char* name;
   nlohmann::json spec;
@@ -140,6 +161,44 @@ TEST_P(AgentKill9, RestartedAgentHealsAndUnmountsWithinOneSecond) {
   client->close();
   ASSERT_TRUE(restarted.terminate().has_value());
   EXPECT_FALSE(faults::disk::data_fs_mounted_at(data_)) << "nothing left mounted";
+}
+
+// The dead agent ran in a mount namespace of its own (as the local
+// provider's agents do, under `ip netns exec`): the restarted one, in
+// another, enters it through the process still living there (the SUT) and
+// unmounts the data fs there.
+TEST_F(AgentDataFs, RestartedAgentUnmountsInTheDeadAgentsMountNamespace) {
+  if (run("command -v unshare").status != 0) GTEST_SKIP() << "unshare (util-linux) is not installed";
+  const auto wrapper = tmp_.path() / "agent-in-own-mount-ns";
+  std::ofstream(wrapper) << "#!/bin/sh\nexec unshare --mount --propagation private " << FAULTLINE_AGENT_BIN
+                         << " \"$@\"\n";
+  std::filesystem::permissions(wrapper, std::filesystem::perms::owner_all);
+  auto mounted_in_sut_ns = [&] {
+    std::ifstream in(pidfile_);
+    pid_t pid = 0;
+    if (!(in >> pid)) return false;
+    return slurp("/proc/" + std::to_string(pid) + "/mountinfo").find(data_.string() + " ") != std::string::npos &&
+           slurp("/proc/" + std::to_string(pid) + "/mountinfo").find("fuse.faultline") != std::string::npos;
+  };
+  {
+    AgentProcess agent(wrapper.string(), tmp_.path());
+    ASSERT_TRUE(agent.start());
+    auto client = agent.client();
+    ASSERT_TRUE(client->start_sut(sut()));
+    ASSERT_TRUE(agent::testing::eventually([&] { return std::filesystem::exists(pidfile_); }, 5s));
+    EXPECT_TRUE(mounted_in_sut_ns());
+    EXPECT_FALSE(faults::disk::data_fs_mounted_at(data_)) << "not in the test's namespace";
+    ASSERT_TRUE(client->apply(*faults::FaultSpec::parse({{"kind", "disk-slow"}, {"delay", "20ms"}}), 60'000'000'000));
+    client->close();
+    agent.kill9();
+  }
+  AgentProcess restarted(FAULTLINE_AGENT_BIN, tmp_.path());
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(restarted.start());
+  ASSERT_TRUE(agent::testing::eventually([&] { return !mounted_in_sut_ns(); }, 5s)) << slurp(restarted.log_path());
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  std::printf("kill -9 of an agent in its own mount namespace: data fs unmounted there %.1f ms after the restart\n", ms);
+  EXPECT_LT(ms, 1000.0);
 }
 
 INSTANTIATE_TEST_SUITE_P(
