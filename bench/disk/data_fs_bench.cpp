@@ -22,6 +22,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/process/launch.h"
 #include "faults/disk/data_fs.h"
 
 namespace {
@@ -31,14 +32,11 @@ struct Figures {
 };
 
 std::string capture(const std::string& command) {
-  std::string out;
-  FILE* p = ::popen(command.c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  ::pclose(p);
-  return out;
+  faultline::process::LaunchOptions options;
+  options.argv = {"/bin/sh", "-c", command};
+  options.out = faultline::process::Stream::capture();
+  auto finished = faultline::process::run(options);
+  return finished ? finished->out : std::string();
 }
 
 Figures fio(const std::filesystem::path& dir, const std::string& rw, const std::string& bs, int runtime) {

@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <sstream>
 #include <time.h>
@@ -328,35 +329,39 @@ std::shared_ptr<DataFs> DataFs::only() {
   return found;
 }
 
+namespace {
+template <class Rule>
+void add_once(std::vector<Rule>& list, const Rule& rule) {
+  for (const auto& r : list)
+    if (r.id == rule.id) return;
+  list.push_back(rule);
+}
+}  // namespace
+
+void DataFs::Impl::edit_rules(const std::function<bool(RuleSet&)>& edit) {
+  std::lock_guard lock(rules_mutex);
+  RuleSet next = *rules.load();
+  if (edit(next)) publish(std::move(next));
+}
+
 Result<void> DataFs::add_rule(const SlowRule& rule) {
-  std::lock_guard lock(impl_->rules_mutex);
-  RuleSet next = *impl_->rules.load();
-  for (const auto& r : next.slow)
-    if (r.id == rule.id) return ok_result();
-  next.slow.push_back(rule);
-  impl_->publish(std::move(next));
+  impl_->edit_rules([&](RuleSet& set) { return add_once(set.slow, rule), true; });
   return ok_result();
 }
 
 Result<void> DataFs::add_rule(const ErrorRule& rule) {
-  std::lock_guard lock(impl_->rules_mutex);
-  RuleSet next = *impl_->rules.load();
-  for (const auto& r : next.errors)
-    if (r.id == rule.id) return ok_result();
-  next.errors.push_back(rule);
-  impl_->publish(std::move(next));
+  impl_->edit_rules([&](RuleSet& set) { return add_once(set.errors, rule), true; });
   return ok_result();
 }
 
 bool DataFs::remove_rule(const std::string& id) {
-  std::lock_guard lock(impl_->rules_mutex);
-  RuleSet next = *impl_->rules.load();
-  auto before = next.slow.size() + next.errors.size();
-  std::erase_if(next.slow, [&](const SlowRule& r) { return r.id == id; });
-  std::erase_if(next.errors, [&](const ErrorRule& r) { return r.id == id; });
-  if (before == next.slow.size() + next.errors.size()) return false;
-  impl_->publish(std::move(next));
-  return true;
+  bool removed = false;
+  impl_->edit_rules([&](RuleSet& set) {
+    removed = std::erase_if(set.slow, [&](const SlowRule& r) { return r.id == id; }) +
+                  std::erase_if(set.errors, [&](const ErrorRule& r) { return r.id == id; }) > 0;
+    return removed;
+  });
+  return removed;
 }
 
 Result<void> DataFs::hold(const LoseUnsyncedRule& rule) {

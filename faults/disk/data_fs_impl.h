@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -93,6 +94,8 @@ struct DataFs::Impl {
   // The held writes of a file when holding applies to it (held_mutex held).
   HeldFile* held_file(Inode* inode, bool create);
   void publish(RuleSet next);
+  // Edits a copy of the rules under rules_mutex; publishes it when edit says so.
+  void edit_rules(const std::function<bool(RuleSet&)>& edit);
 };
 
 const fuse_lowlevel_ops& data_fs_operations();

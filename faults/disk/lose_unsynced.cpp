@@ -26,9 +26,7 @@ class LoseUnsynced : public DataFsMechanism {
     if (!rule) return rule.error();
     if (rule->crash == CrashAction::kKill && !host.process)
       return unavailable("lose-unsynced: crash \"kill\" needs a SUT supervised by this agent");
-    auto mount = target_mount(spec.kind);
-    if (!mount) return mount.error();
-    return HealRecord{{"mount", *mount}, {"rule", to_json(*rule)}};
+    return record_for(spec.kind, to_json(*rule));
   }
 
   Result<void> apply(const HealRecord& record, const HostContext&) override {
@@ -59,8 +57,7 @@ class LoseUnsynced : public DataFsMechanism {
   }
 
   std::string describe(const HealRecord& record) const override {
-    auto rule = lose_unsynced_rule_from_json(record.value("rule", nlohmann::json::object()));
-    return rule ? disk::describe(*rule) + where(record) : "lose-unsynced";
+    return describe_rule(record, lose_unsynced_rule_from_json);
   }
 };
 

@@ -18,6 +18,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/process/launch.h"
 #include "faults/disk/data_fs.h"
 #include "faults/registry.h"
 
@@ -51,15 +52,16 @@ struct CommandResult {
   std::string out;
 };
 
+// `sh -c command`, its stdout captured (stderr as the command redirects it).
 inline CommandResult run(const std::string& command) {
+  process::LaunchOptions options;
+  options.argv = {"/bin/sh", "-c", command};
+  options.out = process::Stream::capture();
   CommandResult r;
-  FILE* p = ::popen(command.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int status = ::pclose(p);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  auto finished = process::run(options, 120'000'000'000);
+  if (!finished) return r;
+  r.status = finished->timed_out ? -1 : finished->exit_code;
+  r.out = std::move(finished->out);
   return r;
 }
 
