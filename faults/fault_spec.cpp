@@ -9,7 +9,7 @@ const std::vector<std::string>& all_fault_kinds() {
   static const std::vector<std::string> kinds = {
       "kill",      "pause",     "cpu-throttle", "corrupt",      "duplicate",  "blackhole-out",
       "partition", "delay",     "loss",         "corrupt-file", "disk-fill",  "disk-slow",
-      "clock-skew", "clock-drift", "clock-stop", "bandwidth",   "reorder"};
+      "disk-error", "lose-unsynced", "clock-skew", "clock-drift", "clock-stop", "bandwidth",   "reorder"};
   return kinds;
 }
 

@@ -34,6 +34,7 @@ test_packages=(
   python3                      # the stand-in SUT of some example suites
   python3-circuitbreaker python3-tenacity python3-backoff  # adapters/python's hooks and tools/recorders drive the real libraries
   conntrack ipset psmisc e2fsprogs  # tests look at conntrack entries and a partition's peer set
+  fio sqlite3                  # the data fs tests: fio latencies, a real database's durability under lose-unsynced
 )
 
 packages=("${main_packages[@]}")

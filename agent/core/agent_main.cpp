@@ -17,6 +17,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "agent/core/data_fs_lifecycle.h"
 #include "agent/core/dispatcher.h"
 #include "agent/core/event_hub.h"
 #include "agent/core/event_sources.h"
@@ -153,6 +154,9 @@ int run_agent_unguarded(int argc, char** argv) {
       *faults, &supervisor, events,
       AgentInfo{kVersion, hostname(), supervisor.events_socket_path().string(), host.state_dir.string(), !no_exec});
   server.set_dispatcher(dispatcher.get());
+  DataFsLifecycle data_fs(host.state_dir);
+  dispatcher->set_data_fs(&data_fs);
+  if (auto unmounted = data_fs.recover(); !unmounted) spdlog::error("data fs recovery: {}", unmounted.error().message);
 
   auto recovered = faults->recover();
   if (!recovered) {
@@ -187,6 +191,7 @@ int run_agent_unguarded(int argc, char** argv) {
     server.stop();
     faults->shutdown();
     if (auto stopped = supervisor.stop(); !stopped) spdlog::error("stopping the SUT: {}", stopped.error().message);
+    if (auto unmounted = data_fs.unmount(); !unmounted) spdlog::error("data fs: {}", unmounted.error().message);
     event_socket.close();
     io.stop();
   });

@@ -127,12 +127,23 @@ Result<nlohmann::json> Dispatcher::run(const std::string& op, const nlohmann::js
       if (it == body.end()) return invalid_input("sut_start needs a field \"sut\"");
       auto sut = protocol::sut_from_json(*it);
       if (!sut) return sut.error();
+      bool mounted_here = false;
+      if (!sut->data_fs.empty()) {
+        if (!data_fs_) return unavailable("this agent cannot mount a data fs");
+        mounted_here = !data_fs_->mounted();
+        if (auto mounted = data_fs_->mount(sut->data_fs); !mounted) return mounted.error();
+      }
       auto pid = supervisor_->start(*sut);
-      if (!pid) return pid.error();
+      if (!pid) {
+        if (mounted_here) (void)data_fs_->unmount();
+        return pid.error();
+      }
       return nlohmann::json{{"pid", *pid}};
     }
     if (op == "sut_stop") {
       if (auto stopped = supervisor_->stop(); !stopped) return stopped.error();
+      if (data_fs_)
+        if (auto unmounted = data_fs_->unmount(); !unmounted) return unmounted.error();
       return supervisor_->status();
     }
     if (op == "sut_restart") {

@@ -21,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agent/core/data_fs_lifecycle.h"
 #include "agent/core/event_hub.h"
 #include "agent/core/fault_manager.h"
 #include "agent/core/supervisor.h"
@@ -51,6 +52,9 @@ class Dispatcher {
   // (renew, list, clock, stats, subscribe_events, anything malformed or
   // unknown) only take short locks and never wait for those.
   static bool may_block(const nlohmann::json& body);
+  // Where sut_start mounts a SutSpec's data_fs (sut_stop unmounts it); without
+  // one, a SUT asking for a data fs is refused.
+  void set_data_fs(DataFsControl* data_fs) { data_fs_ = data_fs; }
   // The probe result, computed once and cached (hello returns it).
   const nlohmann::json& capabilities();
 
@@ -60,6 +64,7 @@ class Dispatcher {
 
   FaultManager& faults_;
   Supervisor* supervisor_;
+  DataFsControl* data_fs_ = nullptr;
   EventHub& events_;
   AgentInfo info_;
   std::once_flag probe_once_;

@@ -56,6 +56,7 @@ nlohmann::json sut_to_json(const SutSpec& sut) {
                         {"working_dir", sut.working_dir},
                         {"per_process_clock", sut.per_process_clock}};
   if (sut.monotonic_offset) out["monotonic_offset_ns"] = *sut.monotonic_offset;
+  if (!sut.data_fs.empty()) out["data_fs"] = sut.data_fs;
   return out;
 }
 
@@ -87,6 +88,11 @@ Result<SutSpec> sut_from_json(const nlohmann::json& object) {
   if (auto offset = object.find("monotonic_offset_ns"); offset != object.end() && !offset->is_null()) {
     if (!offset->is_number_integer()) return invalid_input("sut field \"monotonic_offset_ns\" must be an integer");
     sut.monotonic_offset = offset->get<Nanos>();
+  }
+  if (auto data_fs = object.find("data_fs"); data_fs != object.end()) {
+    if (!data_fs->is_string() || data_fs->get<std::string>().empty() || data_fs->get<std::string>()[0] != '/')
+      return invalid_input("sut field \"data_fs\" must be an absolute directory path");
+    sut.data_fs = data_fs->get<std::string>();
   }
   return sut;
 }

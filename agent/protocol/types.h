@@ -22,6 +22,7 @@ struct SutSpec {
   std::string working_dir;                     // empty: the agent's state dir
   bool per_process_clock = false;              // inject libfaultline_clock.so (clock faults)
   std::optional<Nanos> monotonic_offset;       // start in a time namespace with this offset
+  std::string data_fs;                         // mount the faultable data fs here first (empty: none)
 };
 
 struct AppliedFault {

@@ -20,7 +20,7 @@ const data = JSON.parse(document.getElementById('faultline-data').textContent);
 const root = document.documentElement;
 const palette = {partition:'#d62728',kill:'#111111',pause:'#7f7f7f',delay:'#1f77b4',loss:'#ff7f0e',
   duplicate:'#9467bd',corrupt:'#8c564b','clock-skew':'#e377c2','clock-drift':'#e377c2','clock-stop':'#e377c2',
-  'disk-fill':'#bcbd22','disk-slow':'#17becf','corrupt-file':'#8c564b',bandwidth:'#2ca02c',reorder:'#aec7e8'};
+  'disk-fill':'#bcbd22','disk-slow':'#17becf','disk-error':'#c49c94','lose-unsynced':'#dbdb8d','corrupt-file':'#8c564b',bandwidth:'#2ca02c',reorder:'#aec7e8'};
 const colour = k => palette[k] || '#555555';
 const end = Math.max(data.end, 0.001);
 let drawn = 0, faultBars = 0;

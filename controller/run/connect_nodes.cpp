@@ -46,6 +46,11 @@ std::vector<std::string> capability_refusals(const Suite& suite, const std::vect
         refusals.push_back(fmt::format("node {}: fault kind '{}': {}", link.info.name, kind,
                                        cap.value("reason", std::string("unavailable"))));
     }
+  if (suite.sut.data_fs)  // the data fs is FUSE, as the disk-slow kind's mechanism says
+    for (const auto& link : links)
+      if (auto cap = link.capabilities.value("disk-slow", nlohmann::json::object()); !cap.value("available", false))
+        refusals.push_back(fmt::format("node {}: sut.data_fs: faultable: {}", link.info.name,
+                                       cap.value("reason", std::string("the agent cannot mount a data fs"))));
   return refusals;
 }
 

@@ -49,6 +49,7 @@ std::string start_one(RunContext& ctx, const std::vector<NodeInfo>& infos, std::
   for (const auto& [k, v] : sut.env) spec.env[k] = expand(v, values);
   spec.env["FAULTLINE_NODE"] = infos[i].name;
   spec.per_process_clock = sut.per_process_clock;
+  if (sut.data_fs) spec.data_fs = infos[i].data_dir;
   if (auto r = ctx.links[i].client->start_sut(spec); !r)
     return fmt::format("node {}: starting the SUT: {}", infos[i].name, r.error().message);
   std::string detail;

@@ -9,6 +9,7 @@
 
 #include "controller/suite/placeholders.h"
 #include "controller/suite/yaml_set.h"
+#include "faults/disk/disk_rules.h"
 #include "faults/fault_spec.h"
 
 namespace faultline::controller {
@@ -188,7 +189,7 @@ class Parser {
 
   void parse_sut(const Field& field, SutConfig& sut) {
     expect_map(field, {"command", "env", "port", "ports", "lists", "ready", "teardown", "teardown_timeout",
-                       "per_process_clock"});
+                       "per_process_clock", "data_fs"});
     if (!has(field, "command")) fail(field, "missing required field 'command'");
     auto command = child(field, "command");
     if (command.node.IsScalar())
@@ -235,6 +236,11 @@ class Parser {
     if (has(field, "teardown")) sut.teardown = str(child(field, "teardown"));
     if (has(field, "teardown_timeout")) sut.teardown_timeout = duration(child(field, "teardown_timeout"));
     if (has(field, "per_process_clock")) sut.per_process_clock = boolean(child(field, "per_process_clock"));
+    if (has(field, "data_fs")) {
+      auto mode = str(child(field, "data_fs"));
+      if (mode != "faultable" && mode != "none") fail(child(field, "data_fs"), "expected 'faultable' or 'none'");
+      sut.data_fs = mode == "faultable";
+    }
     if (has(field, "ready")) {
       auto ready = child(field, "ready");
       expect_map(ready, {"tcp", "command", "delay", "timeout"});
@@ -357,6 +363,7 @@ class Parser {
       // Check the common fields the way the agent will.
       auto parsed = faults::FaultSpec::parse(spec);
       if (!parsed) fail(spec_field, parsed.error().message);
+      if (auto data_fs_fault = check_data_fs_fault(*parsed, suite); !data_fs_fault.empty()) fail(spec_field, data_fs_fault);
     }
     check_json(spec_field, spec, suite);
     fault.spec = spec;
@@ -369,6 +376,23 @@ class Parser {
       fail(entry ? *entry : spec_field, "missing 'duration' (how long the fault lasts)");
     }
     return fault;
+  }
+
+  // The faults of the faultable data fs: their fields, and that the suite has one.
+  static std::string check_data_fs_fault(const faults::FaultSpec& spec, const Suite& suite) {
+    Result<void> checked = ok_result();
+    if (spec.kind == "disk-slow") {
+      if (auto r = faults::disk::parse_slow_rule(spec); !r) checked = r.error();
+    } else if (spec.kind == "disk-error") {
+      if (auto r = faults::disk::parse_error_rule(spec); !r) checked = r.error();
+    } else if (spec.kind == "lose-unsynced") {
+      if (auto r = faults::disk::parse_lose_unsynced_rule(spec); !r) checked = r.error();
+    } else {
+      return "";
+    }
+    if (!checked) return checked.error().message;
+    if (!suite.sut.data_fs) return spec.kind + " acts on the faultable data fs: set sut.data_fs: faultable";
+    return "";
   }
 
   std::vector<FaultTemplate> package_variants(const std::string& name, const Field& field, const Suite& suite) {
@@ -398,6 +422,11 @@ class Parser {
       v.push_back(make({{"kind", "clock-skew"}, {"offset", "30s"}}, K::kMinority));
     } else if (name == "disk") {
       v.push_back(make({{"kind", "disk-fill"}, {"path", "{data}"}, {"leave", "1MiB"}}, K::kOne));
+      if (suite.sut.data_fs) {  // the faults of the faultable data fs
+        v.push_back(make({{"kind", "disk-slow"}, {"delay", "50ms"}, {"jitter", "10ms"}}, K::kOne));
+        v.push_back(make({{"kind", "disk-error"}, {"errno", "EIO"}, {"ops", {"write", "fsync"}}, {"percent", 50}}, K::kOne));
+        v.push_back(make({{"kind", "lose-unsynced"}, {"crash", "drop"}}, K::kOne));
+      }
     } else if (name == "packet") {
       v.push_back(make({{"kind", "delay"}, {"delay", "100ms"}, {"jitter", "20ms"}}, K::kAll));
       v.push_back(make({{"kind", "loss"}, {"percent", 20}}, K::kOne));
@@ -406,7 +435,6 @@ class Parser {
       for (const auto& p : package_names()) list += (list.empty() ? "" : ", ") + p;
       fail(field, fmt::format("unknown package '{}' (known: {})", name, list));
     }
-    (void)suite;
     return v;
   }
 

@@ -66,6 +66,10 @@ struct SutConfig {
                                            // one), through its agent; empty: none
   Nanos teardown_timeout = 60'000'000'000;
   bool per_process_clock = false;
+  // `data_fs: faultable`: the agent mounts the faultable data fs over {data}
+  // before the SUT starts (disk-slow, disk-error, lose-unsynced act on it);
+  // `none` (the default): {data} is a plain directory.
+  bool data_fs = false;
 };
 
 // The client workload hook: `command` (sh -c, client placeholders) runs on

@@ -49,9 +49,12 @@ Result<void> ReplicaStore::put(const std::string& key, const Versioned& v) {
   if (fd_ >= 0) {
     std::string line = nlohmann::json{{"k", key}, {"v", v.value}, {"c", v.stamp.counter}, {"n", v.stamp.node}}.dump() + "\n";
     ssize_t n = ::write(fd_, line.data(), line.size());
-    if (n != static_cast<ssize_t>(line.size()) || ::fdatasync(fd_) != 0) {
-      std::string why = n < 0 ? std::strerror(errno) : "short write";
-      if (n > 0) (void)::ftruncate(fd_, ::lseek(fd_, 0, SEEK_END) - n);  // drop the torn line
+    const bool written = n == static_cast<ssize_t>(line.size());
+    if (!written || ::fdatasync(fd_) != 0) {
+      std::string why = n < 0 ? std::strerror(errno) : written ? std::string("fdatasync: ") + std::strerror(errno) : "short write";
+      // Drop the line (torn, or whole but not known durable): a refused put
+      // must not come back when the log is replayed.
+      if (n > 0) (void)::ftruncate(fd_, ::lseek(fd_, 0, SEEK_END) - n);
       return io_error("store.log: " + why);
     }
   }

@@ -3,9 +3,10 @@
 // Contract: each key holds a value and a timestamp (counter, writer node),
 // ordered lexicographically; put() applies a value only when its timestamp
 // is newer than the stored one (ABD). Every applied put is first appended
-// to `<dir>/store.log` (one JSON line, fdatasync'd); if that write fails
-// (e.g. ENOSPC under a disk-fill fault) the put is refused with kIo and
-// memory is unchanged. open() replays the log, so a restarted node keeps
+// to `<dir>/store.log` (one JSON line, fdatasync'd); if that write or its
+// fdatasync fails (ENOSPC under disk-fill, EIO under disk-error) the
+// put is refused with kIo, the line is cut from the log and memory is
+// unchanged. open() replays the log, so a restarted node keeps
 // its data. A missing key reads as "" at timestamp (0, ""). Thread-safe.
 #pragma once
 

@@ -1,25 +1,17 @@
-// disk-slow (DESIGN.md StorageSlow: a FUSE passthrough adding latency and
-// errors) is not built yet. This placeholder registers the kind so that
-// --probe and the registry say so truthfully ("not built") instead of
-// "unknown kind"; plan() refuses with the same reason.
-#include "faults/registry.h"
+// disk-slow (StorageSlow): every selected operation on the data fs sleeps
+// `delay` ± `jitter` before it runs.
+//   {"kind":"disk-slow","delay":"20ms","jitter":"5ms","ops":["read","write"],
+//    "path":"*.log","percent":50}
+// Only delay is required; ops default to every op, path to every file,
+// percent to 100. HealRecord: {"mount", "rule": {"id","where","delay_ns",
+// "jitter_ns","percent"}}.
+#include "faults/disk/data_fs_mechanism.h"
 
-namespace faultline::faults {
+namespace faultline::faults::disk {
 namespace {
 
-constexpr char kReason[] = "not built (the FUSE passthrough for disk-slow is not implemented in this version)";
-
-class DiskSlow : public Mechanism {
- public:
-  std::string_view name() const override { return "fuse-passthrough"; }
-  Availability probe(const HostContext&) const override { return Availability{false, "fuse-passthrough", kReason}; }
-  Result<HealRecord> plan(const FaultSpec&, const HostContext&) override { return unavailable(std::string("disk-slow: ") + kReason); }
-  Result<void> apply(const HealRecord&, const HostContext&) override { return unavailable(std::string("disk-slow: ") + kReason); }
-  Result<void> heal(const HealRecord&, const HostContext&) override { return ok_result(); }
-  std::string describe(const HealRecord&) const override { return "disk-slow (not built)"; }
-};
-
+using DiskSlow = RuleMechanism<SlowRule, parse_slow_rule, slow_rule_from_json>;
 FAULTLINE_REGISTER_MECHANISM("disk-slow", 0, DiskSlow);
 
 }  // namespace
-}  // namespace faultline::faults
+}  // namespace faultline::faults::disk

@@ -139,3 +139,33 @@ TEST(Suite, ExampleSuitesParse) {
     EXPECT_TRUE(suite.ok()) << name << ": " << (suite.ok() ? "" : suite.error().message);
   }
 }
+
+TEST(Suite, DataFsAndItsFaults) {
+  const std::string slow = "{kind: disk-slow, delay: 20ms, ops: [write, fsync], path: '*.log'}";
+  auto without = replace(kSuite, "{kind: partition, mode: halves}", slow);
+  EXPECT_NE(error_of(without).find("s.yaml:14: nemesis.schedule[0].fault: disk-slow acts on the faultable data fs: set "
+                                   "sut.data_fs: faultable"),
+            std::string::npos)
+      << error_of(without);
+  auto with = replace(without, "  port: 7000", "  port: 7000\n  data_fs: faultable");
+  auto suite = parse_suite(with, "s.yaml");
+  ASSERT_TRUE(suite.ok()) << suite.error().message;
+  EXPECT_TRUE(suite->sut.data_fs);
+  EXPECT_NE(error_of(replace(with, "ops: [write, fsync]", "ops: [write, scribble]")).find("unknown operation 'scribble'"),
+            std::string::npos);
+  EXPECT_NE(error_of(replace(with, "delay: 20ms", "dealy: 20ms")).find("unknown field \"dealy\""), std::string::npos);
+  EXPECT_NE(error_of(replace(kSuite, "  port: 7000", "  port: 7000\n  data_fs: fancy")).find("sut.data_fs: expected 'faultable' or 'none'"),
+            std::string::npos);
+  // The disk package gains the data fs kinds only with a data fs.
+  auto packages = [](const std::string& text) {
+    auto s = parse_suite(text, "s.yaml");
+    EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
+    std::vector<std::string> kinds;
+    for (const auto& v : s->nemesis.schedule[2].packages[0].variants) kinds.push_back(v.spec["kind"]);
+    return kinds;
+  };
+  auto disk = replace(kSuite, "packages: [pause, clock]", "packages: [disk]");
+  EXPECT_EQ(packages(disk), (std::vector<std::string>{"disk-fill"}));
+  EXPECT_EQ(packages(replace(disk, "  port: 7000", "  port: 7000\n  data_fs: faultable")),
+            (std::vector<std::string>{"disk-fill", "disk-slow", "disk-error", "lose-unsynced"}));
+}

@@ -68,7 +68,7 @@ TEST_P(CorrectNode, SuitePasses) {
 
 INSTANTIATE_TEST_SUITE_P(Examples, CorrectNode,
                          ::testing::Values("partition-heal", "crash-restart", "pause", "clock-skew", "slow-network",
-                                           "disk-full", "combined"),
+                                           "disk-full", "storage", "combined"),
                          [](const auto& info) {
                            std::string n = info.param;
                            for (auto& c : n)

@@ -25,12 +25,18 @@ TEST(HostFaultProbe, SaysWhatWorksAndWhyNot) {
   EXPECT_TRUE(probe_of("disk-fill", "fallocate", host).available);
   EXPECT_TRUE(probe_of("corrupt-file", "pwrite", host).available);
 
-  auto slow = probe_of("disk-slow", "fuse-passthrough", host);
-  EXPECT_FALSE(slow.available);
-  EXPECT_NE(slow.reason.find("not built"), std::string::npos);
-  auto planned = MechanismRegistry::instance().plan(*FaultSpec::parse(nlohmann::json{{"kind", "disk-slow"}}), host);
-  ASSERT_FALSE(planned);
-  EXPECT_NE(planned.error().message.find("not built"), std::string::npos);
+  // The data fs kinds are served where FUSE can be mounted (the storage
+  // integration tests mount it); with no data fs mounted they refuse to plan.
+  for (const char* kind : {"disk-slow", "disk-error", "lose-unsynced"}) {
+    auto fuse = probe_of(kind, "fuse-passthrough", host);
+    EXPECT_EQ(fuse.available, fuse.reason.empty()) << fuse.reason;
+    nlohmann::json spec{{"kind", kind}};
+    if (std::string(kind) == "disk-slow") spec["delay"] = "1ms";
+    auto planned = MechanismRegistry::instance().plan(*FaultSpec::parse(spec), host);
+    ASSERT_FALSE(planned) << kind;
+    EXPECT_NE(planned.error().message.find(fuse.available ? "no faultable data fs" : fuse.reason), std::string::npos)
+        << planned.error().message;
+  }
 
   // Without a supervised SUT the process faults cannot work, and say so.
   for (const char* kind : {"kill", "pause"}) {
