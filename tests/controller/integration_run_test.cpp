@@ -176,8 +176,11 @@ nemesis:
   bool grudge = false;
   std::istringstream lines(slurp(run / "history.jsonl"));
   std::string line;
+  long long last_time = 0;
   while (std::getline(lines, line)) {
     auto e = nlohmann::json::parse(line);
+    EXPECT_GE(e["time"].get<long long>(), last_time) << "file order and time disagree at " << line;  // docs/history.md
+    last_time = e["time"].get<long long>();
     if (e["type"] != "fault") continue;
     if (e["phase"] == "start") {
       starts[e["fault"]["kind"]]++;

@@ -59,6 +59,8 @@ RunSummary sample_summary(checkers::Validity validity) {
   detector.findings = {{"completeness", {{"valid", validity == checkers::Validity::kValid}}},
                        {"accuracy", {{"valid", true}}},
                        {"count", 3}};
+  detector.wall = 1'500'000'000;
+  detector.events = 4321;
   report.results.push_back({"detector", detector});
   s.check = report;
   return s;
@@ -169,6 +171,24 @@ TEST(HistoryRecorder, TheFlusherThreadWritesWithoutBeingAsked) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   EXPECT_EQ(lines_of(dir.path / "h.jsonl").size(), 1u);
   ASSERT_TRUE(rec.close().ok());
+}
+
+TEST(RunSummary, EachCheckersTimeAndEventCountAndTheWarnings) {
+  auto s = sample_summary(checkers::Validity::kValid);
+  s.warnings.push_back("node n2: teardown exited 1: rm: cannot remove");
+  auto j = s.to_json();
+  EXPECT_EQ(j["checkers"]["detector"]["check_seconds"], 1.5);
+  EXPECT_EQ(j["checkers"]["detector"]["events_checked"], 4321);
+  EXPECT_EQ(j["warnings"][0], "node n2: teardown exited 1: rm: cannot remove");
+  EXPECT_EQ(s.exit_code(), 0);  // a warning does not touch the verdict
+  TempDir dir;
+  ASSERT_TRUE(write_junit(dir.path / "junit.xml", s).ok());
+  auto xml = slurp(dir.path / "junit.xml");
+  EXPECT_NE(xml.find("<testcase name=\"detector\" classname=\"faultline.demo&lt;&amp;&gt;.checker\" time=\"1.500\""),
+            std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("<property name=\"detector.events_checked\" value=\"4321\"/>"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("<property name=\"warning\" value=\"node n2: teardown exited 1"), std::string::npos) << xml;
 }
 
 TEST(RunSummary, VerdictAndExitCodes) {
