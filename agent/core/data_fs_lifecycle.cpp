@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "common/process/launch.h"
 #include "faults/disk/data_fs.h"
 
 namespace faultline::agent {
@@ -40,20 +41,19 @@ Result<bool> unmount_in_namespace(const std::filesystem::path& dir, const std::s
     if (mount_namespace(pid) != ns) continue;
     int ns_fd = ::open(("/proc/" + pid + "/ns/mnt").c_str(), O_RDONLY | O_CLOEXEC);
     if (ns_fd < 0) continue;
-    pid_t child = ::fork();
-    if (child == 0) {
-      if (::setns(ns_fd, CLONE_NEWNS) != 0) ::_exit(2);
-      if (::umount2(dir.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) != 0 && errno != EINVAL && errno != ENOENT) ::_exit(3);
-      ::_exit(0);
-    }
+    process::LaunchOptions options;
+    options.argv = {"umount", "--lazy", dir.string()};
+    options.err = process::Stream::capture();
+    options.out = process::Stream::null();
+    options.exec_setup = [ns_fd] { return ::setns(ns_fd, CLONE_NEWNS) == 0 ? 0 : errno; };
+    auto done = process::run(options);
     ::close(ns_fd);
-    if (child < 0) return io_error(fmt::format("fork: {}", std::strerror(errno)));
-    int status = 0;
-    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-      return io_error(fmt::format("unmounting {} in mount namespace {} (through pid {}) failed (status {})",
-                                  dir.string(), ns, pid, status));
+    if (!done) return done.error().with_context(fmt::format("unmounting {} in mount namespace {}", dir.string(), ns));
+    const bool already_gone = done->err.find("not mounted") != std::string::npos ||
+                              done->err.find("No such file") != std::string::npos;
+    if (done->exit_code != 0 && !already_gone)
+      return io_error(fmt::format("unmounting {} in mount namespace {} (through pid {}) failed (exit {}): {}",
+                                  dir.string(), ns, pid, done->exit_code, done->err));
     return true;
   }
   return false;

@@ -1,7 +1,6 @@
 #include "agent/core/supervisor.h"
 
 #include <fcntl.h>
-#include <linux/close_range.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -10,43 +9,26 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <optional>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
+
+#include "common/process/launch.h"
+#include "faults/clock/time_namespace.h"
 
 extern char** environ;
 
 namespace faultline::agent {
 
 namespace {
-// Stages reported by the child through the error pipe when exec fails.
-enum ChildStage : int { kStageLogs = 1, kStageChdir, kStageTimens, kStageExec };
-
-const char* stage_name(int stage) {
-  switch (stage) {
-    case kStageLogs: return "opening the log files";
-    case kStageChdir: return "changing to the working directory";
-    case kStageTimens: return "entering a time namespace";
-    default: return "exec";
-  }
-}
-
 std::string describe_status(int status) {
   if (WIFEXITED(status)) return fmt::format("exited with code {}", WEXITSTATUS(status));
   if (WIFSIGNALED(status)) return fmt::format("killed by signal {}", WTERMSIG(status));
   return fmt::format("wait status {}", status);
 }
 
-std::string timens_offsets(Nanos offset) {
-  long long secs = offset / 1'000'000'000;
-  long long nanos = offset % 1'000'000'000;
-  if (nanos < 0) {
-    nanos += 1'000'000'000;
-    secs -= 1;
-  }
-  return fmt::format("monotonic {} {}\nboottime {} {}\n", secs, nanos, secs, nanos);
-}
 }  // namespace
 
 std::filesystem::path find_clock_library(const std::filesystem::path& explicit_path) {
@@ -88,8 +70,6 @@ Result<int> Supervisor::start_locked(const SutSpec& sut, bool restart, std::uniq
     if (pid_ > 0) return invalid_input("the SUT was started concurrently");
   }
 
-  // Everything the child needs is prepared before fork: after it, only
-  // async-signal-safe system calls.
   std::map<std::string, std::string> env;
   for (char** e = environ; e && *e; ++e) {
     std::string_view entry(*e);
@@ -107,93 +87,28 @@ Result<int> Supervisor::start_locked(const SutSpec& sut, bool restart, std::uniq
     env["LD_PRELOAD"] = clock_lib_.string() + (existing != env.end() && !existing->second.empty() ? ":" + existing->second : "");
     env["FAULTLINE_CLOCK_SHM"] = clock_shm_path().string();
   }
-  std::vector<std::string> env_strings;
-  for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
-  std::vector<char*> envp;
-  for (auto& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> args = sut.command;
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const std::string workdir = sut.working_dir.empty() ? state_dir_.string() : sut.working_dir;
-  const std::string out_path = stdout_path().string();
-  const std::string err_path = stderr_path().string();
-  const std::string offsets = sut.monotonic_offset ? timens_offsets(*sut.monotonic_offset) : std::string();
-  const bool want_timens = sut.monotonic_offset.has_value();
-  // Resolve argv[0] through PATH the way execvp would, before fork.
-  std::string program = args[0];
-  if (program.find('/') == std::string::npos) {
-    std::string path = env.count("PATH") ? env["PATH"] : "/usr/local/bin:/usr/bin:/bin";
-    std::size_t start = 0;
-    while (start <= path.size()) {
-      auto end = path.find(':', start);
-      auto dir = path.substr(start, end == std::string::npos ? std::string::npos : end - start);
-      auto candidate = (dir.empty() ? std::string(".") : dir) + "/" + program;
-      if (::access(candidate.c_str(), X_OK) == 0) {
-        program = candidate;
-        break;
-      }
-      if (end == std::string::npos) break;
-      start = end + 1;
-    }
+  std::optional<faults::clock::TimeNamespaceSetup> timens;
+  if (sut.monotonic_offset) {
+    auto setup = faults::clock::TimeNamespaceSetup::prepare({*sut.monotonic_offset, *sut.monotonic_offset});
+    if (!setup) return setup.error().with_context("sut: monotonic_offset");
+    timens = std::move(*setup);
   }
-
-  int error_pipe[2];
-  if (::pipe2(error_pipe, O_CLOEXEC) != 0) return io_error(fmt::format("sut: pipe: {}", std::strerror(errno)));
-  pid_t child = ::fork();
-  if (child < 0) {
-    ::close(error_pipe[0]);
-    ::close(error_pipe[1]);
-    return io_error(fmt::format("sut: fork: {}", std::strerror(errno)));
-  }
-  if (child == 0) {
-    auto fail = [&](int stage) {
-      int report[2] = {stage, errno};
-      (void)!::write(error_pipe[1], report, sizeof report);
-      ::_exit(127);
-    };
-    // Own session (and so own process group): when the agent dies, even by
-    // kill -9, a paused SUT is not sent the orphaned-group SIGHUP and keeps
-    // running (paused) until a restarted agent heals it.
-    ::setsid();
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::signal(SIGPIPE, SIG_DFL);
-    int in = ::open("/dev/null", O_RDONLY);
-    int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (in < 0 || out < 0 || err < 0) fail(kStageLogs);
-    ::dup2(in, 0);
-    ::dup2(out, 1);
-    ::dup2(err, 2);
-    // Nothing of the agent's leaks into the SUT: not the control socket,
-    // not the listener (a SUT outliving a killed agent would hold its port).
-    ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
-    if (::chdir(workdir.c_str()) != 0) fail(kStageChdir);
-    if (want_timens) {
-      if (::unshare(CLONE_NEWTIME) != 0) fail(kStageTimens);
-      int fd = ::open("/proc/self/timens_offsets", O_WRONLY);
-      if (fd < 0) fail(kStageTimens);
-      if (::write(fd, offsets.data(), offsets.size()) != static_cast<ssize_t>(offsets.size())) fail(kStageTimens);
-      ::close(fd);
-    }
-    ::execve(program.c_str(), argv.data(), envp.data());
-    fail(kStageExec);
-  }
-  ::close(error_pipe[1]);
-  int report[2] = {0, 0};
-  ssize_t got;
-  do got = ::read(error_pipe[0], report, sizeof report);
-  while (got < 0 && errno == EINTR);
-  ::close(error_pipe[0]);
-  if (got == static_cast<ssize_t>(sizeof report)) {
-    int status = 0;
-    ::waitpid(child, &status, 0);
-    return Error{report[0] == kStageExec && report[1] == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo,
-                 fmt::format("sut: {} failed for '{}': {}", stage_name(report[0]), args[0], std::strerror(report[1]))};
-  }
+  process::LaunchOptions options;
+  options.argv = sut.command;
+  options.env = std::move(env);
+  options.working_dir = sut.working_dir.empty() ? state_dir_ : std::filesystem::path(sut.working_dir);
+  // Own session (and so own process group): when the agent dies, even by
+  // kill -9, a paused SUT is not sent the orphaned-group SIGHUP and keeps
+  // running (paused) until a restarted agent heals it.
+  options.group = process::Group::kNewSession;
+  options.in = process::Stream::null();
+  options.out = process::Stream::append_to(stdout_path());
+  options.err = process::Stream::append_to(stderr_path());
+  if (timens) options.exec_setup = [&timens] { return timens->enter_in_child(); };
+  auto started = process::start(options);
+  if (!started) return started.error().with_context(fmt::format("sut: starting '{}'", sut.command[0]));
+  const pid_t child = started->pid();
+  const std::vector<std::string>& args = sut.command;
   pid_ = child;
   ++starts_;
   run_starts_ = run_start;

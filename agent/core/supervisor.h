@@ -3,7 +3,7 @@
 // cpu-throttle) act on.
 //
 // Contract:
-//  - start() runs the SutSpec's command (fork + execve, no shell) in its own
+//  - start() runs the SutSpec's command (through common/process/launch.h, no shell) in its own
 //    session and process group (so it outlives a killed agent), with the agent's environment plus SutSpec.env plus
 //    FAULTLINE_EVENTS=<state-dir>/events.sock, FAULTLINE_START (1 for the
 //    start the controller asked for, 2, 3, ... for each restart after it)

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <sched.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,6 +9,8 @@
 #include <filesystem>
 
 #include <fmt/format.h>
+
+#include "common/process/launch.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -64,42 +65,13 @@ Result<pid_t> spawn_with_time_offsets(const std::vector<std::string>& argv, cons
   if (argv.empty()) return invalid_input("spawn_with_time_offsets: empty command");
   auto setup = TimeNamespaceSetup::prepare(offsets);
   if (!setup) return setup.error();
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  int report[2];
-  if (::pipe2(report, O_CLOEXEC) != 0) return io_error(fmt::format("pipe: {}", std::strerror(errno)));
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    ::close(report[0]);
-    ::close(report[1]);
-    return io_error(fmt::format("fork: {}", std::strerror(errno)));
-  }
-  if (pid == 0) {
-    ::close(report[0]);
-    int err = setup->enter_in_child();
-    int stage = 0;
-    if (err == 0) {
-      ::execvp(args[0], args.data());
-      err = errno;
-      stage = 1;
-    }
-    int msg[2] = {stage, err};
-    (void)!::write(report[1], msg, sizeof msg);
-    ::_exit(127);
-  }
-  ::close(report[1]);
-  int msg[2] = {0, 0};
-  ssize_t n;
-  while ((n = ::read(report[0], msg, sizeof msg)) < 0 && errno == EINTR) {}
-  ::close(report[0]);
-  if (n == static_cast<ssize_t>(sizeof msg)) {
-    int status;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-    if (msg[0] == 0) return io_error(fmt::format("entering a new time namespace: {}", std::strerror(msg[1])));
-    return io_error(fmt::format("exec {}: {}", argv[0], std::strerror(msg[1])));
-  }
-  return pid;
+  process::LaunchOptions options;
+  options.argv = argv;
+  options.in = process::Stream::inherit();
+  options.exec_setup = [&setup] { return setup->enter_in_child(); };
+  auto child = process::start(options);
+  if (!child) return child.error().with_context("starting in a new time namespace");
+  return child->pid();
 }
 
 }  // namespace faultline::faults::clock

@@ -4,13 +4,12 @@
 //
 // Contract:
 //  - probe_time_namespaces() says whether this kernel has them (and why not).
-//  - TimeNamespaceSetup::prepare() formats everything before fork();
-//    enter_in_child() is async-signal-safe (unshare + one write), for use in a
-//    forked child (e.g. a Boost.Process on_exec_setup handler) just before
-//    exec: the exec'd program runs in a new time namespace with the offsets.
-//    It returns 0 or an errno value.
-//  - spawn_with_time_offsets() forks and execs argv (PATH searched) that way
-//    and returns its pid; the caller waits for it.
+//  - TimeNamespaceSetup::prepare() formats everything before the child
+//    exists; enter_in_child() is async-signal-safe (unshare + one write), for
+//    a launch's exec_setup hook (common/process/launch.h): the exec'd program
+//    runs in a new time namespace with the offsets. It returns 0 or an errno.
+//  - spawn_with_time_offsets() starts argv (PATH searched) that way and
+//    returns its pid; the caller waits for it.
 #pragma once
 
 #include <sys/types.h>

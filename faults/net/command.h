@@ -1,11 +1,11 @@
 // run_command: run a program (no shell) with optional stdin, capture its output.
 //
-// Contract: argv[0] is looked up in PATH (posix_spawnp), so no shell quoting
+// Contract: argv[0] is looked up in PATH (through common/process/launch.h), so no shell quoting
 // is ever involved. stdin_data is written to the child's stdin, which is then
 // closed. Returns the exit status and everything written to stdout/stderr; a
 // spawn failure (program missing) is an kUnavailable Error naming it. A
 // non-zero exit is NOT an error here: callers decide (see check_command).
-// Safe to call from several threads (posix_spawn, CLOEXEC pipes).
+// Safe to call from several threads.
 #pragma once
 
 #include <string>
