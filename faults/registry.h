@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "common/static_registration.h"
 #include "faults/mechanism.h"
 
 namespace faultline::faults {
@@ -61,10 +62,8 @@ struct MechanismRegistration {
   }
 };
 
-#define FAULTLINE_CONCAT_INNER(a, b) a##b
-#define FAULTLINE_CONCAT(a, b) FAULTLINE_CONCAT_INNER(a, b)
-#define FAULTLINE_REGISTER_MECHANISM(kind, preference, Class)                              \
-  static ::faultline::faults::MechanismRegistration FAULTLINE_CONCAT(faultline_reg_, __LINE__)( \
-      kind, preference, [] { return std::make_unique<Class>(); })
+#define FAULTLINE_REGISTER_MECHANISM(kind, preference, Class)                  \
+  FAULTLINE_STATIC_REGISTRATION(::faultline::faults::MechanismRegistration, kind, preference, \
+                                [] { return std::make_unique<Class>(); })
 
 }  // namespace faultline::faults

@@ -4,7 +4,7 @@
 // registers itself with FAULTLINE_REGISTER_COMMAND(setup). `setup` adds a
 // CLI11 subcommand to the app and returns the function that runs it once the
 // command line is parsed; that function returns the process exit code
-// (DESIGN.md "Exit codes": 0 valid, 1 invalid, 2 unknown, 254 bad arguments
+// (docs/design.md "Exit codes": 0 valid, 1 invalid, 2 unknown, 254 bad arguments
 // or input, 255 internal error). Commands print errors themselves.
 #pragma once
 
@@ -13,6 +13,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "common/static_registration.h"
 #include "controller/output/exit_codes.h"
 
 namespace faultline::cli {
@@ -36,9 +37,6 @@ struct CommandRegistration {
   explicit CommandRegistration(CommandSetup setup) { command_registry().push_back(std::move(setup)); }
 };
 
-#define FAULTLINE_CLI_CONCAT_INNER(a, b) a##b
-#define FAULTLINE_CLI_CONCAT(a, b) FAULTLINE_CLI_CONCAT_INNER(a, b)
-#define FAULTLINE_REGISTER_COMMAND(setup) \
-  static ::faultline::cli::CommandRegistration FAULTLINE_CLI_CONCAT(faultline_cmd_, __LINE__)(setup)
+#define FAULTLINE_REGISTER_COMMAND(setup) FAULTLINE_STATIC_REGISTRATION(::faultline::cli::CommandRegistration, setup)
 
 }  // namespace faultline::cli

@@ -29,6 +29,7 @@
 
 #include "agent/client/agent_client.h"
 #include "common/result.h"
+#include "common/static_registration.h"
 #include "controller/suite/suite.h"
 
 namespace faultline::controller {
@@ -88,11 +89,8 @@ std::vector<std::filesystem::path> list_cluster_states();
 struct ProviderRegistration {
   ProviderRegistration(const std::string& name, ProviderFactory factory) { register_provider(name, std::move(factory)); }
 };
-#define FAULTLINE_PROVIDER_CONCAT_INNER(a, b) a##b
-#define FAULTLINE_PROVIDER_CONCAT(a, b) FAULTLINE_PROVIDER_CONCAT_INNER(a, b)
-#define FAULTLINE_REGISTER_PROVIDER(name, Class)                                                  \
-  static ::faultline::controller::ProviderRegistration FAULTLINE_PROVIDER_CONCAT(faultline_provider_, \
-                                                                                 __LINE__)(      \
-      name, [] { return std::make_unique<Class>(); })
+#define FAULTLINE_REGISTER_PROVIDER(name, Class)                                  \
+  FAULTLINE_STATIC_REGISTRATION(::faultline::controller::ProviderRegistration, name, \
+                                [] { return std::make_unique<Class>(); })
 
 }  // namespace faultline::controller
