@@ -1,5 +1,7 @@
 #include "agent/core/server.h"
 
+#include "common/host_port.h"
+
 #include <pthread.h>
 
 #include <deque>
@@ -267,16 +269,9 @@ void Server::join_threads() {
 }
 
 Result<std::pair<std::string, std::uint16_t>> parse_listen_address(const std::string& text) {
-  auto colon = text.rfind(':');
-  if (colon == std::string::npos) return invalid_input(fmt::format("--listen '{}': expected ADDR:PORT", text));
-  std::string host = text.substr(0, colon);
-  std::string port_text = text.substr(colon + 1);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  if (port_text.empty() || port_text.size() > 5 || port_text.find_first_not_of("0123456789") != std::string::npos)
-    return invalid_input(fmt::format("--listen '{}': port must be a number 0-65535", text));
-  auto port = std::stoul(port_text);
-  if (port > 65535) return invalid_input(fmt::format("--listen '{}': port must be a number 0-65535", text));
-  return std::make_pair(host, static_cast<std::uint16_t>(port));
+  auto parsed = parse_host_port(text, /*allow_port_zero=*/true);
+  if (!parsed) return parsed.error().with_context("--listen");
+  return std::make_pair(parsed->host, parsed->port);
 }
 
 }  // namespace faultline::agent

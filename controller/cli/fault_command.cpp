@@ -20,6 +20,7 @@
 
 #include "agent/client/agent_client.h"
 #include "agent/protocol/auth.h"
+#include "common/host_port.h"
 #include "common/units.h"
 #include "controller/cli/command.h"
 #include "faults/fault_spec.h"
@@ -38,18 +39,11 @@ struct FaultOptions {
 };
 
 Result<agent::AgentEndpoint> endpoint_from(const FaultOptions& options) {
-  auto colon = options.agent.rfind(':');
-  if (colon == std::string::npos || colon + 1 == options.agent.size())
-    return invalid_input(fmt::format("--agent '{}': expected HOST:PORT", options.agent));
+  auto parsed = parse_host_port(options.agent);
+  if (!parsed) return parsed.error().with_context("--agent");
   agent::AgentEndpoint endpoint;
-  endpoint.host = options.agent.substr(0, colon);
-  if (endpoint.host.size() >= 2 && endpoint.host.front() == '[' && endpoint.host.back() == ']')
-    endpoint.host = endpoint.host.substr(1, endpoint.host.size() - 2);
-  const auto port_text = options.agent.substr(colon + 1);
-  if (port_text.find_first_not_of("0123456789") != std::string::npos || port_text.size() > 5 ||
-      std::stoul(port_text) == 0 || std::stoul(port_text) > 65535)
-    return invalid_input(fmt::format("--agent '{}': port must be 1-65535", options.agent));
-  endpoint.port = static_cast<std::uint16_t>(std::stoul(port_text));
+  endpoint.host = parsed->host;
+  endpoint.port = parsed->port;
   auto token = agent::protocol::read_token_file(options.token_file);
   if (!token) return invalid_input(token.error().message);  // a bad --token-file is bad input
   endpoint.token = *token;

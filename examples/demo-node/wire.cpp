@@ -1,5 +1,7 @@
 #include "examples/demo-node/wire.h"
 
+#include "common/host_port.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -30,18 +32,9 @@ int wait_fd(int fd, short events, Nanos timeout) {
 }  // namespace
 
 Result<Endpoint> parse_endpoint(const std::string& text) {
-  auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0) return invalid_input("endpoint '" + text + "' is not host:port");
-  Endpoint e;
-  e.host = text.substr(0, colon);
-  try {
-    int port = std::stoi(text.substr(colon + 1));
-    if (port <= 0 || port > 65535) throw std::out_of_range("port");
-    e.port = static_cast<std::uint16_t>(port);
-  } catch (...) {
-    return invalid_input("endpoint '" + text + "' has no valid port");
-  }
-  return e;
+  auto parsed = parse_host_port(text);
+  if (!parsed) return parsed.error().with_context("endpoint");
+  return Endpoint{parsed->host, parsed->port};
 }
 
 Result<Connection> Connection::connect(const Endpoint& to, Nanos timeout) {
