@@ -207,6 +207,150 @@ Result<void> LocalProvider::validate(const ClusterConfig& config) const {
   return ok_result();
 }
 
+namespace {
+
+// What up() has made so far, written to the cluster's state file after
+// every step so that down() (or `faultline cluster down` after a crash)
+// removes exactly that.
+struct BringUp {
+  nlohmann::json& state;
+  const std::filesystem::path& file;
+  Result<void> save() const { return write_state_file(state, file); }
+};
+
+// The work directory is a tmpfs of its own, as /run is on most hosts:
+// down() unmounts it whole instead of unlinking file by file (on a disk
+// mounted with `discard`, each unlink of a written file cost ~3 ms).
+Result<void> mount_work_dir(BringUp& made, const std::filesystem::path& work) {
+  std::error_code ec;
+  std::filesystem::create_directories(work, ec);
+  if (ec) return io_error(fmt::format("{}: {}", work.string(), ec.message()));
+  if (auto r = run_command({"mount", "-t", "tmpfs", "-o", "mode=0755", "faultline-work", work.string()}); !r) return r.error();
+  made.state["mounts"].push_back(work.string());
+  return made.save();
+}
+
+// The bridge with the subnet's gateway address; `subnet_lock` is released
+// as soon as the address makes the subnet visibly ours.
+Result<void> make_bridge(BringUp& made, const Subnet& subnet, const std::string& id,
+                         std::optional<SubnetLock>& subnet_lock) {
+  const std::string bridge = "flb" + id;
+  if (auto r = ip({"link", "add", "name", bridge, "type", "bridge", "nf_call_iptables", "0", "nf_call_ip6tables", "0"}); !r) {
+    if (auto r2 = ip({"link", "add", "name", bridge, "type", "bridge"}); !r2) return r2.error();
+  }
+  made.state["bridge_created"] = true;
+  if (auto s = made.save(); !s) return s.error();
+  if (auto r = ip({"addr", "add", subnet.gateway() + "/" + std::to_string(subnet.prefix), "dev", bridge}); !r) return r.error();
+  subnet_lock.reset();
+  if (auto r = ip({"link", "set", bridge, "up"}); !r) return r.error();
+  // Where br_netfilter is loaded (Docker loads it and sets FORWARD's policy to
+  // DROP), bridged traffic between our namespaces crosses the host's FORWARD
+  // chain whatever the bridge's own nf_call_iptables says. One tagged rule lets
+  // node-to-node traffic through; down() removes exactly that rule.
+  if (auto r = run_command(forward_rule_command("-I", bridge, id)); r) {
+    made.state["forward_rule"] = true;
+    if (auto s = made.save(); !s) return s.error();
+  }
+  return ok_result();
+}
+
+Result<void> write_token(const std::filesystem::path& token_file, const std::string& token) {
+  int fd = ::open(token_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return io_error(fmt::format("{}: cannot write token", token_file.string()));
+  const bool whole = ::write(fd, token.data(), token.size()) == static_cast<ssize_t>(token.size());
+  ::close(fd);
+  if (!whole) return io_error(fmt::format("{}: cannot write token", token_file.string()));
+  return ok_result();
+}
+
+struct NodePlan {
+  std::string id;
+  std::size_t index = 0;
+  std::string name;
+  Subnet subnet;
+  std::filesystem::path work;
+  std::string agent_bin;
+  std::uint16_t agent_port = 0;
+  std::uint64_t data_bytes = 0;
+};
+
+// One node: its namespace wired to the bridge, its state and data dirs (the
+// data dir a tmpfs of data_bytes), its token, and its agent started inside.
+Result<NodeInfo> add_node(BringUp& made, const NodePlan& plan) {
+  const std::string ns = fmt::format("faultline-{}-{}", plan.id, plan.name);
+  const std::string host_if = fmt::format("fl{}h{}", plan.id, plan.index + 1);
+  const std::string peer_if = fmt::format("fl{}c{}", plan.id, plan.index + 1);
+  const std::string address = plan.subnet.host(static_cast<std::uint32_t>(plan.index + 1));
+  const std::string prefix = "/" + std::to_string(plan.subnet.prefix);
+  if (auto r = ip({"netns", "add", ns}); !r) return r.error();
+  made.state["namespaces"].push_back(ns);
+  if (auto s = made.save(); !s) return s.error();
+  for (const auto& step : std::vector<std::vector<std::string>>{
+           {"link", "add", host_if, "type", "veth", "peer", "name", peer_if},
+           {"link", "set", peer_if, "netns", ns},
+           {"link", "set", host_if, "master", "flb" + plan.id},
+           {"link", "set", host_if, "up"},
+           {"-n", ns, "link", "set", peer_if, "name", "eth0"},
+           {"-n", ns, "addr", "add", address + prefix, "dev", "eth0"},
+           {"-n", ns, "link", "set", "eth0", "up"},
+           {"-n", ns, "link", "set", "lo", "up"},
+           {"-n", ns, "route", "add", "default", "via", plan.subnet.gateway()}}) {
+    if (auto r = ip(step); !r) return r.error();
+  }
+  NodeInfo node;
+  node.name = plan.name;
+  node.address = address;
+  const auto node_dir = plan.work / plan.name;
+  const auto state_dir = node_dir / "state";
+  const auto data_dir = node_dir / "data";
+  std::error_code ec;
+  std::filesystem::create_directories(state_dir, ec);
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec) return io_error(fmt::format("{}: {}", node_dir.string(), ec.message()));
+  if (auto r = run_command({"mount", "-t", "tmpfs", "-o", fmt::format("size={},mode=0755", plan.data_bytes),
+                            "faultline-data", data_dir.string()});
+      !r)
+    return r.error();
+  made.state["mounts"].push_back(data_dir.string());
+  if (auto s = made.save(); !s) return s.error();
+  node.agent = {address, plan.agent_port, random_hex(32)};
+  const auto token_file = state_dir / "token";
+  if (auto w = write_token(token_file, node.agent.token); !w) return w.error();
+  node.state_dir = state_dir.string();
+  node.data_dir = data_dir.string();
+  node.events = (state_dir / "events.sock").string();
+  node.logs["agent.log"] = node_dir / "agent.log";
+  node.logs["sut.stdout.log"] = state_dir / "sut.stdout.log";
+  node.logs["sut.stderr.log"] = state_dir / "sut.stderr.log";
+  auto pid = spawn_daemon({plan.agent_bin, "--listen", fmt::format("{}:{}", address, plan.agent_port), "--token-file",
+                           token_file.string(), "--state-dir", state_dir.string()},
+                          node_dir / "agent.log", ns);
+  if (!pid) return pid.error();
+  made.state["pids"].push_back(*pid);
+  made.state["nodes"].push_back({{"name", plan.name}, {"address", address}, {"namespace", ns},
+                                 {"agent_port", plan.agent_port}, {"agent_pid", *pid},
+                                 {"token_file", token_file.string()}, {"state_dir", state_dir.string()},
+                                 {"data_dir", data_dir.string()}, {"events", node.events}, {"host_interface", host_if}});
+  if (auto s = made.save(); !s) return s.error();
+  return node;
+}
+
+// Every agent must accept connections before the cluster is handed over.
+Result<void> wait_for_agents(std::vector<NodeInfo>& nodes, const ProviderOptions& options) {
+  for (auto& node : nodes) {
+    if (wait_for_tcp(node.address, node.agent.port, 15'000'000'000, options.interrupted)) continue;
+    std::string log;
+    std::ifstream in(node.logs["agent.log"]);
+    std::getline(in, log, '\0');
+    if (log.size() > 600) log = "..." + log.substr(log.size() - 600);
+    return unavailable(fmt::format("node {}: faultline-agent did not start listening on {}:{}{}{}", node.name,
+                                   node.address, node.agent.port, log.empty() ? "" : "; its log:\n", log));
+  }
+  return ok_result();
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Cluster>> LocalProvider::up(const ClusterConfig& config, const ProviderOptions& options) {
   if (::geteuid() != 0) return unavailable("the local provider needs root (network namespaces, veth, bridge)");
   if (auto v = validate(config); !v) return v.error();
@@ -219,22 +363,23 @@ Result<std::unique_ptr<Cluster>> LocalProvider::up(const ClusterConfig& config, 
   if (chosen->moved && options.notice)
     options.notice(fmt::format("subnet {} is in use ({}); this cluster uses {}", config.subnet, chosen->why_moved,
                                subnet.to_string()));
-  const std::string agent_bin = (options.bin_dir / "faultline-agent").string();
-  if (::access(agent_bin.c_str(), X_OK) != 0)
-    return unavailable(fmt::format("{}: faultline-agent not found (build it: cmake --build ... --target faultline-agent)", agent_bin));
-  const std::uint16_t agent_port = static_cast<std::uint16_t>(config.options.value("agent_port", 7070));
-  const std::string data_size = config.options.value("data_size", std::string("64MiB"));
-  const std::uint64_t data_bytes = *parse_size(data_size);
-
-  const std::string id = options.cluster_id.empty() ? random_hex(3) : options.cluster_id;
-  const std::filesystem::path file = cluster_state_dir() / (id + ".json");
-  const std::filesystem::path work = std::filesystem::path("/run/faultline") / id;
-  nlohmann::json state{{"provider", "local"}, {"id", id}, {"subnet", subnet.to_string()}, {"bridge", "flb" + id},
-                       {"work_dir", work.string()}, {"namespaces", nlohmann::json::array()},
+  NodePlan plan;
+  plan.agent_bin = (options.bin_dir / "faultline-agent").string();
+  if (::access(plan.agent_bin.c_str(), X_OK) != 0)
+    return unavailable(fmt::format("{}: faultline-agent not found (build it: cmake --build ... --target faultline-agent)", plan.agent_bin));
+  plan.agent_port = static_cast<std::uint16_t>(config.options.value("agent_port", 7070));
+  plan.data_bytes = *parse_size(config.options.value("data_size", std::string("64MiB")));
+  plan.subnet = subnet;
+  plan.id = options.cluster_id.empty() ? random_hex(3) : options.cluster_id;
+  plan.work = std::filesystem::path("/run/faultline") / plan.id;
+  const std::filesystem::path file = cluster_state_dir() / (plan.id + ".json");
+  nlohmann::json state{{"provider", "local"}, {"id", plan.id}, {"subnet", subnet.to_string()}, {"bridge", "flb" + plan.id},
+                       {"work_dir", plan.work.string()}, {"namespaces", nlohmann::json::array()},
                        {"mounts", nlohmann::json::array()}, {"pids", nlohmann::json::array()},
                        {"nodes", nlohmann::json::array()}, {"created_by_pid", ::getpid()}};
-  if (std::filesystem::exists(file)) return invalid_input(fmt::format("cluster {} already exists ({})", id, file.string()));
-  if (auto w = write_state_file(state, file); !w) return w.error();
+  if (std::filesystem::exists(file)) return invalid_input(fmt::format("cluster {} already exists ({})", plan.id, file.string()));
+  BringUp made{state, file};
+  if (auto w = made.save(); !w) return w.error();
   // From here on, any failure removes what was made.
   auto cluster = std::make_unique<RecordedCluster>(state, file, std::vector<NodeInfo>{}, [this](const nlohmann::json& s) { return down(s); });
   auto fail = [&](const Error& error) -> Result<std::unique_ptr<Cluster>> {
@@ -242,115 +387,19 @@ Result<std::unique_ptr<Cluster>> LocalProvider::up(const ClusterConfig& config, 
     cluster->release();
     return error;
   };
-  auto save = [&]() { return write_state_file(state, file); };
-  auto check_interrupt = [&]() { return options.interrupted && options.interrupted(); };
-
-  // The work directory is a tmpfs of its own, as /run is on most hosts:
-  // down() unmounts it whole instead of unlinking file by file (on a disk
-  // mounted with `discard`, each unlink of a written file cost ~3 ms).
-  {
-    std::error_code ec;
-    std::filesystem::create_directories(work, ec);
-    if (ec) return fail(io_error(fmt::format("{}: {}", work.string(), ec.message())));
-    if (auto r = run_command({"mount", "-t", "tmpfs", "-o", "mode=0755", "faultline-work", work.string()}); !r) return fail(r.error());
-    state["mounts"].push_back(work.string());
-    if (auto s = save(); !s) return fail(s.error());
-  }
-  const std::string bridge = "flb" + id;
-  if (auto r = ip({"link", "add", "name", bridge, "type", "bridge", "nf_call_iptables", "0", "nf_call_ip6tables", "0"}); !r) {
-    if (auto r2 = ip({"link", "add", "name", bridge, "type", "bridge"}); !r2) return fail(r2.error());
-  }
-  state["bridge_created"] = true;
-  if (auto s = save(); !s) return fail(s.error());
-  const std::string prefix = "/" + std::to_string(subnet.prefix);
-  if (auto r = ip({"addr", "add", subnet.gateway() + prefix, "dev", bridge}); !r) return fail(r.error());
-  subnet_lock.reset();  // the subnet is visibly ours now
-  if (auto r = ip({"link", "set", bridge, "up"}); !r) return fail(r.error());
-  // Where br_netfilter is loaded (Docker loads it and sets FORWARD's policy to
-  // DROP), bridged traffic between our namespaces crosses the host's FORWARD
-  // chain whatever the bridge's own nf_call_iptables says. One tagged rule lets
-  // node-to-node traffic through; down() removes exactly that rule.
-  if (auto r = run_command(forward_rule_command("-I", bridge, id)); r) {
-    state["forward_rule"] = true;
-    if (auto s = save(); !s) return fail(s.error());
-  }
-
+  if (auto r = mount_work_dir(made, plan.work); !r) return fail(r.error());
+  if (auto r = make_bridge(made, subnet, plan.id, subnet_lock); !r) return fail(r.error());
   std::vector<NodeInfo> nodes;
   for (std::size_t i = 0; i < config.nodes.size(); ++i) {
-    if (check_interrupt()) return fail(Error{ErrorCode::kUnavailable, "interrupted while bringing the cluster up"});
-    const auto& name = config.nodes[i];
-    const std::string ns = fmt::format("faultline-{}-{}", id, name);
-    const std::string host_if = fmt::format("fl{}h{}", id, i + 1);
-    const std::string peer_if = fmt::format("fl{}c{}", id, i + 1);
-    const std::string address = subnet.host(static_cast<std::uint32_t>(i + 1));
-    if (auto r = ip({"netns", "add", ns}); !r) return fail(r.error());
-    state["namespaces"].push_back(ns);
-    if (auto s = save(); !s) return fail(s.error());
-    for (const auto& step : std::vector<std::vector<std::string>>{
-             {"link", "add", host_if, "type", "veth", "peer", "name", peer_if},
-             {"link", "set", peer_if, "netns", ns},
-             {"link", "set", host_if, "master", bridge},
-             {"link", "set", host_if, "up"},
-             {"-n", ns, "link", "set", peer_if, "name", "eth0"},
-             {"-n", ns, "addr", "add", address + prefix, "dev", "eth0"},
-             {"-n", ns, "link", "set", "eth0", "up"},
-             {"-n", ns, "link", "set", "lo", "up"},
-             {"-n", ns, "route", "add", "default", "via", subnet.gateway()}}) {
-      if (auto r = ip(step); !r) return fail(r.error());
-    }
-    NodeInfo node;
-    node.name = name;
-    node.address = address;
-    const auto node_dir = work / name;
-    const auto state_dir = node_dir / "state";
-    const auto data_dir = node_dir / "data";
-    std::error_code ec;
-    std::filesystem::create_directories(state_dir, ec);
-    std::filesystem::create_directories(data_dir, ec);
-    if (ec) return fail(io_error(fmt::format("{}: {}", node_dir.string(), ec.message())));
-    if (auto r = run_command({"mount", "-t", "tmpfs", "-o", fmt::format("size={},mode=0755", data_bytes), "faultline-data", data_dir.string()}); !r)
-      return fail(r.error());
-    state["mounts"].push_back(data_dir.string());
-    if (auto s = save(); !s) return fail(s.error());
-    const std::string token = random_hex(32);
-    node.agent.host = address;
-    node.agent.port = agent_port;
-    node.agent.token = token;
-    const auto token_file = state_dir / "token";
-    {
-      int fd = ::open(token_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-      if (fd < 0) return fail(io_error(fmt::format("{}: cannot write token", token_file.string())));
-      (void)!::write(fd, token.data(), token.size());
-      ::close(fd);
-    }
-    node.state_dir = state_dir.string();
-    node.data_dir = data_dir.string();
-    node.events = (state_dir / "events.sock").string();
-    node.logs["agent.log"] = node_dir / "agent.log";
-    node.logs["sut.stdout.log"] = state_dir / "sut.stdout.log";
-    node.logs["sut.stderr.log"] = state_dir / "sut.stderr.log";
-    auto pid = spawn_daemon({agent_bin, "--listen", fmt::format("{}:{}", address, agent_port), "--token-file",
-                             token_file.string(), "--state-dir", state_dir.string()},
-                            node_dir / "agent.log", ns);
-    if (!pid) return fail(pid.error());
-    state["pids"].push_back(*pid);
-    state["nodes"].push_back({{"name", name}, {"address", address}, {"namespace", ns}, {"agent_port", agent_port},
-                              {"agent_pid", *pid}, {"token_file", token_file.string()}, {"state_dir", state_dir.string()},
-                              {"data_dir", data_dir.string()}, {"events", node.events}, {"host_interface", host_if}});
-    if (auto s = save(); !s) return fail(s.error());
-    nodes.push_back(std::move(node));
+    if (options.interrupted && options.interrupted())
+      return fail(Error{ErrorCode::kUnavailable, "interrupted while bringing the cluster up"});
+    plan.index = i;
+    plan.name = config.nodes[i];
+    auto node = add_node(made, plan);
+    if (!node) return fail(node.error());
+    nodes.push_back(std::move(*node));
   }
-  // Every agent must accept connections before the cluster is handed over.
-  for (std::size_t i = 0; i < nodes.size(); ++i) {
-    if (!wait_for_tcp(nodes[i].address, agent_port, 15'000'000'000, options.interrupted)) {
-      std::string log;
-      std::ifstream in(nodes[i].logs["agent.log"]);
-      std::getline(in, log, '\0');
-      if (log.size() > 600) log = "..." + log.substr(log.size() - 600);
-      return fail(unavailable(fmt::format("node {}: faultline-agent did not start listening on {}:{}{}{}", nodes[i].name,
-                                          nodes[i].address, agent_port, log.empty() ? "" : "; its log:\n", log)));
-    }
-  }
+  if (auto r = wait_for_agents(nodes, options); !r) return fail(r.error());
   cluster->release();
   return std::unique_ptr<Cluster>(std::make_unique<RecordedCluster>(state, file, std::move(nodes), [this](const nlohmann::json& s) { return down(s); }));
 }
