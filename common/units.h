@@ -1,4 +1,4 @@
-// Durations and sizes as users write them, per DESIGN.md "Durations and sizes".
+// Durations and sizes as users write them (docs/suites.md, "Durations and sizes").
 //
 // Contract: parse_duration accepts a non-negative decimal number followed by
 // one of ns, us, ms, s, m, h ("250ms", "1.5s", "2m"); a bare number is
@@ -19,6 +19,12 @@
 namespace faultline {
 
 using Nanos = std::int64_t;
+
+// Nanosecond multiples, for code and tests that write durations as numbers.
+inline constexpr Nanos kNanosecond = 1;
+inline constexpr Nanos kMicrosecond = 1'000;
+inline constexpr Nanos kMillisecond = 1'000'000;
+inline constexpr Nanos kSecond = 1'000'000'000;
 
 Result<Nanos> parse_duration(std::string_view text, bool allow_bare_seconds = false);
 Result<std::uint64_t> parse_size(std::string_view text);

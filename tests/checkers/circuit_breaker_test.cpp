@@ -8,8 +8,6 @@
 namespace faultline::reference {
 namespace {
 
-constexpr Nanos kMs = 1'000'000;
-constexpr Nanos kS = 1'000'000'000;
 using S = BreakerStateKind;
 
 BreakerConfig consecutive(int threshold, Nanos timeout, int half_open_max = 1, int successes = 1) {
@@ -30,21 +28,21 @@ void fail_at(CircuitBreaker& b, Nanos t) {
 }
 
 TEST(CircuitBreaker, ConsecutiveFailuresOpenAtThatInstant) {
-  CircuitBreaker b(consecutive(3, 1 * kS));
-  fail_at(b, 10 * kMs);
-  fail_at(b, 20 * kMs);
+  CircuitBreaker b(consecutive(3, 1 * kSecond));
+  fail_at(b, 10 * kMillisecond);
+  fail_at(b, 20 * kMillisecond);
   EXPECT_EQ(b.state(), S::kClosed);
-  auto d = b.allow(30 * kMs);
-  auto o = b.record(30 * kMs, d.call, false);
+  auto d = b.allow(30 * kMillisecond);
+  auto o = b.record(30 * kMillisecond, d.call, false);
   ASSERT_TRUE(!o.transitions.empty());
   EXPECT_EQ(o.transitions.back().from, S::kClosed);
   EXPECT_EQ(o.transitions.back().to, S::kOpen);
   EXPECT_EQ(b.state(), S::kOpen);
-  EXPECT_EQ(b.opened_at(), 30 * kMs);
+  EXPECT_EQ(b.opened_at(), 30 * kMillisecond);
 }
 
 TEST(CircuitBreaker, SuccessResetsTheConsecutiveCount) {
-  CircuitBreaker b(consecutive(3, 1 * kS));
+  CircuitBreaker b(consecutive(3, 1 * kSecond));
   fail_at(b, 1);
   fail_at(b, 2);
   auto d = b.allow(3);
@@ -57,97 +55,97 @@ TEST(CircuitBreaker, SuccessResetsTheConsecutiveCount) {
 }
 
 TEST(CircuitBreaker, TrippedBreakerRejectsUntilTimeoutThenAdmitsExactlyHalfOpenMaxCalls) {
-  CircuitBreaker b(consecutive(1, 1 * kS, /*half_open_max=*/2, /*successes=*/3));
-  fail_at(b, 100 * kMs);  // opens at 0.1s; admits again from 1.1s
-  for (Nanos t : {100 * kMs, 500 * kMs, 1100 * kMs - 1}) {
+  CircuitBreaker b(consecutive(1, 1 * kSecond, /*half_open_max=*/2, /*successes=*/3));
+  fail_at(b, 100 * kMillisecond);  // opens at 0.1s; admits again from 1.1s
+  for (Nanos t : {100 * kMillisecond, 500 * kMillisecond, 1100 * kMillisecond - 1}) {
     auto d = b.allow(t);
     EXPECT_FALSE(d.permitted) << "t=" << t;
     EXPECT_FALSE(!d.transitions.empty());
     EXPECT_EQ(b.state(), S::kOpen);
   }
-  auto first = b.allow(1100 * kMs);
+  auto first = b.allow(1100 * kMillisecond);
   EXPECT_TRUE(first.permitted);
   ASSERT_TRUE(!first.transitions.empty());
   EXPECT_EQ(first.transitions.back().to, S::kHalfOpen);
-  auto second = b.allow(1101 * kMs);
+  auto second = b.allow(1101 * kMillisecond);
   EXPECT_TRUE(second.permitted);
-  EXPECT_FALSE(b.allow(1102 * kMs).permitted);  // two trials in flight
-  EXPECT_FALSE(b.allow(1103 * kMs).permitted);
+  EXPECT_FALSE(b.allow(1102 * kMillisecond).permitted);  // two trials in flight
+  EXPECT_FALSE(b.allow(1103 * kMillisecond).permitted);
   EXPECT_EQ(b.trials_in_flight(), 2);
   // A trial success frees a slot: one more trial, not more.
-  b.record(1110 * kMs, first.call, true);
+  b.record(1110 * kMillisecond, first.call, true);
   EXPECT_EQ(b.state(), S::kHalfOpen);
-  EXPECT_TRUE(b.allow(1111 * kMs).permitted);
-  EXPECT_FALSE(b.allow(1112 * kMs).permitted);
+  EXPECT_TRUE(b.allow(1111 * kMillisecond).permitted);
+  EXPECT_FALSE(b.allow(1112 * kMillisecond).permitted);
 }
 
 TEST(CircuitBreaker, SuccessThresholdTrialSuccessesClose) {
-  CircuitBreaker b(consecutive(1, 1 * kS, 1, 2));
+  CircuitBreaker b(consecutive(1, 1 * kSecond, 1, 2));
   fail_at(b, 0);
-  auto t1 = b.allow(1 * kS);
+  auto t1 = b.allow(1 * kSecond);
   ASSERT_TRUE(t1.permitted);
-  EXPECT_FALSE(!b.record(1 * kS + 1, t1.call, true).transitions.empty());
-  auto t2 = b.allow(1 * kS + 2);
+  EXPECT_FALSE(!b.record(1 * kSecond + 1, t1.call, true).transitions.empty());
+  auto t2 = b.allow(1 * kSecond + 2);
   ASSERT_TRUE(t2.permitted);
-  auto o = b.record(1 * kS + 3, t2.call, true);
+  auto o = b.record(1 * kSecond + 3, t2.call, true);
   ASSERT_TRUE(!o.transitions.empty());
   EXPECT_EQ(o.transitions.back().from, S::kHalfOpen);
   EXPECT_EQ(o.transitions.back().to, S::kClosed);
-  EXPECT_TRUE(b.allow(1 * kS + 4).permitted);
+  EXPECT_TRUE(b.allow(1 * kSecond + 4).permitted);
 }
 
 TEST(CircuitBreaker, TrialFailureReopensAtThatInstant) {
-  CircuitBreaker b(consecutive(1, 1 * kS));
+  CircuitBreaker b(consecutive(1, 1 * kSecond));
   fail_at(b, 0);
-  auto trial = b.allow(1 * kS);
+  auto trial = b.allow(1 * kSecond);
   ASSERT_TRUE(trial.permitted);
-  auto o = b.record(1500 * kMs, trial.call, false);
+  auto o = b.record(1500 * kMillisecond, trial.call, false);
   ASSERT_TRUE(!o.transitions.empty());
   EXPECT_EQ(o.transitions.back().to, S::kOpen);
-  EXPECT_EQ(b.opened_at(), 1500 * kMs);
-  EXPECT_FALSE(b.allow(2500 * kMs - 1).permitted);
-  EXPECT_TRUE(b.allow(2500 * kMs).permitted);
+  EXPECT_EQ(b.opened_at(), 1500 * kMillisecond);
+  EXPECT_FALSE(b.allow(2500 * kMillisecond - 1).permitted);
+  EXPECT_TRUE(b.allow(2500 * kMillisecond).permitted);
 }
 
 TEST(CircuitBreaker, StaleResultFromBeforeATransitionChangesNothing) {
-  CircuitBreaker b(consecutive(2, 1 * kS));
+  CircuitBreaker b(consecutive(2, 1 * kSecond));
   auto a = b.allow(0), c1 = b.allow(0), c2 = b.allow(0);
   b.record(10, c1.call, false);
   b.record(20, c2.call, false);
   ASSERT_EQ(b.state(), S::kOpen);
-  auto trial = b.allow(1 * kS + 20);
+  auto trial = b.allow(1 * kSecond + 20);
   ASSERT_EQ(b.state(), S::kHalfOpen);
   const auto generation = b.generation();
   // Call a was admitted in closed (an older generation): its failure would
   // reopen a half-open breaker if it counted.
-  auto stale = b.record(1 * kS + 30, a.call, false);
+  auto stale = b.record(1 * kSecond + 30, a.call, false);
   EXPECT_TRUE(stale.known);
   EXPECT_FALSE(stale.counted);
   EXPECT_FALSE(!stale.transitions.empty());
   EXPECT_EQ(b.state(), S::kHalfOpen);
   EXPECT_EQ(b.generation(), generation);
   EXPECT_EQ(b.trials_in_flight(), 1);
-  auto o = b.record(1 * kS + 40, trial.call, true);
+  auto o = b.record(1 * kSecond + 40, trial.call, true);
   ASSERT_TRUE(!o.transitions.empty());
   EXPECT_EQ(b.state(), S::kClosed);
 }
 
 TEST(CircuitBreaker, StaleSuccessInClosedDoesNotResetTheCount) {
-  CircuitBreaker b(consecutive(2, 10 * kMs, 2));
+  CircuitBreaker b(consecutive(2, 10 * kMillisecond, 2));
   fail_at(b, 0);
   fail_at(b, 1);  // open at 1
-  auto t1 = b.allow(10 * kMs + 1);
-  auto t2 = b.allow(10 * kMs + 2);
-  b.record(10 * kMs + 3, t1.call, true);  // closes (success_threshold 1); t2 is now stale
+  auto t1 = b.allow(10 * kMillisecond + 1);
+  auto t2 = b.allow(10 * kMillisecond + 2);
+  b.record(10 * kMillisecond + 3, t1.call, true);  // closes (success_threshold 1); t2 is now stale
   ASSERT_EQ(b.state(), S::kClosed);
-  fail_at(b, 20 * kMs);
-  EXPECT_FALSE(b.record(20 * kMs + 1, t2.call, true).counted);
-  fail_at(b, 20 * kMs + 2);  // second consecutive failure: the stale success did not reset it
+  fail_at(b, 20 * kMillisecond);
+  EXPECT_FALSE(b.record(20 * kMillisecond + 1, t2.call, true).counted);
+  fail_at(b, 20 * kMillisecond + 2);  // second consecutive failure: the stale success did not reset it
   EXPECT_EQ(b.state(), S::kOpen);
 }
 
 TEST(CircuitBreaker, ResultOfUnknownCallIsIgnored) {
-  CircuitBreaker b(consecutive(1, 1 * kS));
+  CircuitBreaker b(consecutive(1, 1 * kSecond));
   auto o = b.record(5, 42, false);
   EXPECT_FALSE(o.known);
   EXPECT_EQ(b.state(), S::kClosed);
@@ -215,13 +213,13 @@ TEST(CircuitBreaker, RateMinimumCallsCappedByWindowSize) {
 }
 
 TEST(CircuitBreaker, EmitsDesignEventsInOrder) {
-  CircuitBreaker b(consecutive(1, 1 * kS));
+  CircuitBreaker b(consecutive(1, 1 * kSecond));
   std::vector<std::string> lines;
   b.set_listener([&](const BreakerRecord& r) { lines.push_back(to_jsonl(r, "n1", "peer-n3")); });
   auto d = b.allow(100);
   b.record(200, d.call, false);
   b.allow(300);
-  b.allow(1 * kS + 200);
+  b.allow(1 * kSecond + 200);
   ASSERT_EQ(lines.size(), 6u);
   EXPECT_EQ(lines[0], R"({"time":100,"type":"breaker","node":"n1","name":"peer-n3","event":"call","call":1,"permitted":true})");
   EXPECT_EQ(lines[1], R"({"time":200,"type":"breaker","node":"n1","name":"peer-n3","event":"result","call":1,"outcome":"failure"})");
@@ -406,7 +404,7 @@ TEST(Profiles, EveryProfileIsValidAndFoundByName) {
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message.find("did you mean \"hystrix\"?"), std::string::npos) << bad.error().message;
   EXPECT_EQ(breaker_profile("gobreaker")->config.failure_threshold, 6);  // ConsecutiveFailures > 5
-  EXPECT_EQ(retry_profile("cenkalti-backoff")->config.base_delay, 500 * kMs);
+  EXPECT_EQ(retry_profile("cenkalti-backoff")->config.base_delay, 500 * kMillisecond);
 }
 
 }  // namespace

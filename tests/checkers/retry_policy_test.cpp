@@ -10,10 +10,8 @@
 namespace faultline::reference {
 namespace {
 
-constexpr Nanos kMs = 1'000'000;
-constexpr Nanos kS = 1'000'000'000;
 
-RetryConfig config(Jitter jitter, int attempts = 4, Nanos base = 100 * kMs, double mult = 2, Nanos max = 1 * kS) {
+RetryConfig config(Jitter jitter, int attempts = 4, Nanos base = 100 * kMillisecond, double mult = 2, Nanos max = 1 * kSecond) {
   RetryConfig c;
   c.max_attempts = attempts;
   c.base_delay = base;
@@ -35,25 +33,25 @@ std::vector<Nanos> run_failing(const RetryPolicy& policy, std::mt19937_64& rng, 
 }
 
 TEST(RetryPolicy, NominalDelayIsCappedExponential) {
-  RetryPolicy p(config(Jitter::kNone, 10, 100 * kMs, 2, 1 * kS));
+  RetryPolicy p(config(Jitter::kNone, 10, 100 * kMillisecond, 2, 1 * kSecond));
   EXPECT_EQ(p.nominal_delay(0), 0);
-  EXPECT_EQ(p.nominal_delay(1), 100 * kMs);
-  EXPECT_EQ(p.nominal_delay(2), 200 * kMs);
-  EXPECT_EQ(p.nominal_delay(3), 400 * kMs);
-  EXPECT_EQ(p.nominal_delay(4), 800 * kMs);
-  EXPECT_EQ(p.nominal_delay(5), 1 * kS);
-  EXPECT_EQ(p.nominal_delay(60), 1 * kS);  // no overflow
+  EXPECT_EQ(p.nominal_delay(1), 100 * kMillisecond);
+  EXPECT_EQ(p.nominal_delay(2), 200 * kMillisecond);
+  EXPECT_EQ(p.nominal_delay(3), 400 * kMillisecond);
+  EXPECT_EQ(p.nominal_delay(4), 800 * kMillisecond);
+  EXPECT_EQ(p.nominal_delay(5), 1 * kSecond);
+  EXPECT_EQ(p.nominal_delay(60), 1 * kSecond);  // no overflow
 }
 
 TEST(RetryPolicy, RunsExactlyMaxAttemptsWithoutJitter) {
   RetryPolicy p(config(Jitter::kNone, 4));
   std::mt19937_64 rng(1);
-  EXPECT_EQ(run_failing(p, rng), (std::vector<Nanos>{0, 100 * kMs, 200 * kMs, 400 * kMs}));
+  EXPECT_EQ(run_failing(p, rng), (std::vector<Nanos>{0, 100 * kMillisecond, 200 * kMillisecond, 400 * kMillisecond}));
 }
 
 TEST(RetryPolicy, EveryJitterModeRunsMaxAttemptsWithinBounds) {
   for (Jitter j : {Jitter::kFull, Jitter::kEqual, Jitter::kDecorrelated, Jitter::kProportional}) {
-    RetryPolicy p(config(j, 6, 100 * kMs, 2, 1 * kS));
+    RetryPolicy p(config(j, 6, 100 * kMillisecond, 2, 1 * kSecond));
     for (std::uint64_t seed = 0; seed < 200; ++seed) {
       std::mt19937_64 rng(seed);
       auto delays = run_failing(p, rng);
@@ -66,8 +64,8 @@ TEST(RetryPolicy, EveryJitterModeRunsMaxAttemptsWithinBounds) {
           case Jitter::kFull: break;
           case Jitter::kEqual: lo = d / 2; break;
           case Jitter::kDecorrelated:
-            lo = 100 * kMs;
-            hi = std::min<Nanos>(1 * kS, 3 * (k == 1 ? 100 * kMs : delays[k - 1]));
+            lo = 100 * kMillisecond;
+            hi = std::min<Nanos>(1 * kSecond, 3 * (k == 1 ? 100 * kMillisecond : delays[k - 1]));
             break;
           case Jitter::kProportional: lo = d * 8 / 10; hi = d * 12 / 10; break;
           default: break;
@@ -112,36 +110,36 @@ TEST(RetryPolicy, NoAttemptAfterSuccessOrNonRetryable) {
 }
 
 TEST(RetryPolicy, DecorrelatedBoundsUsePreviousDelay) {
-  RetryPolicy p(config(Jitter::kDecorrelated, 10, 10 * kMs, 2, 1 * kS));
+  RetryPolicy p(config(Jitter::kDecorrelated, 10, 10 * kMillisecond, 2, 1 * kSecond));
   auto b1 = p.bounds(1, 0);
-  EXPECT_EQ(b1.lo, 10 * kMs);
-  EXPECT_EQ(b1.hi, 30 * kMs);
-  auto b2 = p.bounds(2, 25 * kMs);
-  EXPECT_EQ(b2.hi, 75 * kMs);
-  EXPECT_EQ(p.bounds(5, 900 * kMs).hi, 1 * kS);
+  EXPECT_EQ(b1.lo, 10 * kMillisecond);
+  EXPECT_EQ(b1.hi, 30 * kMillisecond);
+  auto b2 = p.bounds(2, 25 * kMillisecond);
+  EXPECT_EQ(b2.hi, 75 * kMillisecond);
+  EXPECT_EQ(p.bounds(5, 900 * kMillisecond).hi, 1 * kSecond);
 }
 
 TEST(RetryPolicy, GrpcConnectionBackoffPreset) {
   RetryConfig c = grpc_connection_backoff();
-  EXPECT_EQ(c.base_delay, 1 * kS);
+  EXPECT_EQ(c.base_delay, 1 * kSecond);
   EXPECT_DOUBLE_EQ(c.multiplier, 1.6);
-  EXPECT_EQ(c.max_delay, 120 * kS);
+  EXPECT_EQ(c.max_delay, 120 * kSecond);
   EXPECT_EQ(c.jitter, Jitter::kProportional);
   EXPECT_DOUBLE_EQ(c.jitter_fraction, 0.2);
   RetryPolicy p(c);
-  EXPECT_EQ(p.nominal_delay(1), 1 * kS);
-  EXPECT_EQ(p.nominal_delay(2), 1600 * kMs);
-  EXPECT_EQ(p.nominal_delay(3), 2560 * kMs);
-  EXPECT_EQ(p.nominal_delay(20), 120 * kS);
+  EXPECT_EQ(p.nominal_delay(1), 1 * kSecond);
+  EXPECT_EQ(p.nominal_delay(2), 1600 * kMillisecond);
+  EXPECT_EQ(p.nominal_delay(3), 2560 * kMillisecond);
+  EXPECT_EQ(p.nominal_delay(20), 120 * kSecond);
   auto b = p.bounds(20);
-  EXPECT_EQ(b.lo, 96 * kS);
-  EXPECT_EQ(b.hi, 144 * kS);
+  EXPECT_EQ(b.lo, 96 * kSecond);
+  EXPECT_EQ(b.hi, 144 * kSecond);
   EXPECT_TRUE(validate(c).ok());
 }
 
 TEST(RetryPolicy, ValidateAndParseJitter) {
   EXPECT_FALSE(validate(config(Jitter::kFull, 0)).ok());
-  EXPECT_FALSE(validate(config(Jitter::kFull, 3, 2 * kS, 2, 1 * kS)).ok());  // max < base
+  EXPECT_FALSE(validate(config(Jitter::kFull, 3, 2 * kSecond, 2, 1 * kSecond)).ok());  // max < base
   EXPECT_TRUE(parse_jitter("equal").ok());
   auto bad = parse_jitter("fuzzy");
   ASSERT_FALSE(bad.ok());

@@ -42,7 +42,6 @@ struct PageFixture : ::testing::Test {
   }
 };
 
-constexpr std::int64_t kSecond = 1'000'000'000;
 constexpr int kAll = (1 << kRealtime) | (1 << kMonotonic) | (1 << kBoottime);
 
 TEST_F(PageFixture, FreshPageIsIdentity) {

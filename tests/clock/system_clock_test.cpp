@@ -11,7 +11,6 @@
 namespace faultline::faults::clock {
 namespace {
 
-constexpr Nanos kSecond = 1'000'000'000;
 
 class FakeClock : public SystemClock {
  public:

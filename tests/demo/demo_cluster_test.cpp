@@ -28,7 +28,6 @@ namespace faultline::demo {
 namespace {
 
 namespace fs = std::filesystem;
-constexpr Nanos kS = 1'000'000'000;
 
 // A datagram socket bound at a unique path; removed on destruction.
 struct EventSocket {
@@ -109,9 +108,9 @@ struct Cluster {
     fs::remove_all(dir, ec);
   }
   Result<nlohmann::json> call(int node, const nlohmann::json& request) {
-    auto c = Connection::connect(endpoints[node], 2 * kS);
+    auto c = Connection::connect(endpoints[node], 2 * kSecond);
     if (!c) return c.error();
-    return c->call(request, 5 * kS);
+    return c->call(request, 5 * kSecond);
   }
   // What node `observer` believes about `subject` ("" if unreachable).
   std::string status(int observer, const std::string& subject) {
@@ -136,7 +135,7 @@ TEST(DemoCluster, MembershipQuorumOpsPauseAndEvents) {
   for (int i = 0; i < 3; ++i)
     for (int j = 0; j < 3; ++j)
       if (i != j) {
-        ASSERT_TRUE(cluster.wait_status(i, "n" + std::to_string(j + 1), "alive", 10 * kS)) << i << "->" << j;
+        ASSERT_TRUE(cluster.wait_status(i, "n" + std::to_string(j + 1), "alive", 10 * kSecond)) << i << "->" << j;
       }
 
   // A write through n1 is read back through n2 and n3 (quorum).
@@ -151,7 +150,7 @@ TEST(DemoCluster, MembershipQuorumOpsPauseAndEvents) {
 
   // SIGSTOP n3: n1 declares it dead; quorum ops still succeed with n1+n2.
   ASSERT_EQ(::kill(cluster.pids[2], SIGSTOP), 0);
-  EXPECT_TRUE(cluster.wait_status(0, "n3", "dead", 15 * kS)) << "n1 never declared the stopped n3 dead";
+  EXPECT_TRUE(cluster.wait_status(0, "n3", "dead", 15 * kSecond)) << "n1 never declared the stopped n3 dead";
   auto w2 = cluster.call(1, {{"op", "write"}, {"key", "k"}, {"value", "v2"}});
   ASSERT_TRUE(w2.ok());
   EXPECT_TRUE(w2->value("ok", false)) << w2->dump();
@@ -161,8 +160,8 @@ TEST(DemoCluster, MembershipQuorumOpsPauseAndEvents) {
 
   // SIGCONT: n3 refutes and is alive again everywhere.
   ASSERT_EQ(::kill(cluster.pids[2], SIGCONT), 0);
-  EXPECT_TRUE(cluster.wait_status(0, "n3", "alive", 15 * kS)) << "n1 never saw n3 alive again";
-  EXPECT_TRUE(cluster.wait_status(1, "n3", "alive", 15 * kS)) << "n2 never saw n3 alive again";
+  EXPECT_TRUE(cluster.wait_status(0, "n3", "alive", 15 * kSecond)) << "n1 never saw n3 alive again";
+  EXPECT_TRUE(cluster.wait_status(1, "n3", "alive", 15 * kSecond)) << "n2 never saw n3 alive again";
 
   // The events on our socket: n1's verdicts on n3 (dead, then alive), and
   // breaker calls/results and retry attempts from the coordinators.
