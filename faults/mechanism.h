@@ -46,7 +46,7 @@ class ProcessControl {
 };
 
 // A connection that network faults must never cut (the agent's control
-// connection, DESIGN.md "The control channel is never faulted").
+// connection, docs/design.md "Safety rules").
 struct Exemption {
   std::string local_address;   // may be empty = any
   std::uint16_t local_port = 0;

@@ -57,7 +57,7 @@ struct ClockSample {
 
 struct AgentEvent {
   Nanos agent_mono = 0;    // when the agent received it
-  nlohmann::json event;    // as the SUT sent it (DESIGN.md event line without "time")
+  nlohmann::json event;    // as the SUT sent it (docs/events.md line without "time")
 };
 
 class AgentClient {

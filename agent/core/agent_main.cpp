@@ -140,7 +140,7 @@ int run_agent_unguarded(int argc, char** argv) {
   Journal journal(host.state_dir / "journal.jsonl");
 
   // Bind first: the control port must be in the exemptions before any fault
-  // is applied (DESIGN.md "The control channel is never faulted").
+  // is applied (docs/design.md "Safety rules").
   Server server(io, workers, *token, events);
   const auto listen_host = listen_address->first;
   if (auto bound = server.bind(listen_host, listen_address->second); !bound) {

@@ -1,5 +1,5 @@
 // FaultManager: applies and heals faults through the MechanismRegistry,
-// journaled and leased (DESIGN.md "Safety rules").
+// journaled and leased (docs/design.md "Safety rules").
 //
 // Contract:
 //  - apply(): plans with the registry, appends the HealRecord to the journal

@@ -1,4 +1,4 @@
-// Journal: the agent's durable record of applied faults (DESIGN.md "No fault
+// Journal: the agent's durable record of applied faults (docs/design.md "No fault
 // outlives its owner").
 //
 // Contract: the journal is a JSONL file in the state dir. append_applied()

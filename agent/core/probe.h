@@ -1,5 +1,5 @@
 // Capability probe: for every fault kind, whether it works on this host and
-// which mechanism serves it (DESIGN.md "Kernel realities").
+// which mechanism serves it (docs/design.md "Kernel realities").
 //
 // Contract: probe_capabilities() asks every registered candidate of every
 // kind in faults::all_fault_kinds(), in preference order, and changes

@@ -298,7 +298,7 @@ int main(int argc, char** argv) {
     }
 
     const Row& first = rows.front();
-    std::printf("\nfan-out time(N) / time(N=%d), p50 (issue 5: N=200 within 5x of N=5)\n", first.n);
+    std::printf("\nfan-out time(N) / time(N=%d), p50 (N=200 within 5x of N=5)\n", first.n);
     std::printf("%5s | %7s %7s %11s | %-22s | %s\n", "N", "apply", "heal", "apply+heal", "cpu floor / time(first)",
                 "verdict");
     for (const auto& r : rows) {

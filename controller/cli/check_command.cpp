@@ -1,5 +1,5 @@
 // `faultline check HISTORY [--checker NAME]... [--config FILE] [--model M]
-//  [--initial JSON] [--json] [--timeout DUR]` (DESIGN.md "faultline check").
+//  [--initial JSON] [--json] [--timeout DUR]` (docs/checkers.md).
 //
 // Reads a JSONL or EDN history, runs the named checkers (every checker that
 // has events in the history when none is named) and prints each checker's

@@ -4,7 +4,7 @@
 // the heal verification and the CheckReport. verdict() folds everything: any
 // invalid checker -> invalid; else any run error (a fault that failed to apply
 // or heal, an interrupted run, a checker unknown) -> unknown; else valid.
-// exit_code() maps it to DESIGN.md's codes (0/1/2). write_results() writes
+// exit_code() maps it to docs/design.md's exit codes (0/1/2). write_results() writes
 // results.json (one object, documented in README "faultline run");
 // write_junit() writes a JUnit XML file (Ant/Jenkins schema, see
 // tests/controller/data/junit.xsd) with one <testcase> per checker, one per

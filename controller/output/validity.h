@@ -1,6 +1,6 @@
 // Validity as JSON and text, for the controller's outputs.
 //
-// Contract: true / false / "unknown" (DESIGN.md `--json` shape) and
+// Contract: true / false / "unknown" (docs/checkers.md `--json` shape) and
 // "valid" / "invalid" / "unknown"; the same mapping as checkers/checker.h,
 // kept here so output writers do not need the checker library's symbols.
 #pragma once

@@ -12,7 +12,7 @@
 //    majority disagreed, round 2 writes it back to a majority before
 //    answering (so a read never returns a value a later read could miss).
 // Each operation is retried with the reference RetryPolicy and RetryBudget
-// (one budget per node); every attempt is reported as a DESIGN.md `retry`
+// (one budget per node); every attempt is reported as a docs/events.md `retry`
 // event (op = pid * 1e6 + per-process counter, unique across restarts, attempt, delay slept before it, outcome).
 // Results: read -> value, or an Error (definitely not done); write -> ok, or
 // an Error after which the write may or may not have happened.

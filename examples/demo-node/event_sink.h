@@ -1,5 +1,5 @@
 // EventSink: where the demo node reports its detector, breaker and retry
-// events (DESIGN.md history lines without "time"; the agent stamps them).
+// events (docs/events.md lines without "time"; the agent stamps them).
 //
 // Contract: from_env() sends one JSON object per datagram to the unix
 // datagram socket named by env FAULTLINE_EVENTS (agent/PROTOCOL.md). When the

@@ -6,7 +6,7 @@
 // detector (every heartbeat_interval a {"t":"hb","f":NAME} datagram to each
 // peer; a background task sweeps the node table every sweep_interval). Time
 // is CLOCK_MONOTONIC. Every status change the node makes is reported to the
-// EventSink as a DESIGN.md `detector` event. status() answers what this node
+// EventSink as a docs/events.md `detector` event. status() answers what this node
 // currently believes about a peer. stop() (and the destructor) joins the
 // threads. SWIM mode also pings every member it holds suspect or dead once
 // per rejoin_interval and answers such pings with its own incarnation

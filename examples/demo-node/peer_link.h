@@ -1,6 +1,6 @@
 // PeerLink: every call from this node to one peer's store, guarded by that
 // peer's circuit breaker (the reference breaker, checkers/reference/
-// circuit_breaker.h) and reported as DESIGN.md `breaker` events named
+// circuit_breaker.h) and reported as docs/events.md `breaker` events named
 // "peer-<peer>".
 //
 // Contract: call() asks the breaker first; a rejected call returns

@@ -1,5 +1,5 @@
-// corrupt-file: flip bits in, or truncate, chunks of a file (DESIGN.md
-// StorageCorruption), with Jepsen's chunk selection:
+// corrupt-file: flip bits in, or truncate, chunks of a file
+// (a StorageCorruption fault), with Jepsen's chunk selection:
 //   {"kind":"corrupt-file","path":FILE,"mode":"bitflip"|"truncate",
 //    "start":0,"end":<file size>,"chunk_size":"1MiB","modulus":1,"index":0,
 //    "probability":0.001,"seed":N}

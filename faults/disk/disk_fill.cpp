@@ -1,5 +1,5 @@
 // disk-fill: fill the filesystem holding a directory with a ballast file
-// (DESIGN.md StorageFull). {"kind":"disk-fill","path":DIR,"leave":"1MiB"}
+// (the StorageFull fault). {"kind":"disk-fill","path":DIR,"leave":"1MiB"}
 // leaves that many bytes available to unprivileged writers (df's "Avail");
 // {"kind":"disk-fill","path":DIR,"percent":95} fills it to 95% used. The
 // ballast is DIR/.faultline-ballast-<id>, allocated with fallocate (written

@@ -1,7 +1,7 @@
 // IptablesChains: faultline's own iptables chains, and the rules of one fault
 // applied and removed as one unit.
 //
-// Contract (DESIGN.md "Touch only what we own"):
+// Contract (docs/design.md "Safety rules"):
 //  - Our rules live only in our chains: FAULTLINE-IN (jumped to from INPUT)
 //    and FAULTLINE-OUT (jumped to from OUTPUT) of one table (filter by
 //    default; the shaper may use mangle). Chains and jumps are created on

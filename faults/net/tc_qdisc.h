@@ -1,6 +1,6 @@
 // Our qdiscs, through libnl-route-3 (never by running `tc`).
 //
-// Contract (DESIGN.md "qdiscs carry our own handle"):
+// Contract (docs/design.md "Safety rules"):
 //  - Everything we install hangs under a root qdisc with handle 0xfa17: (the
 //    leaf under a classful root gets 0xfa18:). install_qdisc() refuses to
 //    replace a root qdisc someone else installed (any handle other than 0:,

@@ -1,5 +1,5 @@
-// cpu-throttle: cap the SUT's CPU with a cgroup of our own (DESIGN.md
-// NodeSlow). {"kind":"cpu-throttle","percent":20} allows 20% of one CPU
+// cpu-throttle: cap the SUT's CPU with a cgroup of our own
+// (a NodeSlow fault). {"kind":"cpu-throttle","percent":20} allows 20% of one CPU
 // (CFS quota 20ms per 100ms period; above 100 allows several CPUs).
 // Two mechanisms: "cgroup-v2" (cpu.max, preferred) where a cgroup2 hierarchy
 // has the cpu controller, else "cgroup-v1" (cpu.cfs_quota_us). apply creates

@@ -1,4 +1,4 @@
-// kill: SIGKILL the supervised SUT (DESIGN.md NodeCrash), through the agent's
+// kill: SIGKILL the supervised SUT (a NodeCrash fault), through the agent's
 // ProcessControl. {"kind":"kill"} restarts it when healed (after the
 // duration, on lease expiry or agent restart); {"kind":"kill","restart":false}
 // leaves it dead until the controller starts it again. Heal restarts only if

@@ -1,4 +1,4 @@
-// pause: SIGSTOP the supervised SUT (DESIGN.md NodeSlow); heal sends SIGCONT.
+// pause: SIGSTOP the supervised SUT (a NodeSlow fault); heal sends SIGCONT.
 // The record names the process by pid and start time, so a fresh mechanism
 // (after an agent restart) resumes exactly that process, and never signals a
 // stranger that reused the pid. Healing a process that is gone succeeds.

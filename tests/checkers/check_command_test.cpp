@@ -1,5 +1,5 @@
 // `faultline check` run as a user runs it: the built binary on the
-// hand-written histories, producing every exit code of DESIGN.md.
+// hand-written histories, producing every exit code of docs/design.md.
 #include <sys/wait.h>
 #include <unistd.h>
 

@@ -1,4 +1,4 @@
-// Porcupine baseline for the faultline linearizability benchmark (issue 7).
+// Porcupine baseline for the faultline linearizability benchmark.
 //
 // Reads one history in faultline JSONL (one event a line: time, type
 // invoke|ok|fail|info, process, f, value, optional key), as written by
