@@ -12,6 +12,7 @@
 
 #include "faults/clock/clock_page.h"
 #include "faults/clock/clock_page_file.h"
+#include "common/units.h"
 
 namespace faultline::faults::clock {
 namespace {
