@@ -16,7 +16,7 @@ std::uint64_t events_judged(const history::History& history, const std::string& 
   std::uint64_t n = 0;
   for (const auto& e : history.events) {
     const auto& b = e.body;
-    if (checker == "linearizable") n += std::holds_alternative<history::ClientEvent>(b);
+    if (checker == "linearizable" || checker == "availability") n += std::holds_alternative<history::ClientEvent>(b);
     else if (checker == "detector") n += std::holds_alternative<history::DetectorEvent>(b);
     else if (checker == "breaker") n += std::holds_alternative<history::BreakerEvent>(b);
     else if (checker == "retry") n += std::holds_alternative<history::RetryEvent>(b);

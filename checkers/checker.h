@@ -1,7 +1,8 @@
 // Checker: judges one aspect of a History and says valid, invalid or unknown.
 //
 // Contract:
-//  - name() is the CLI name: "detector", "breaker", "retry", "linearizable".
+//  - name() is the CLI name: "detector", "breaker", "retry", "linearizable",
+//    "availability".
 //  - applies() says whether the history has events this checker judges (with
 //    no --checker, `faultline check` runs every checker that applies).
 //  - check() never reads a clock except through `deadline` (a CLOCK_MONOTONIC

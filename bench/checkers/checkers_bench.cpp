@@ -1,4 +1,4 @@
-// checkers_bench: throughput of the breaker, retry and detector checkers on
+// checkers_bench: throughput of the breaker, retry, detector and availability checkers on
 // histories generated here (seeded; the breaker and retry ones per profile
 // family), pinned to one core, beside the 1M events/s baseline; and of the
 // reference circuit breaker. Each checker's rate is printed by wall time and
@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <algorithm>
 #include <random>
+#include <string>
 
 #include "checkers/breaker_checker.h"
 #include "checkers/checker.h"
@@ -168,6 +169,45 @@ history::History detector_history(std::size_t target) {
   return h;
 }
 
+// Client ops for the availability checker: 8 processes, 10,000 ops/s in
+// all (1ms each), a partition 5s..10s of every 20s during which 30% fail,
+// and 1s after each heal when 10% still fail.
+history::History availability_history(std::size_t target_ops) {
+  history::History h;
+  h.nodes = {"n1", "n2", "n3"};
+  push(h, 0, history::ClusterEvent{h.nodes});
+  std::mt19937_64 rng(5);
+  const Nanos kS = 1'000'000'000, gap = 100'000;  // an op every 100us
+  std::size_t ops = 0;
+  int fault = 0;
+  for (Nanos block = 0; ops < target_ops; block += 20 * kS) {
+    const std::string id = "f" + std::to_string(fault++);
+    history::FaultEvent start;
+    start.id = id;
+    start.fault = {{"kind", "partition"}};
+    start.targets = {"n1"};
+    history::FaultEvent end;
+    end.phase = history::FaultEvent::Phase::kEnd;
+    end.id = id;
+    bool started = false, ended = false;
+    for (Nanos t = block; t < block + 20 * kS && ops < target_ops; t += gap, ++ops) {
+      if (!started && t >= block + 5 * kS) push(h, t, start), started = true;
+      if (!ended && t >= block + 10 * kS) push(h, t, end), ended = true;
+      const bool during = started && !ended, after = ended && t < block + 11 * kS;
+      const auto roll = rng() % 100;
+      const bool ok = during ? roll >= 30 : after ? roll >= 10 : roll != 0;
+      const std::int64_t process = static_cast<std::int64_t>(ops % 8);
+      push(h, t, history::ClientEvent{history::OpType::kInvoke, process, "read", nullptr, std::nullopt, "n1"});
+      push(h, t + 1'000'000 + static_cast<Nanos>(rng() % 500'000),
+           history::ClientEvent{ok ? history::OpType::kOk : history::OpType::kFail, process, "read", nullptr, std::nullopt, "n1"});
+    }
+    if (started && !ended) push(h, block + 10 * kS, end);
+  }
+  std::stable_sort(h.events.begin(), h.events.end(), [](const Event& a, const Event& b) { return a.time < b.time; });
+  for (std::size_t i = 0; i < h.events.size(); ++i) h.events[i].index = i;
+  return h;
+}
+
 void bench_checker(const char* name, const history::History& h, nlohmann::json config) {
   auto checker = checkers::make_checker(name);
   if (!checker) {
@@ -191,6 +231,11 @@ void bench_checker(const char* name, const history::History& h, nlohmann::json c
   std::printf("%-8s %-16s %10zu events  wall %7.3fs %10.0f/s  cpu %7.3fs %10.0f/s  baseline %.0f  %s  (verdict %s)\n",
               name, profile.c_str(), h.events.size(), s, rate, cpu, cpu_rate, kBaseline,
               cpu_rate >= kBaseline ? "OK" : "BELOW", checkers::to_string(r->valid));
+  if (std::string(name) == "availability") {
+    const double ops = static_cast<double>(r->findings["ops"]["total"].get<std::size_t>());
+    std::printf("%-8s %-16s %10.0f client ops  wall %10.0f ops/s  cpu %10.0f ops/s  baseline %.0f  %s  (%s)\n", name, "",
+                ops, ops / s, ops / cpu, kBaseline, ops / cpu >= kBaseline ? "OK" : "BELOW", r->text.substr(0, 160).c_str());
+  }
 }
 
 }  // namespace
@@ -219,6 +264,9 @@ int main(int argc, char** argv) {
     bench_checker("retry", retry_history(events, section), section);
   bench_checker("detector", detector_history(events),
                 {{"detection_bound", "3s"}, {"recovery_bound", "3s"}});
+  // EVENTS / 2 client ops (an invoke and a completion each).
+  bench_checker("availability", availability_history(events / 2),
+                {{"window", "1s"}, {"recovery_time", "2s"}, {"during", {{"partition", {{"success_rate", 0.5}}}}}});
 
   // The reference breaker alone: allow + record per call.
   reference::CircuitBreaker breaker;

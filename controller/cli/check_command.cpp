@@ -145,7 +145,7 @@ Result<nlohmann::json> load_config(const std::string& path, std::string& text_ou
   }
   if (doc.is_null()) doc = nlohmann::json::object();
   if (!doc.is_object())
-    return invalid_input(fmt::format("{}: the config must be a map with a section per checker (detector, breaker, retry, linearizable)", path));
+    return invalid_input(fmt::format("{}: the config must be a map with a section per checker (detector, breaker, retry, linearizable, availability)", path));
   return doc;
 }
 
@@ -227,7 +227,7 @@ Command setup_check(CLI::App& app) {
   auto* cmd = app.add_subcommand("check", "Check a recorded history (JSONL or Jepsen EDN) and print the verdict");
   cmd->add_option("history", args->history, "History file (.jsonl or .edn)")->required();
   cmd->add_option("--checker", args->checkers,
-                  "Checker to run: detector, breaker, retry, linearizable (repeatable; default: every checker with events)");
+                  "Checker to run: detector, breaker, retry, linearizable, availability (repeatable; default: every checker with events)");
   cmd->add_option("--config", args->config, "YAML or JSON file with a section per checker");
   cmd->add_option("--model", args->model, "Model for the linearizable checker: register, cas-register, kv");
   cmd->add_option("--initial", args->initial, "Initial model value as JSON (linearizable)");

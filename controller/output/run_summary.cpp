@@ -189,6 +189,11 @@ Result<void> write_junit(const std::filesystem::path& file, const RunSummary& su
     for (const auto& [name, result] : summary.check->results) {
       prop(name + ".check_seconds", fmt::format("{:.3f}", seconds(result.wall)));
       prop(name + ".events_checked", std::to_string(result.events));
+      // A checker's flat "properties" (the availability checker's recovery
+      // times per fault) become <property name="CHECKER.KEY">.
+      if (result.findings.is_object() && result.findings.contains("properties") && result.findings["properties"].is_object())
+        for (auto& [key, value] : result.findings["properties"].items())
+          prop(name + "." + key, value.is_string() ? value.get<std::string>() : value.dump());
     }
   for (const auto& w : summary.warnings) prop("warning", w);
   xml += "    </properties>\n";

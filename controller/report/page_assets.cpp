@@ -104,6 +104,32 @@ if (data.client.latency.length) {
   note(document.getElementById('latency'), 'No client operations in this history.');
   document.getElementById('throughput').parentElement.remove();
 }
+if (data.availability && document.getElementById('availability')) {
+  const av = data.availability;
+  // Recovery intervals: hatched amber when within the bound, red when not.
+  const marks = {id:'recoveryMarks', beforeDatasetsDraw(chart) {
+    const {ctx, chartArea, scales} = chart;
+    ctx.save();
+    for (const r of av.recoveries) {
+      const x0 = Math.max(scales.x.getPixelForValue(r.start), chartArea.left);
+      const x1 = Math.min(scales.x.getPixelForValue(Math.max(r.end, r.start + end / 500)), chartArea.right);
+      if (x1 <= x0) continue;
+      ctx.fillStyle = r.valid === false ? '#b3261e55' : '#f0a50055';
+      ctx.fillRect(x0, chartArea.bottom - 14, x1 - x0, 14);
+      ctx.fillStyle = '#222'; ctx.font = '11px sans-serif';
+      ctx.fillText(r.id + (r.recovered ? ` ${(r.end - r.start).toFixed(1)}s` : ' not recovered'), x0 + 2, chartArea.bottom - 18);
+    }
+    ctx.restore();
+  }};
+  const sets = [{label:'success rate (ok / all, by invoke time)', data:av.rate, pointRadius:0, borderWidth:1.5, borderColor:'#2a7d2e'}];
+  if (typeof av.bound === 'number')
+    sets.push({label:'steady-state bound', data:[{x:0, y:av.bound}, {x:end, y:av.bound}], pointRadius:0, borderWidth:1,
+               borderDash:[6, 4], borderColor:'#b3261e'});
+  new Chart(document.getElementById('availability'), {type:'line', plugins:[shade, marks], data:{datasets:sets},
+    options:{animation:false, maintainAspectRatio:false, parsing:false,
+      scales:{x:xAxis(), y:{type:'linear', min:0, max:1.05, title:{display:true, text:'success rate'}}}}});
+  drawn++;
+}
 const tl = document.getElementById('timeline');
 if (tl) { const r = tl.getBoundingClientRect();
   root.setAttribute('data-timeline-rect', [r.left + scrollX, r.top + scrollY, r.width, r.height].map(Math.round).join(',')); }

@@ -93,6 +93,10 @@ Result<void> write_report(const std::filesystem::path& file, const history::Hist
                         "indeterminate one first, then an even sample of the ok ones).</p>\n",
                         client["ops"].get<std::size_t>(), client["latency"].size());
   html += chart("latency") + chart("throughput") + "</section>\n";
+  if (!data["availability"].is_null())
+    html += "<section id=\"availability-section\"><h2>Availability: client success rate over time, the steady-state "
+            "bound (dashed), fault windows shaded, recovery after each heal marked</h2>\n" +
+            chart("availability") + "</section>\n";
   html += report::checkers_html(history, check);
   html += "<script type=\"application/json\" id=\"faultline-data\">" + report::json_for_script(data) + "</script>\n";
   html += std::string("<script>") + report::kReportScript + "</script>\n</body></html>\n";

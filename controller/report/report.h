@@ -9,8 +9,10 @@
 // summary, a timeline with every fault window per node (coloured by kind;
 // partitions with their grudge), event rate, each observer's detector status
 // of each subject (alive/suspect/dead bands), breaker states per node/name,
-// client latency (per op, by ok/fail/info) and throughput — fault windows
-// shaded behind the time charts — and every checker's verdict with each
+// client latency (per op, by ok/fail/info) and throughput, and — when the
+// availability checker ran — the clients' success rate per bucket with its
+// steady-state bound and each fault's recovery interval (heal -> recovered),
+// fault windows shaded behind the time charts; and every checker's verdict with each
 // finding and the history events around it, plus the linearizability
 // violation drawing (checkers/linearizable/visualize.h). Every history string
 // is escaped. Series are downsampled (report_data) so 100k+-event histories

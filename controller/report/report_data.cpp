@@ -155,6 +155,55 @@ json client_of(const History& history, Nanos width) {
   return out;
 }
 
+// The availability checker's view, when it ran: the clients' success rate
+// per bucket (ops by invoke time, info counted as failure, as the checker
+// counts them), its steady-state bound and each fault's recovery interval
+// (heal -> recovered, or -> the next fault / the end when it never did).
+json availability_of(const History& history, const checkers::CheckReport* check, Nanos width) {
+  if (!check) return nullptr;
+  const checkers::CheckResult* result = nullptr;
+  for (const auto& [name, r] : check->results)
+    if (name == "availability") result = &r;
+  if (!result || !result->findings.is_object() || !result->findings.contains("faults")) return nullptr;
+  std::map<std::int64_t, Nanos> pending;
+  std::map<Nanos, std::pair<double, double>> buckets;  // ok, all
+  for (const auto& e : history.events) {
+    const auto* c = std::get_if<ClientEvent>(&e.body);
+    if (!c) continue;
+    if (c->type == OpType::kInvoke) {
+      pending[c->process] = e.time;
+      continue;
+    }
+    auto it = pending.find(c->process);
+    if (it == pending.end()) continue;
+    auto& b = buckets[it->second / width];
+    b.first += c->type == OpType::kOk;
+    b.second += 1;
+    pending.erase(it);
+  }
+  json rate = json::array();
+  for (const auto& [b, counts] : buckets)
+    rate.push_back({{"x", secs(b * width + width / 2)}, {"y", counts.first / counts.second}});
+  const auto& f = result->findings;
+  json out{{"rate", rate}, {"valid", validity_json(result->valid)}};
+  if (f.contains("config") && f["config"].contains("steady") && f["config"]["steady"].contains("success_rate"))
+    out["bound"] = f["config"]["steady"]["success_rate"];
+  json recoveries = json::array();
+  for (const auto& fault : f["faults"]) {
+    if (!fault.contains("recovery") || fault["recovery"].contains("masked_by") || !fault["recovery"].contains("healed_at_s"))
+      continue;
+    const auto& r = fault["recovery"];
+    const bool recovered = r.contains("recovered_at_s") && r["recovered_at_s"].is_number();
+    recoveries.push_back({{"id", fault["id"]},
+                          {"start", r["healed_at_s"]},
+                          {"end", recovered ? r["recovered_at_s"] : json(secs(history.end_time()))},
+                          {"recovered", recovered},
+                          {"valid", r.value("valid", json("unknown"))}});
+  }
+  out["recoveries"] = recoveries;
+  return out;
+}
+
 }  // namespace
 
 nlohmann::json report_data(const History& history, const checkers::CheckReport* check, const nlohmann::json& metadata) {
@@ -200,6 +249,7 @@ nlohmann::json report_data(const History& history, const checkers::CheckReport* 
   data["breaker"] = breaker.finish(end, truncated);
   data["breaker_truncated"] = truncated;
   data["client"] = client_of(history, width);
+  data["availability"] = availability_of(history, check, width);
 
   json checkers_json = json::array();
   if (check)

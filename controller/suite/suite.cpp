@@ -1,12 +1,15 @@
 #include "controller/suite/suite.h"
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <yaml-cpp/yaml.h>
 
+#include "checkers/checker.h"
 #include "controller/suite/placeholders.h"
 #include "controller/suite/yaml_set.h"
 #include "faults/disk/disk_rules.h"
@@ -558,10 +561,10 @@ class Parser {
         checkers.config[name] = section.is_object() ? section : nlohmann::json::object();
       }
     }
-    static const std::set<std::string> known{"detector", "breaker", "retry", "linearizable"};
+    const auto known = checkers::checker_names();
     for (std::size_t i = 0; i < checkers.names.size(); ++i)
-      if (!known.count(checkers.names[i]))
-        fail(field, fmt::format("unknown checker '{}' (detector, breaker, retry, linearizable)", checkers.names[i]));
+      if (std::find(known.begin(), known.end(), checkers.names[i]) == known.end())
+        fail(field, fmt::format("unknown checker '{}' ({})", checkers.names[i], fmt::join(known, ", ")));
   }
 
  private:

@@ -5,6 +5,7 @@
 // examples/README.md for flags, bugs and suites.
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <set>
 
 #include <CLI/CLI.hpp>
@@ -13,6 +14,7 @@
 #include "examples/demo-node/event_sink.h"
 #include "examples/demo-node/membership.h"
 #include "examples/demo-node/peer_link.h"
+#include "examples/demo-node/rejoin_gate.h"
 #include "examples/demo-node/replica_store.h"
 #include "examples/demo-node/server.h"
 
@@ -22,7 +24,8 @@ using namespace faultline::demo;
 namespace {
 
 const std::set<std::string> kBugs{"heartbeat-stale-table", "suspect-bumps-incarnation", "breaker-unlimited-half-open",
-                                  "breaker-wall-clock",    "retry-no-cap",              "read-one"};
+                                  "breaker-wall-clock",    "retry-no-cap",              "read-one",
+                                  "slow-recovery"};
 
 int fail(const std::string& message) {
   std::fprintf(stderr, "faultline-demo-node: %s\n", message.c_str());
@@ -37,6 +40,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> bugs, names, addrs;
   std::string probe_interval = "700ms", probe_timeout = "350ms", heartbeat_interval = "250ms", heartbeat_timeout = "2s";
   std::string recovery_timeout = "2s", round_timeout = "400ms", base_delay = "50ms", max_delay = "200ms";
+  std::string rejoin_hold = "10s";
   int suspicion_mult = 4, failure_threshold = 3, max_attempts = 5;
   std::uint64_t seed = 0;
   app.add_option("--name", name, "this node's name (the controller's {node})")->required();
@@ -60,6 +64,7 @@ int main(int argc, char** argv) {
   app.add_option("--base-delay", base_delay, "retry: first backoff");
   app.add_option("--max-delay", max_delay, "retry: backoff cap");
   app.add_option("--seed", seed, "randomness (default: from the name)");
+  app.add_option("--rejoin-hold", rejoin_hold, "slow-recovery bug: how long client requests are refused after rejoining");
   CLI11_PARSE(app, argc, argv);
   std::set<std::string> bug(bugs.begin(), bugs.end());
 
@@ -113,6 +118,8 @@ int main(int argc, char** argv) {
     Membership membership(mc, events);
 
     ReplicaStore store;
+    std::error_code ec;
+    const bool restarted = !data.empty() && std::filesystem::exists(std::filesystem::path(data) / "store.log", ec);
     if (auto r = store.open(data); !r) return fail(r.error().message);
 
     PeerLinkOptions po;
@@ -141,9 +148,18 @@ int main(int argc, char** argv) {
     co.seed = seed;
     Coordinator coordinator(co, store, links, events);
 
+    std::vector<std::string> peer_names;
+    for (const auto& [n, ep] : peer_map) peer_names.push_back(n);
+    RejoinGate gate(bug.count("slow-recovery") ? dur("--rejoin-hold", rejoin_hold) : 0, peer_names,
+                    [&](const std::string& peer) { return membership.status(peer); });
+    if (restarted) gate.restart_hold();
+
     Server server(*self, [&](const nlohmann::json& req) -> nlohmann::json {
       const auto op = req.value("op", "");
       const auto key = req.value("key", "");
+      // BUG (slow-recovery): clients are refused while the node "warms up".
+      if ((op == "read" || op == "write") && gate.refusing())
+        return {{"ok", false}, {"error", "warming up after rejoining: try later"}, {"definite", true}};
       if (op == "read") {
         auto v = coordinator.read(key);
         if (!v) return {{"ok", false}, {"error", v.error().message}, {"definite", true}};
@@ -167,6 +183,7 @@ int main(int argc, char** argv) {
     });
     if (auto r = server.bind(); !r) return fail(r.error().message);
     if (auto r = membership.start(); !r) return fail(r.error().message);
+    gate.start();
     std::string bug_list;
     for (const auto& b : bug) bug_list += " " + b;
     std::fprintf(stderr, "faultline-demo-node %s: listening on %s, %zu peers, detector %s, bugs:%s\n", name.c_str(),

@@ -476,7 +476,7 @@ TEST(RunCheckers, PastTheDeadlineTheVerdictIsUnknown) {
 }
 
 TEST(Registry, KnowsEveryChecker) {
-  EXPECT_EQ(checker_names(), (std::vector<std::string>{"detector", "breaker", "retry", "linearizable"}));
+  EXPECT_EQ(checker_names(), (std::vector<std::string>{"detector", "breaker", "retry", "linearizable", "availability"}));
   for (const auto& name : checker_names()) {
     auto c = make_checker(name);
     ASSERT_NE(c, nullptr) << name;

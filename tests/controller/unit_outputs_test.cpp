@@ -191,6 +191,25 @@ TEST(RunSummary, EachCheckersTimeAndEventCountAndTheWarnings) {
   EXPECT_NE(xml.find("<property name=\"warning\" value=\"node n2: teardown exited 1"), std::string::npos) << xml;
 }
 
+TEST(RunSummary, ACheckersPropertiesBecomeJunitProperties) {
+  auto s = sample_summary(checkers::Validity::kInvalid);
+  checkers::CheckResult availability;
+  availability.valid = checkers::Validity::kInvalid;
+  availability.findings = {{"recovery", {{"valid", false}}},
+                           {"recovery_times_s", {{"f1", 11.2}}},
+                           {"properties", {{"recovery.f1", "11.200"}, {"recovery.longest", "11.200"}}}};
+  s.check->results.push_back({"availability", availability});
+  EXPECT_EQ(s.to_json()["checkers"]["availability"]["recovery_times_s"]["f1"], 11.2);
+  TempDir dir;
+  ASSERT_TRUE(write_junit(dir.path / "junit.xml", s).ok());
+  auto xml = slurp(dir.path / "junit.xml");
+  EXPECT_NE(xml.find("<property name=\"availability.recovery.f1\" value=\"11.200\"/>"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("<property name=\"availability.recovery.longest\" value=\"11.200\"/>"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("<testcase name=\"recovery\" classname=\"faultline.demo&lt;&amp;&gt;.checker.availability\""),
+            std::string::npos)
+      << xml;
+}
+
 TEST(RunSummary, VerdictAndExitCodes) {
   EXPECT_EQ(sample_summary(checkers::Validity::kValid).exit_code(), 0);
   EXPECT_EQ(sample_summary(checkers::Validity::kInvalid).exit_code(), 1);
