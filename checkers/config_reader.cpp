@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "common/did_you_mean.h"
+
 namespace faultline::checkers {
 
 ConfigReader::ConfigReader(const nlohmann::json& section, std::string name)
@@ -118,8 +120,12 @@ std::vector<std::string> ConfigReader::strings(const std::string& field, const s
 
 Result<void> ConfigReader::finish() const {
   if (error_) return *error_;
-  for (auto it = section_.begin(); it != section_.end(); ++it)
-    if (!seen_.count(it.key())) return invalid_input(fmt::format("config {}: unknown field \"{}\"", name_, it.key()));
+  for (auto it = section_.begin(); it != section_.end(); ++it) {
+    if (seen_.count(it.key())) continue;
+    const std::string guess = closest_name(it.key(), seen_);
+    return invalid_input(fmt::format("config {}: unknown field \"{}\"{}", name_, it.key(),
+                                     guess.empty() ? "" : fmt::format("; did you mean \"{}\"?", guess)));
+  }
   return ok_result();
 }
 

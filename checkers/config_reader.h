@@ -5,7 +5,8 @@
 // kInvalidInput error "SECTION.FIELD: reason" (the first one wins) and
 // returns the fallback. Durations are strings ("250ms", "1.5s") or integer
 // nanoseconds. finish() returns the first error, or an error naming the
-// first field that no getter asked for (a typo), or success.
+// first field that no getter asked for (a typo; with the closest known
+// field: "did you mean ..."), or success.
 #pragma once
 
 #include <optional>
