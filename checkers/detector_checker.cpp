@@ -737,11 +737,13 @@ class Run {
         break;
       }
       ++shown;
-      auto t = [](const nlohmann::json& v) { return v.is_number() ? describe_time(v.get<Nanos>()) : std::string("-"); };
+      auto t = [](const nlohmann::json& v) {
+        return v.is_number() ? fmt::format("{:.2f}s", static_cast<double>(v.get<Nanos>()) / 1e9) : std::string("-");
+      };
       std::string ref = "-";
       if (auto it = f.find("reference"); it != f.end()) {
         if (it->contains("range"))
-          ref = fmt::format("{} ({}/{})", (*it)["range"].get<std::string>(), (*it)["hits"].get<int>(),
+          ref = fmt::format("{}–{} ({}/{})", t((*it)["min"]), t((*it)["max"]), (*it)["hits"].get<int>(),
                             (*it)["trials"].get<int>());
         else if (it->contains("max_duration"))
           ref = fmt::format("<= {} ({}/{} trials, {})", t((*it)["max_duration"]), (*it)["trials"].get<int>(),
