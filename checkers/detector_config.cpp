@@ -34,6 +34,7 @@ void read_swim(ConfigReader& c, reference::DetectorProfile& p, nlohmann::json& k
   s.push_pull_interval = c.duration("push_pull_interval", s.push_pull_interval, 0);
   s.reconnect_interval = c.duration("reconnect_interval", s.reconnect_interval, 0);
   s.ack_dead_pinger = c.boolean("ack_dead_pinger", s.ack_dead_pinger);
+  s.confirm_raises_incarnation = c.boolean("confirm_raises_incarnation", s.confirm_raises_incarnation);
   p.join_on_restart = c.boolean("join_on_restart", p.join_on_restart);
   knobs = {{"probe_interval", describe_time(s.probe_interval)},
            {"probe_timeout", describe_time(s.probe_timeout)},
@@ -48,6 +49,7 @@ void read_swim(ConfigReader& c, reference::DetectorProfile& p, nlohmann::json& k
            {"push_pull_interval", describe_time(s.push_pull_interval)},
            {"reconnect_interval", describe_time(s.reconnect_interval)},
            {"ack_dead_pinger", s.ack_dead_pinger},
+           {"confirm_raises_incarnation", s.confirm_raises_incarnation},
            {"join_on_restart", p.join_on_restart}};
 }
 

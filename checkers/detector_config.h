@@ -9,7 +9,7 @@
 // indirect_checks, suspicion_mult, suspicion_max_timeout_mult,
 // retransmit_mult, gossip_interval, gossip_nodes, gossip_to_the_dead_time,
 // awareness_max_multiplier, push_pull_interval, reconnect_interval,
-// ack_dead_pinger, join_on_restart; heartbeat: heartbeat_interval, timeout;
+// ack_dead_pinger, confirm_raises_incarnation, join_on_restart; heartbeat: heartbeat_interval, timeout;
 // phi: heartbeat_interval, threshold, dead_threshold, max_sample_size,
 // min_std_deviation, acceptable_heartbeat_pause, first_heartbeat_estimate,
 // exponential, max_interval). Also: `reports` (the statuses the service

@@ -94,6 +94,7 @@ SwimConfig memberlist_lan() {
   c.push_pull_interval = 30 * kS;
   c.reconnect_interval = 0;
   c.ack_dead_pinger = false;
+  c.confirm_raises_incarnation = false;
   return c;
 }
 

@@ -178,8 +178,13 @@ void SwimNode::apply_suspect(const Gossip& item, Nanos now) {
   }
   if (item.incarnation < member.incarnation) return;
   if (auto s = suspicions_.find(item.node); s != suspicions_.end()) {
-    // Already suspect: a confirmation (memberlist's Confirm); the believed
-    // incarnation stays and the timer keeps running.
+    // Already suspect: a confirmation (memberlist's Confirm: the believed
+    // incarnation stays); with confirm_raises_incarnation a higher one
+    // replaces it (the paper). The timer keeps running.
+    if (config_.confirm_raises_incarnation && item.incarnation > member.incarnation) {
+      member.incarnation = item.incarnation;
+      gossip(item);
+    }
     Suspicion& susp = s->second;
     if (susp.confirmations < susp.expected && susp.accusers.insert(item.from).second) {
       ++susp.confirmations;

@@ -40,7 +40,8 @@
 //      suspect{M, j}: ignored if j < i or M is dead or unknown; if M is already
 //                     suspect, counts as a confirmation from `from` (new
 //                     confirmations are re-gossiped; the believed
-//                     incarnation stays); if alive, applied (j >= i).
+//                     incarnation stays, or with confirm_raises_incarnation
+//                     j > i raises it); if alive, applied (j >= i).
 //      dead{M, j}:    ignored if j < i or M is already dead; applied otherwise.
 //    Applied gossip is re-gossiped.
 //  - Dissemination: gossip is piggybacked on every outgoing message (up to

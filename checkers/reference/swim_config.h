@@ -59,6 +59,10 @@ struct SwimConfig {
   // so a restarted or resumed node learns it was declared dead and refutes
   // (the demo node's rejoin; memberlist gets this from push-pull instead).
   bool ack_dead_pinger = true;
+  // A suspicion at a higher incarnation about a member already suspect
+  // raises the believed incarnation (the paper; the demo node relies on it).
+  // memberlist's suspectNode only Confirm()s: false.
+  bool confirm_raises_incarnation = true;
 
   // BUG REPRODUCTION, default off ("suspect-bumps-incarnation"). Two halves
   // that together kill live nodes:

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "checkers/reference/detector_profiles.h"
 #include "checkers/reference/swim_simulation.h"
 #include "tests/reference/printers.h"
 
@@ -345,9 +346,7 @@ INSTANTIATE_TEST_SUITE_P(
         // suspect@5
         Rule{S::kSuspect, G::kAlive, 4, S::kSuspect, 5}, Rule{S::kSuspect, G::kAlive, 5, S::kSuspect, 5},
         Rule{S::kSuspect, G::kAlive, 6, S::kAlive, 6}, Rule{S::kSuspect, G::kSuspect, 4, S::kSuspect, 5},
-        Rule{S::kSuspect, G::kSuspect, 5, S::kSuspect, 5},
-        // memberlist's suspectNode: a suspicion timer only Confirm()s; the incarnation stays.
-        Rule{S::kSuspect, G::kSuspect, 6, S::kSuspect, 5},
+        Rule{S::kSuspect, G::kSuspect, 5, S::kSuspect, 5}, Rule{S::kSuspect, G::kSuspect, 6, S::kSuspect, 6},
         Rule{S::kSuspect, G::kDead, 4, S::kSuspect, 5}, Rule{S::kSuspect, G::kDead, 5, S::kDead, 5},
         Rule{S::kSuspect, G::kDead, 6, S::kDead, 6},
         // dead@5
@@ -546,6 +545,21 @@ TEST(Swim, SuspicionTimeoutPinnedToMemberlistForN5N50N500) {
     a.receive(Message{MessageType::kGossip, "z", "a", 0, "", {{GossipKind::kSuspect, "m1", 0, names[4]}}}, 3 * kMs);
     EXPECT_EQ(a.suspicion_deadline("m1"), k.by_confirmations[2]) << "n=" << k.n;
   }
+}
+
+TEST(Swim, MemberlistConfirmationKeepsTheIncarnation) {
+  // memberlist's suspectNode: with a suspicion timer running it only
+  // Confirm()s; the believed incarnation stays (the paper's rule raises it).
+  SwimConfig c = memberlist_lan();
+  c.gossip_interval = 0;
+  Node a("a", 0, c);
+  a.swim.add_member("m", 5);
+  a.swim.add_member("x");
+  a.swim.add_member("y");
+  a.hear({{GossipKind::kSuspect, "m", 5, "x"}}, 0);
+  a.hear({{GossipKind::kSuspect, "m", 6, "y"}}, 1 * kS);
+  EXPECT_EQ(a.status("m"), Status::kSuspect);
+  EXPECT_EQ(a.inc("m"), 5u);
 }
 
 TEST(Swim, DeadAtTheEqualIncarnationIsAccepted) {
