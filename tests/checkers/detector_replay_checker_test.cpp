@@ -287,3 +287,47 @@ TEST(DetectorReplayChecker, HeartbeatAndPhiProfilesJudgeTheirOwnCluster) {
 
 }  // namespace
 }  // namespace faultline::checkers
+
+namespace faultline::checkers {
+namespace {
+
+history::History recorded(const std::string& name) {
+  std::ifstream in(std::string(FAULTLINE_RECORDED_DIR) + "/memberlist/" + name);
+  EXPECT_TRUE(in.good()) << name;
+  auto h = history::read_jsonl_history(in, name);
+  EXPECT_TRUE(h.ok()) << (h.ok() ? "" : h.error().message);
+  return h.ok() ? std::move(h).value() : history::History{};
+}
+
+const nlohmann::json kMemberlistLan{{"profile", "memberlist-lan"}, {"reports", {"alive", "dead"}}};
+
+// Real memberlist (recorded, tests/checkers/recorded/memberlist/NOTE.md):
+// valid under the profile it runs, invalid under one probing 4x as often.
+TEST(RecordedMemberlist, ValidUnderMemberlistLanInvalidUnderAFourTimesShorterProbeInterval) {
+  for (const char* name : {"run1.jsonl", "run2.jsonl"}) {
+    const auto h = recorded(name);
+    auto ok = judge(h, kMemberlistLan);
+    ASSERT_TRUE(ok.ok()) << name << ": " << ok.error().message;
+    EXPECT_EQ(ok->valid, Validity::kValid) << name << "\n" << ok->text << violations(*ok);
+    nlohmann::json fast = kMemberlistLan;
+    fast["probe_interval"] = "250ms";
+    fast["probe_timeout"] = "125ms";
+    auto bad = judge(h, fast);
+    ASSERT_TRUE(bad.ok()) << name << ": " << bad.error().message;
+    EXPECT_EQ(bad->valid, Validity::kInvalid) << name << "\n" << bad->text;
+    EXPECT_GT(bad->findings["violations_by_property"].value("completeness", 0), 0) << name;
+  }
+}
+
+TEST(RecordedMemberlist, ANodeProbingFiveTimesSlowerThanDeclaredIsInvalid) {
+  auto r = judge(recorded("bug1.jsonl"), kMemberlistLan);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->valid, Validity::kInvalid) << r->text;
+  ASSERT_FALSE(r->findings["violations"].empty());
+  const auto& v = r->findings["violations"][0];
+  EXPECT_EQ(v["property"], "completeness") << v;
+  EXPECT_NE(v["message"].get<std::string>().find("in 64 of 64 trials"), std::string::npos) << v;
+}
+
+}  // namespace
+}  // namespace faultline::checkers
