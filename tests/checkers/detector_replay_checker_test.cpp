@@ -274,15 +274,50 @@ TEST(DetectorReplayChecker, ProfilesAndKnobsAreCheckedByName) {
 }
 
 TEST(DetectorReplayChecker, HeartbeatAndPhiProfilesJudgeTheirOwnCluster) {
-  for (const char* p : {"heartbeat", "akka", "cassandra"}) {
+  for (const char* p : {"heartbeat", "akka", "cassandra"})
+  for (std::uint64_t seed = 1000; seed < 1000 + seeds(); ++seed) {
     Sut sut;
+    sut.seed = seed;
     sut.profile = *reference::detector_profile(p);
     sut.report_suspect = true;
     auto h = make_history({process("f1", "kill", 20 * kS, 50 * kS, "n3"), halves("f2", 70 * kS, 100 * kS)}, sut, 130 * kS);
     auto r = judge(h, {{"profile", p}, {"reports", {"alive", "suspect", "dead"}}});
     ASSERT_TRUE(r.ok()) << p << ": " << r.error().message;
-    EXPECT_EQ(r->valid, Validity::kValid) << p << "\n" << r->text << violations(*r);
+    EXPECT_EQ(r->valid, Validity::kValid) << p << " seed " << seed << "\n" << r->text << violations(*r);
   }
+}
+
+Fault loss(const std::string& id, Nanos start, Nanos end, const std::string& node, double percent) {
+  Fault f{id, start, end, {{"kind", "loss"}, {"percent", percent}}, {node}, {}, {}};
+  f.window.kind = NetworkWindow::Kind::kLoss;
+  f.window.loss = percent / 100.0;
+  return f;
+}
+
+// Loss and overlapping faults: the reference's own false suspicions under
+// loss are accepted; a bridge partition (n3 talks to both sides) too.
+TEST(DetectorReplayChecker, CorrectMemberlistIsValidUnderLossAndOverlappingFaults) {
+  Fault bridge{"f3", 70 * kS, 95 * kS, {{"kind", "partition"}, {"mode", "bridge"}}, kNodes, {}, {}};
+  bridge.window.kind = NetworkWindow::Kind::kDrop;
+  for (const char* a : {"n1", "n2"})
+    for (const char* b : {"n4", "n5"}) {
+      bridge.grudge[a].push_back(b);
+      bridge.grudge[b].push_back(a);
+    }
+  const std::vector<Fault> faults{loss("f1", 10 * kS, 40 * kS, "n2", 30), process("f2", "kill", 20 * kS, 35 * kS, "n4"),
+                                  bridge, delay("f4", 80 * kS, 90 * kS)};
+  for (std::uint64_t seed = 1000; seed < 1000 + seeds(); ++seed)
+    for (bool suspect : {false, true}) {
+      Sut sut;
+      sut.seed = seed;
+      sut.report_suspect = suspect;
+      nlohmann::json config{{"profile", "memberlist-lan"}};
+      if (suspect) config["reports"] = {"alive", "suspect", "dead"};
+      auto r = judge(make_history(faults, sut, 130 * kS), config);
+      ASSERT_TRUE(r.ok()) << r.error().message;
+      EXPECT_EQ(r->valid, Validity::kValid) << "seed " << seed << " suspect " << suspect << "\n"
+                                            << r->text << "\n" << violations(*r);
+    }
 }
 
 }  // namespace
