@@ -103,8 +103,16 @@ class Run {
       eo.reports = cfg_.reports;
       eo.trials = cfg_.trials;
       eo.degraded_kinds = degraded_kinds_;
+      eo.deadline = deadline;
       const Nanos t0 = monotonic_now();
       auto env = DetectorEnvelope::build(h_, nodes_, eo);
+      if (!env && env.error().code == ErrorCode::kTimeout) {
+        CheckResult r;
+        r.valid = Validity::kUnknown;
+        r.findings = {{"valid", "unknown"}, {"reason", env.error().message}};
+        r.text = "detector: unknown (" + env.error().message + ")";
+        return r;
+      }
       if (!env) return env.error();
       replay_wall_ = monotonic_now() - t0;
       env_ = std::move(env).value();

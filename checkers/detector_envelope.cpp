@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -216,9 +217,7 @@ Result<DetectorEnvelope> DetectorEnvelope::build(const history::History& h, cons
   const Status detected = options.profile.detected;
   auto project = [&](Status s) { return reports.count(s) ? s : Status::kAlive; };
   ReferenceRange any_recovery;
-  for (int trial = 1; trial <= options.trials; ++trial) {
-    rc.seed = static_cast<std::uint64_t>(trial);
-    auto replay = reference::run_detector_replay(rc);
+  auto fold = [&](Result<reference::ReplayResult>& replay) -> Result<void> {
     if (!replay) return replay.error().with_context("detector replay");
     env.events_ += replay->events;
     std::vector<std::vector<std::pair<Nanos, Status>>> changes(pairs);
@@ -279,6 +278,28 @@ Result<DetectorEnvelope> DetectorEnvelope::build(const history::History& h, cons
           }
         }
       }
+    return ok_result();
+  };
+  // The trials run in parallel (they share nothing); their results are
+  // folded in trial order, so the envelope does not depend on the threads.
+  const int threads = std::clamp<int>(static_cast<int>(std::thread::hardware_concurrency()), 1, 8);
+  std::vector<Result<reference::ReplayResult>> results;
+  for (int first = 1; first <= options.trials; first += threads) {
+    if (options.deadline > 0 && monotonic_now() > options.deadline)
+      return Error{ErrorCode::kTimeout, fmt::format("detector replay: timed out after {} of {} trials", first - 1,
+                                                    options.trials)};
+    const int batch = std::min(threads, options.trials - first + 1);
+    results.assign(static_cast<std::size_t>(batch), Result<reference::ReplayResult>(reference::ReplayResult{}));
+    std::vector<std::thread> pool;
+    for (int b = 0; b < batch; ++b)
+      pool.emplace_back([&, b] {
+        reference::ReplayConfig mine = rc;
+        mine.seed = static_cast<std::uint64_t>(first + b);
+        results[static_cast<std::size_t>(b)] = reference::run_detector_replay(mine);
+      });
+    for (auto& t : pool) t.join();
+    for (int b = 0; b < batch; ++b)
+      if (auto r = fold(results[static_cast<std::size_t>(b)]); !r) return r.error();
   }
   env.recovery_any_ = any_recovery;
   for (auto& [key, v] : env.mistake_times_) std::sort(v.begin(), v.end());

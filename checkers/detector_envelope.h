@@ -30,7 +30,9 @@
 //    surfacing at a random anti-entropy round), any reference mistake of the
 //    pair, else of any pair, that began within `window` of it.
 // A history without faults still replays (the reference's own mistakes in
-// calm). Pure: no clock, no I/O; cost is trials x the simulated duration.
+// calm). No I/O; the trials run on up to 8 threads and are folded in
+// order (the result does not depend on the threads); the clock is read only
+// against `deadline`. Cost: trials x the simulated duration.
 #pragma once
 
 #include <map>
@@ -71,6 +73,7 @@ struct EnvelopeOptions {
   std::set<reference::Status> reports;
   int trials = 64;
   std::set<std::string> degraded_kinds;
+  Nanos deadline = 0;  // CLOCK_MONOTONIC; past it build() fails with kTimeout (checked between batches)
 };
 
 class DetectorEnvelope {
