@@ -2,14 +2,16 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
 
-#include "checkers/config_reader.h"
-#include "checkers/detector_bounds.h"
+#include "checkers/detector_config.h"
+#include "checkers/detector_envelope.h"
 #include "checkers/findings.h"
 #include "checkers/ground_truth.h"
+#include "checkers/not_configured.h"
 
 namespace faultline::checkers {
 namespace {
@@ -59,17 +61,63 @@ struct Pair {
   std::uint32_t undetected = 0;
   Nanos td_sum = 0;
   Nanos td_max = 0;
+  // Replay mode: what the reference allows, for messages and the figures.
+  std::string reference;            // the current obligation's reference range
+  Nanos mistake_deadline = kNever;  // the current mistake may last until then
+  std::string mistake_reference;
+  int row = -1;                     // figures_ row of the current detection/recovery
+  int mistake_row = -1;
 };
 
 bool suspecting(DetectorStatus s) { return s != DetectorStatus::kAlive; }
 
+reference::Status to_reference(DetectorStatus s) {
+  return s == DetectorStatus::kAlive ? reference::Status::kAlive
+         : s == DetectorStatus::kSuspect ? reference::Status::kSuspect
+                                         : reference::Status::kDead;
+}
+
+// Kinds the replay models (detector_envelope.h); the others stay "degraded".
+bool modelled_kind(const std::string& kind) {
+  return kind == "delay" || kind == "loss" || kind == "blackhole-out" || kind == "kill" || kind == "pause" ||
+         kind == "partition";
+}
+
+constexpr std::size_t kMaxFigures = 5000;
+const char* const kMatched[] = {"pair", "symmetric pair", "other pair", "pair, near in time", "other pair, near in time"};
+
 class Run {
  public:
-  Run(const history::History& h, const DetectorBounds& bounds, bool strict, std::set<std::string> degraded_kinds)
-      : h_(h), bounds_(bounds), strict_(strict), degraded_kinds_(std::move(degraded_kinds)) {}
+  Run(const history::History& h, const DetectorConfig& config)
+      : h_(h), cfg_(config), strict_(config.strict_accuracy), degraded_kinds_(config.degraded_kinds) {
+    bounds_.detection_bound = config.detection_bound.value_or(0);
+    bounds_.recovery_bound = config.recovery_bound.value_or(0);
+    detected_ = config.detected == reference::Status::kDead ? DetectorStatus::kDead : DetectorStatus::kSuspect;
+  }
 
   Result<CheckResult> run(Nanos deadline) {
     index_nodes();
+    if (cfg_.profile) {
+      EnvelopeOptions eo;
+      eo.profile = *cfg_.profile;
+      eo.reports = cfg_.reports;
+      eo.trials = cfg_.trials;
+      eo.degraded_kinds = degraded_kinds_;
+      eo.deadline = deadline;
+      const Nanos t0 = monotonic_now();
+      auto env = DetectorEnvelope::build(h_, nodes_, eo);
+      if (!env && env.error().code == ErrorCode::kTimeout) {
+        CheckResult r;
+        r.valid = Validity::kUnknown;
+        r.findings = {{"valid", "unknown"}, {"reason", env.error().message}};
+        r.text = "detector: unknown (" + env.error().message + ")";
+        return r;
+      }
+      if (!env) return env.error();
+      replay_wall_ = monotonic_now() - t0;
+      env_ = std::move(env).value();
+      if (deadline > 0 && monotonic_now() > deadline) return timed_out(0);
+    }
     collect_degraded();
     const int n = nodes_.size();
     pairs_.assign(static_cast<std::size_t>(n) * n, Pair{});
@@ -86,6 +134,10 @@ class Run {
         ++detector_events;
         const int o = nodes_.find(d->node), s = nodes_.find(d->subject);
         if (o == s) continue;  // a node's view of itself is not judged
+        if (!cfg_.reports.count(to_reference(d->status))) {
+          ++unreported_;  // a status the config says the service does not report
+          continue;
+        }
         on_verdict(pair(o, s), o, s, e, d->status);
       } else if (const auto* f = std::get_if<FaultEvent>(&e.body)) {
         truth.apply(e);
@@ -140,7 +192,9 @@ class Run {
       if (!f) continue;
       if (f->phase == FaultEvent::Phase::kStart) {
         const std::string kind = f->kind();
-        const bool degraded = degraded_kinds_.count(kind) || (kind == "partition" && f->grudge.empty());
+        // With a replay, the kinds it models are judged against it instead.
+        const bool degraded = (degraded_kinds_.count(kind) && !(env_ && modelled_kind(kind))) ||
+                              (kind == "partition" && f->grudge.empty());
         if (!degraded || open.count(f->id)) continue;
         DegradedWindow w{f->id, fmt::format("{} ({})", f->id, kind), e.time, kNever, {}};
         for (const auto& t : f->targets) w.targets.push_back(nodes_.find(t));
@@ -175,28 +229,96 @@ class Run {
     }
   }
 
+  Nanos allowed(const ReferenceRange& r) const {
+    return static_cast<Nanos>(static_cast<double>(r.max) * cfg_.margin) + cfg_.slack;
+  }
+  // A wrong verdict (a mistake, or a death not yet revoked) can outlast
+  // every trial when the gossip that would end it misses the observer (a
+  // tail K trials rarely sample): the protocol's anti-entropy round repairs
+  // it, so it may last that long (x margin) too.
+  Nanos repairable(Nanos reference_max) const {
+    Nanos floor = 0;
+    if (cfg_.profile && cfg_.profile->kind == "swim")
+      floor = 2 * std::max(cfg_.profile->swim.push_pull_interval, cfg_.profile->swim.reconnect_interval);
+    return static_cast<Nanos>(static_cast<double>(std::max(reference_max, floor)) * cfg_.margin) + cfg_.slack;
+  }
+  std::string describe_range(const ReferenceRange& r, const char* did) const {
+    return fmt::format("the reference ({}) {} in {}–{} in {} of {} trials", cfg_.profile->name, did,
+                       describe_time(r.min), describe_time(r.max), r.hits, r.trials);
+  }
+  // How far apart in time a reference mistake may explain one of the SUT's
+  // that no fault boundary explains: the protocol's slowest periodic round.
+  Nanos mistake_window() const {
+    if (!cfg_.profile) return 0;
+    if (cfg_.profile->kind == "swim")
+      return std::max({cfg_.profile->swim.push_pull_interval, cfg_.profile->swim.reconnect_interval,
+                       2 * cfg_.profile->swim.probe_interval});
+    return 2 * cfg_.profile->heartbeat_interval;
+  }
+  std::string repair_text() const {
+    Nanos floor = 0;
+    if (cfg_.profile && cfg_.profile->kind == "swim")
+      floor = 2 * std::max(cfg_.profile->swim.push_pull_interval, cfg_.profile->swim.reconnect_interval);
+    if (floor == 0) return margin_text();
+    return fmt::format("at least two anti-entropy rounds ({}), x {} + {}", describe_time(floor), cfg_.margin,
+                       describe_time(cfg_.slack));
+  }
+  std::string margin_text() const {
+    return fmt::format("x {} + {}", cfg_.margin, describe_time(cfg_.slack));
+  }
+
+  int add_figure(nlohmann::json row) {
+    if (figures_.size() >= kMaxFigures) {
+      ++figures_dropped_;
+      return -1;
+    }
+    figures_.push_back(std::move(row));
+    return static_cast<int>(figures_.size()) - 1;
+  }
+  void set_figure(int row, const char* key, nlohmann::json value) {
+    if (row >= 0) figures_[static_cast<std::size_t>(row)][key] = std::move(value);
+  }
+
   // Judges deadlines that passed before `t` and held mistakes that became
   // judgeable before `t`.
   void settle(Pair& p, int o, int s, Nanos t, bool at_end) {
     if (p.obligation != Obligation::kNone && (p.deadline < t || (at_end && p.deadline <= t))) {
+      const Nanos bound = p.deadline - p.obligation_start;
+      const std::string ref = p.reference.empty() ? "" : " (" + p.reference + ")";
       if (p.obligation == Obligation::kDetect) {
         violation("completeness", o, s, p.deadline, nullptr,
-                  fmt::format("{} did not declare {} dead within {} of it becoming unreachable at {} ({}); at {} it "
+                  fmt::format("{} did not declare {} {} within {} of it becoming unreachable at {} ({}){}; at {} it "
                               "believed it {}",
-                              nodes_.name(o), nodes_.name(s), describe_time(bounds_.detection_bound),
-                              describe_time(p.obligation_start), p.cause, describe_time(p.deadline),
+                              nodes_.name(o), nodes_.name(s), history::to_string(detected_), describe_time(bound),
+                              describe_time(p.obligation_start), p.cause, ref, describe_time(p.deadline),
                               history::to_string(p.declared)));
       } else {
         violation("recovery", o, s, p.deadline, nullptr,
-                  fmt::format("{} did not declare {} alive within {} of {} at {}; at {} it "
+                  fmt::format("{} did not declare {} alive within {} of {} at {}{}; at {} it "
                               "still believed it {}",
-                              nodes_.name(o), nodes_.name(s), describe_time(bounds_.recovery_bound), p.recover_from,
-                              describe_time(p.obligation_start), describe_time(p.deadline),
+                              nodes_.name(o), nodes_.name(s), describe_time(bound), p.recover_from,
+                              describe_time(p.obligation_start), ref, describe_time(p.deadline),
                               history::to_string(p.declared)));
       }
+      set_figure(p.row, "verdict", "late");
       p.obligation = Obligation::kNone;
     }
     if (p.in_mistake && !p.mistake_judged && p.phase == Phase::kReachable) {
+      if (env_) {
+        if (p.mistake_deadline < t || (at_end && p.mistake_deadline <= t)) {
+          p.mistake_judged = true;
+          ++mistake_count_;
+          set_figure(p.mistake_row, "verdict", "too long");
+          if (strict_)
+            violation("accuracy", o, s, p.mistake_deadline, p.mistake_event,
+                      fmt::format("{} held {} {} from {}{} for more than {} although it was reachable; {}",
+                                  nodes_.name(o), nodes_.name(s), history::to_string(p.declared),
+                                  describe_time(p.mistake_start),
+                                  p.mistake_event ? fmt::format(" ({})", describe_line(*p.mistake_event)) : "",
+                                  describe_time(p.mistake_deadline - p.mistake_start), p.mistake_reference));
+        }
+        return;
+      }
       const Nanos judge_at = std::max(p.phase_since + bounds_.detection_bound, p.mistake_start);
       if (judge_at < t || (at_end && judge_at <= t)) judge_mistake(p, o, s, judge_at, p.mistake_event);
     }
@@ -225,11 +347,76 @@ class Run {
                             describe_time(p.phase_since), describe_time(bounds_.detection_bound)));
   }
 
+  // Replay mode: a suspicion of a reachable subject begins at `e`. The
+  // reference must make the same kind of mistake after the same fault
+  // boundary; it may then last as long as the reference's longest x margin.
+  void start_mistake_replay(Pair& p, int o, int s, const Event& e) {
+    const Nanos t = e.time;
+    const Nanos b = env_->latest_boundary(t);
+    nlohmann::json row{{"observer", nodes_.name(o)}, {"subject", nodes_.name(s)}, {"what", "mistake"},
+                       {"at", t},                    {"after", env_->boundary_label(b)}};
+    if (e.line > 0) row["line"] = e.line;
+    const std::string degraded = degraded_during(o, s, t, t);
+    auto m = env_->mistake(o, s, t, cfg_.margin, cfg_.slack, mistake_window());
+    nlohmann::json rec{{"status", history::to_string(p.declared)}, {"time", t}, {"observer", nodes_.name(o)},
+                       {"subject", nodes_.name(s)}};
+    if (e.line > 0) rec["line"] = e.line;
+    if (m) {
+      const Nanos allow = repairable(m->max_duration);
+      p.mistake_deadline = t + allow;
+      p.mistake_reference = fmt::format(
+          "the reference ({}) made this mistake after {} ({} times in {} trials){}, lasting at most {} ({} allowed: {})",
+          cfg_.profile->name, env_->boundary_label(m->boundary), m->trials, env_->trials(),
+          m->level == 0   ? ""
+          : m->level == 1 ? " (by a symmetric pair: same roles in the faults so far)"
+          : m->level == 2 ? " (by another pair)"
+          : m->level == 3 ? fmt::format(" (within {} of it)", describe_time(mistake_window()))
+                          : fmt::format(" (by another pair, within {} of it)", describe_time(mistake_window())), describe_time(m->max_duration),
+          repair_text(), describe_time(allow));
+      row["reference"] = {{"trials", m->trials}, {"of", env_->trials()}, {"max_duration", m->max_duration},
+                          {"matched", kMatched[m->level]}};
+      row["allowed"] = allow;
+      row["verdict"] = "ok";
+      rec["violation"] = false;
+      rec["reference"] = p.mistake_reference;
+    } else if (!degraded.empty() || !strict_) {
+      p.mistake_deadline = kNever;
+      row["verdict"] = "excused";
+      if (!degraded.empty()) row["during"] = degraded, rec["during"] = degraded;
+      rec["violation"] = false;
+    } else {
+      p.mistake_judged = true;
+      row["verdict"] = "not in the reference";
+      rec["violation"] = true;
+      violation("accuracy", o, s, t, &e,
+                fmt::format("{} declared {} {} at {} ({}) although it was reachable; the reference ({}) never made "
+                            "such a mistake (about this pair or a symmetric one) after {} in {} trials",
+                            nodes_.name(o), nodes_.name(s), history::to_string(p.declared), describe_time(t),
+                            describe_line(e), cfg_.profile->name, env_->boundary_label(b),
+                            env_->trials()));
+    }
+    if (p.mistake_judged) ++mistake_count_;
+    if (mistakes_.size() < kMaxListed) mistakes_.push_back(std::move(rec));
+    p.mistake_row = add_figure(std::move(row));
+  }
+
   void close_mistake(Pair& p, Nanos t) {
     if (!p.in_mistake) return;
     p.mistake_time += t - p.mistake_start;
     ++p.closed_mistakes;
     p.in_mistake = false;
+    if (env_) {
+      set_figure(p.mistake_row, "sut", t - p.mistake_start);
+      if (!p.mistake_judged) {
+        p.mistake_judged = true;
+        ++mistake_count_;
+      }
+      p.mistake_row = -1;
+    }
+  }
+
+  bool satisfies_detection(DetectorStatus status) const {
+    return detected_ == DetectorStatus::kSuspect ? suspecting(status) : status == DetectorStatus::kDead;
   }
 
   void on_verdict(Pair& p, int o, int s, const Event& e, DetectorStatus status) {
@@ -238,7 +425,18 @@ class Run {
     accumulate(p, t);
     const bool was = suspecting(p.declared), now = suspecting(status);
     p.declared = status;
-    if (p.obligation == Obligation::kDetect && status == DetectorStatus::kDead) p.obligation = Obligation::kNone;
+    if (p.phase == Phase::kUnreachable && satisfies_detection(status) && p.row >= 0 &&
+        figures_[static_cast<std::size_t>(p.row)]["sut"].is_null()) {
+      set_figure(p.row, "sut", t - p.phase_since);
+      if (p.obligation == Obligation::kDetect) set_figure(p.row, "verdict", "ok");
+    }
+    if (p.phase == Phase::kReachable && status == DetectorStatus::kAlive && p.row >= 0 &&
+        figures_[static_cast<std::size_t>(p.row)]["sut"].is_null()) {
+      set_figure(p.row, "sut", t - p.obligation_start);
+      if (p.obligation == Obligation::kRecover) set_figure(p.row, "verdict", "ok");
+      p.row = -1;
+    }
+    if (p.obligation == Obligation::kDetect && satisfies_detection(status)) p.obligation = Obligation::kNone;
     if (p.obligation == Obligation::kRecover && status == DetectorStatus::kAlive) p.obligation = Obligation::kNone;
     if (p.phase == Phase::kReachable) {
       if (now && !was) {
@@ -249,8 +447,9 @@ class Run {
         if (p.mistakes == 0) p.first_mistake = t;
         p.last_mistake = t;
         ++p.mistakes;
+        if (env_) start_mistake_replay(p, o, s, e);
       }
-      if (now && p.in_mistake && !p.mistake_judged && t >= p.phase_since + bounds_.detection_bound)
+      if (!env_ && now && p.in_mistake && !p.mistake_judged && t >= p.phase_since + bounds_.detection_bound)
         judge_mistake(p, o, s, t, &e);
       if (!now) close_mistake(p, t);
     } else if (p.phase == Phase::kUnreachable) {
@@ -277,25 +476,109 @@ class Run {
     const Phase prev = p.phase;
     if (prev == Phase::kReachable) close_mistake(p, t);
     if (prev == Phase::kUnreachable && next != Phase::kUnreachable) end_unreachable(p);
-    if (next == Phase::kObserverDown || prev != next) p.obligation = Obligation::kNone;
+    if (next == Phase::kObserverDown || prev != next) {
+      if (p.obligation != Obligation::kNone) set_figure(p.row, "verdict", "window ended first");
+      p.obligation = Obligation::kNone;
+    }
     if (restarted) p.declared = DetectorStatus::kAlive;
     if (prev == next && !restarted) return;
     p.phase = next;
     p.phase_since = t;
+    p.row = -1;
+    p.reference.clear();
     if (next == Phase::kUnreachable) {
       p.cause = truth_->why_unreachable(o, s);
       p.suspect_since = suspecting(p.declared) ? t : -1;
-      if (p.declared != DetectorStatus::kDead) {
-        p.obligation = Obligation::kDetect;
-        p.obligation_start = t;
-        p.deadline = t + bounds_.detection_bound;
-      }
+      open_detection(p, o, s, t);
     } else if (next == Phase::kReachable && suspecting(p.declared)) {
-      p.obligation = Obligation::kRecover;
-      p.obligation_start = t;
-      p.deadline = t + bounds_.recovery_bound;
-      p.recover_from = "it becoming reachable again";
+      open_recovery(p, o, s, t, "it becoming reachable again");
     }
+  }
+
+  nlohmann::json figure_row(int o, int s, const char* what, Nanos t, const std::string& window) const {
+    return {{"observer", nodes_.name(o)}, {"subject", nodes_.name(s)}, {"what", what}, {"at", t},
+            {"window", window}, {"sut", nullptr}};
+  }
+
+  void open_detection(Pair& p, int o, int s, Nanos t) {
+    nlohmann::json row = figure_row(o, s, "detection", t, p.cause);
+    const bool done = satisfies_detection(p.declared);
+    if (done) row["sut"] = 0;
+    if (cfg_.detection_bound) {
+      if (!done) {
+        p.obligation = Obligation::kDetect;
+        p.deadline = t + *cfg_.detection_bound;
+      }
+      row["allowed"] = *cfg_.detection_bound;
+      row["bound"] = "config";
+    }
+    if (env_) {
+      if (const ReferenceRange* r = env_->detection(o, s, t)) {
+        row["reference"] = r->to_json();
+        if (r->always()) {
+          if (!cfg_.detection_bound) {
+            row["allowed"] = allowed(*r);
+            if (!done) {
+              p.obligation = Obligation::kDetect;
+              p.deadline = t + allowed(*r);
+            }
+          }
+          p.reference = describe_range(*r, "detected it") + ", " + margin_text();
+        } else if (!cfg_.detection_bound) {
+          row["verdict"] = "not required";
+          ++not_required_;
+        }
+      }
+    }
+    if (p.obligation == Obligation::kDetect) {
+      p.obligation_start = t;
+      row["verdict"] = "pending";
+    } else if (done) {
+      row["verdict"] = "ok";
+    }
+    p.row = add_figure(std::move(row));
+  }
+
+  void open_recovery(Pair& p, int o, int s, Nanos t, std::string from) {
+    nlohmann::json row = figure_row(o, s, "recovery", t, from);
+    p.recover_from = std::move(from);
+    if (cfg_.recovery_bound) {
+      p.obligation = Obligation::kRecover;
+      p.deadline = t + *cfg_.recovery_bound;
+      row["allowed"] = *cfg_.recovery_bound;
+      row["bound"] = "config";
+    }
+    if (env_) {
+      const ReferenceRange* r = env_->recovery(o, s, t);
+      bool fallback = false;
+      if (!r || r->hits == 0) {
+        if (const ReferenceRange* f = env_->recovery_fallback(t); f && (!r || r->trials == 0)) {
+          r = f;
+          fallback = true;
+        }
+      }
+      if (r) {
+        row["reference"] = r->to_json();
+        if (fallback) row["reference"]["of"] = "other pairs";
+        if (r->always()) {
+          if (!cfg_.recovery_bound) {
+            p.obligation = Obligation::kRecover;
+            p.deadline = t + repairable(r->max);
+            row["allowed"] = repairable(r->max);
+          }
+          p.reference = describe_range(*r, fallback ? "recovered other pairs" : "recovered") + ", " + repair_text();
+        } else if (!cfg_.recovery_bound) {
+          row["verdict"] = "not required";
+          ++not_required_;
+        }
+      }
+    }
+    if (p.obligation == Obligation::kRecover) {
+      p.obligation_start = t;
+      row["verdict"] = "pending";
+    }
+    p.obligation_start = t;
+    p.row = add_figure(std::move(row));
   }
 
   // Whether a degraded window other than `ended` touches the pair after `t`.
@@ -330,10 +613,7 @@ class Run {
         Pair& p = pair(o, s);
         settle(p, o, s, t, false);
         if (p.phase != Phase::kReachable || !suspecting(p.declared) || p.obligation != Obligation::kNone) continue;
-        p.obligation = Obligation::kRecover;
-        p.obligation_start = t;
-        p.deadline = t + bounds_.recovery_bound;
-        p.recover_from = fmt::format("the end of {}", w->label);
+        open_recovery(p, o, s, t, fmt::format("the end of {}", w->label));
       }
   }
 
@@ -397,10 +677,20 @@ class Run {
 
     nlohmann::json counts = nlohmann::json::object();
     for (const auto& [k, v] : by_property_) counts[k] = v;
+    nlohmann::json bounds{{"detection_bound", cfg_.detection_bound ? describe_time(*cfg_.detection_bound) : "replay"},
+                          {"recovery_bound", cfg_.recovery_bound ? describe_time(*cfg_.recovery_bound) : "replay"},
+                          {"source", cfg_.profile ? (cfg_.detection_bound || cfg_.recovery_bound
+                                                         ? "replay of the reference, bounds from config"
+                                                         : "replay of the reference")
+                                                  : "config"}};
+    std::vector<std::string> reports;
+    for (auto st : cfg_.reports) reports.emplace_back(reference::to_string(st));
     CheckResult r;
     r.valid = violation_count_ == 0 ? Validity::kValid : Validity::kInvalid;
     r.findings = {{"valid", to_json(r.valid)},
-                  {"bounds", bounds_.to_json()},
+                  {"bounds", bounds},
+                  {"reports", reports},
+                  {"detected_status", history::to_string(detected_)},
                   {"strict_accuracy", strict_},
                   {"nodes", n},
                   {"detector_events", detector_events},
@@ -412,21 +702,87 @@ class Run {
                   {"unjudged", unjudged_},
                   {"qos", {{"overall", overall}, {"pairs", pairs}}},
                   {"warnings", warnings}};
+    if (unreported_ > 0)
+      r.findings["warnings"].push_back(fmt::format(
+          "{} detector event(s) with a status the config says the service does not report (reports: {}) were ignored",
+          unreported_, fmt::join(reports, ", ")));
+    if (env_) {
+      nlohmann::json ref = env_->summary();
+      ref["knobs"] = cfg_.knobs;
+      ref["margin"] = cfg_.margin;
+      ref["slack"] = describe_time(cfg_.slack);
+      ref["replay_wall"] = describe_time(replay_wall_);
+      ref["not_required"] = not_required_;
+      r.findings["reference"] = std::move(ref);
+      r.findings["envelope"] = figures_;
+      if (figures_dropped_ > 0) r.findings["envelope_dropped"] = figures_dropped_;
+    }
+    const std::string source =
+        env_ ? fmt::format("against the reference {} replayed {} times over this history's faults, x {} + {}",
+                           cfg_.profile->name, env_->trials(), cfg_.margin, describe_time(cfg_.slack))
+             : fmt::format("bounds {}/{} from config", describe_time(bounds_.detection_bound),
+                           describe_time(bounds_.recovery_bound));
     if (violation_count_ == 0) {
-      r.text = fmt::format("detector: valid ({} nodes, {} detector events, {} detections, {} mistakes; bounds {}/{} {})", n,
-                           detector_events, detections, mistake_count_, describe_time(bounds_.detection_bound),
-                           describe_time(bounds_.recovery_bound), bounds_.source);
+      r.text = fmt::format("detector: valid ({} nodes, {} detector events, {} detections, {} mistakes; {})", n,
+                           detector_events, detections, mistake_count_, source);
     } else {
-      r.text = fmt::format("detector: INVALID: {} violation(s)", violation_count_);
+      r.text = fmt::format("detector: INVALID: {} violation(s) ({})", violation_count_, source);
       for (std::size_t i = 0; i < violations_.size() && i < 10; ++i)
         r.text += fmt::format("\n  {}: {}", violations_[i]["property"].get<std::string>(),
                               violations_[i]["message"].get<std::string>());
     }
+    if (env_) r.text += figures_text();
     return r;
   }
 
+  // Per pair: the SUT's figure beside the reference's range and what was allowed.
+  std::string figures_text() const {
+    std::string out = "\n  per pair (SUT | reference | allowed | verdict):";
+    std::size_t shown = 0;
+    for (const auto& f : figures_) {
+      if (shown == 40) {
+        out += fmt::format("\n    ... {} more rows in --json (\"envelope\")", figures_.size() - shown);
+        break;
+      }
+      ++shown;
+      auto t = [](const nlohmann::json& v) {
+        return v.is_number() ? fmt::format("{:.2f}s", static_cast<double>(v.get<Nanos>()) / 1e9) : std::string("-");
+      };
+      std::string ref = "-";
+      if (auto it = f.find("reference"); it != f.end()) {
+        if (it->contains("range"))
+          ref = fmt::format("{}–{} ({}/{})", t((*it)["min"]), t((*it)["max"]), (*it)["hits"].get<int>(),
+                            (*it)["trials"].get<int>());
+        else if (it->contains("max_duration"))
+          ref = fmt::format("<= {} ({}/{} trials, {})", t((*it)["max_duration"]), (*it)["trials"].get<int>(),
+                            (*it)["of"].get<int>(), (*it)["matched"].get<std::string>());
+        else
+          ref = fmt::format("never ({}/{})", (*it)["hits"].get<int>(), (*it)["trials"].get<int>());
+      }
+      const std::string where = f.contains("window") ? f["window"].get<std::string>()
+                                                     : f.value("after", std::string());
+      out += fmt::format("\n    {}->{} {} at {} [{}]: {} | {} | {} | {}", f["observer"].get<std::string>(),
+                         f["subject"].get<std::string>(), f["what"].get<std::string>(), t(f["at"]), where,
+                         t(f.value("sut", nlohmann::json())), ref, t(f.value("allowed", nlohmann::json())),
+                         f.value("verdict", std::string("-")));
+    }
+    return out;
+  }
+
+  struct Bounds {
+    Nanos detection_bound = 0;
+    Nanos recovery_bound = 0;
+  };
   const history::History& h_;
-  DetectorBounds bounds_;
+  const DetectorConfig& cfg_;
+  Bounds bounds_;
+  DetectorStatus detected_ = DetectorStatus::kDead;
+  std::optional<DetectorEnvelope> env_;
+  Nanos replay_wall_ = 0;
+  nlohmann::json figures_ = nlohmann::json::array();
+  std::size_t figures_dropped_ = 0;
+  std::size_t not_required_ = 0;
+  std::size_t unreported_ = 0;
   bool strict_;
   std::set<std::string> degraded_kinds_;
   NodeIndex nodes_;
@@ -451,15 +807,13 @@ class DetectorChecker : public Checker {
   }
 
   Result<CheckResult> check(const history::History& h, const CheckOptions& options) override {
-    ConfigReader c(options.config, "detector");
-    auto detection = c.optional_duration("detection_bound", 1);
-    auto recovery = c.optional_duration("recovery_bound", 1);
-    const bool strict = c.boolean("strict_accuracy", true);
-    auto kinds = c.strings("degraded_kinds", default_degraded_kinds());
-    auto bounds = resolve_detector_bounds(h, c, detection, recovery);
-    if (!bounds) return bounds.error();
-    if (auto done = c.finish(); !done) return done.error();
-    Run run(h, *bounds, strict, std::set<std::string>(kinds.begin(), kinds.end()));
+    auto config = read_detector_config(options.config);
+    if (!config) return config.error();
+    if (!config->configured)
+      return not_configured("detector",
+                            "no detector configured: give a `detector` section naming a profile (memberlist-lan, "
+                            "serf, swim, heartbeat, akka, ...) or both detection_bound and recovery_bound");
+    Run run(h, *config);
     return run.run(options.deadline);
   }
 };

@@ -4,7 +4,12 @@
 // reference circuit breaker. Each checker's rate is printed by wall time and
 // by the process's CPU time; OK/BELOW judges the CPU-time rate, which other
 // processes on a shared machine do not change.
+// The detector's replay (issue 16): a 100k-event, 5-node history with 10
+// fault windows (halves, isolate, kill, pause, delay, twice), checked under
+// profile memberlist-lan (64 replays of the reference) beside the same
+// history checked with bounds only (no replay); the 10s budget.
 //   checkers_bench [EVENTS]   (default 2,000,000 per history)
+//   checkers_bench 0 detector-replay   (only the replay figures)
 #include <sched.h>
 #include <time.h>
 
@@ -19,6 +24,7 @@
 #include "checkers/checker.h"
 #include "checkers/retry_checker.h"
 #include "checkers/reference/circuit_breaker.h"
+#include "checkers/reference/detector_replay.h"
 #include "checkers/reference/retry_policy.h"
 
 using namespace faultline;
@@ -238,9 +244,134 @@ void bench_checker(const char* name, const history::History& h, nlohmann::json c
   }
 }
 
+// Five nodes, ten fault windows 40s apart (halves 25s, isolate 30s, kill
+// 15s, pause 10s, delay 15s, then again), the detector events a memberlist
+// cluster (the reference, its own seed, suspicions reported) makes under
+// them, and client operations around them up to `target` events.
+history::History replay_history(std::size_t target) {
+  using reference::NetworkWindow;
+  const Nanos kS = 1'000'000'000;
+  history::History h;
+  h.nodes = {"n1", "n2", "n3", "n4", "n5"};
+  push(h, 0, history::ClusterEvent{h.nodes});
+  reference::ReplayConfig rc;
+  rc.nodes = h.nodes;
+  rc.profile = *reference::detector_profile("memberlist-lan");
+  rc.seed = 4242;
+  for (int k = 0; k < 10; ++k) {
+    const Nanos at = 10 * kS + k * 40 * kS;
+    history::FaultEvent start;
+    start.id = "f" + std::to_string(k + 1);
+    NetworkWindow w;
+    w.start = at;
+    Nanos length = 0;
+    switch (k % 5) {
+      case 0:
+      case 1: {
+        const bool halves = k % 5 == 0;
+        length = halves ? 25 * kS : 30 * kS;
+        start.fault = {{"kind", "partition"}, {"mode", halves ? "halves" : "isolate"}};
+        start.targets = h.nodes;
+        w.kind = NetworkWindow::Kind::kDrop;
+        for (int a = 0; a < 5; ++a)
+          for (int b = 0; b < 5; ++b) {
+            const bool split = halves ? (a < 3) != (b < 3) : (a == 0) != (b == 0);
+            if (a == b || !split) continue;
+            start.grudge[h.nodes[a]].push_back(h.nodes[b]);
+            w.drops.emplace_back(a, b);
+          }
+        break;
+      }
+      case 2:
+      case 3:
+        length = k % 5 == 2 ? 15 * kS : 10 * kS;
+        start.fault = {{"kind", k % 5 == 2 ? "kill" : "pause"}};
+        start.targets = {h.nodes[static_cast<std::size_t>(2 + k % 2)]};
+        w.kind = k % 5 == 2 ? NetworkWindow::Kind::kDown : NetworkWindow::Kind::kPause;
+        w.nodes = {2 + k % 2};
+        break;
+      default:
+        length = 15 * kS;
+        start.fault = {{"kind", "delay"}, {"delay", "200ms"}, {"jitter", "50ms"}};
+        w.kind = NetworkWindow::Kind::kDelay;
+        w.delay = 200 * kMs;
+        w.jitter = 50 * kMs;
+    }
+    w.end = at + length;
+    rc.schedule.push_back(w);
+    push(h, at, start);
+    history::FaultEvent end;
+    end.phase = history::FaultEvent::Phase::kEnd;
+    end.id = start.id;
+    push(h, at + length, end);
+  }
+  rc.duration = 10 * kS + 10 * 40 * kS;
+  auto replay = reference::run_detector_replay(rc);
+  if (replay) {
+    for (const auto& c : replay->changes) {
+      if (c.reset) continue;
+      const auto st = c.status == reference::Status::kAlive     ? history::DetectorStatus::kAlive
+                      : c.status == reference::Status::kSuspect ? history::DetectorStatus::kSuspect
+                                                                : history::DetectorStatus::kDead;
+      push(h, c.time, history::DetectorEvent{h.nodes[static_cast<std::size_t>(c.observer)],
+                                             h.nodes[static_cast<std::size_t>(c.subject)], st, 0});
+    }
+  }
+  std::mt19937_64 rng(5);
+  for (std::int64_t op = 0; h.events.size() + 2 <= target; ++op) {
+    const Nanos at = static_cast<Nanos>(rng() % static_cast<std::uint64_t>(rc.duration));
+    history::ClientEvent invoke;
+    invoke.process = op % 10;
+    invoke.f = "read";
+    push(h, at, invoke);
+    history::ClientEvent ok = invoke;
+    ok.type = history::OpType::kOk;
+    push(h, at + 1 * kMs, ok);
+  }
+  std::stable_sort(h.events.begin(), h.events.end(), [](const Event& a, const Event& b) { return a.time < b.time; });
+  for (std::size_t i = 0; i < h.events.size(); ++i) h.events[i].index = i;
+  return h;
+}
+
+void bench_replay() {
+  const auto h = replay_history(100'000);
+  std::size_t detector_events = 0;
+  for (const auto& e : h.events) detector_events += std::holds_alternative<history::DetectorEvent>(e.body);
+  std::printf("detector replay: %zu events (%zu detector events), 5 nodes, 10 fault windows, %.0fs of history\n",
+              h.events.size(), detector_events, static_cast<double>(h.end_time()) / 1e9);
+  for (const nlohmann::json& section :
+       {nlohmann::json{{"detection_bound", "30s"}, {"recovery_bound", "100s"}, {"strict_accuracy", false}},
+        nlohmann::json{{"profile", "memberlist-lan"}, {"reports", {"alive", "suspect", "dead"}}}}) {
+    auto checker = checkers::make_checker("detector");
+    checkers::CheckOptions options;
+    options.config = section;
+    auto t0 = std::chrono::steady_clock::now();
+    const double cpu0 = process_cpu_seconds();
+    auto r = checker->check(h, options);
+    const double s = seconds_since(t0);
+    const double cpu = process_cpu_seconds() - cpu0;
+    if (!r) {
+      std::printf("  error: %s\n", r.error().message.c_str());
+      continue;
+    }
+    const bool replay = section.contains("profile");
+    std::printf("  %-34s wall %7.3fs  cpu %7.3fs  budget 10s %s  (verdict %s%s)\n",
+                replay ? "with replay (memberlist-lan, 64x)" : "without replay (bounds only)", s, cpu,
+                s < 10 ? "OK" : "OVER", checkers::to_string(r->valid),
+                replay ? (", " + r->findings["reference"].value("simulated_events", nlohmann::json(0)).dump() +
+                          " simulated steps")
+                             .c_str()
+                       : "");
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 2 && std::string(argv[2]) == "detector-replay") {
+    bench_replay();
+    return 0;
+  }
   const std::size_t events = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 2'000'000;
   cpu_set_t one;
   CPU_ZERO(&one);
@@ -267,6 +398,7 @@ int main(int argc, char** argv) {
   // EVENTS / 2 client ops (an invoke and a completion each).
   bench_checker("availability", availability_history(events / 2),
                 {{"window", "1s"}, {"recovery_time", "2s"}, {"during", {{"partition", {{"success_rate", 0.5}}}}}});
+  bench_replay();
 
   // The reference breaker alone: allow + record per call.
   reference::CircuitBreaker breaker;

@@ -42,6 +42,10 @@ PhiAccrualDetector::PhiAccrualDetector(std::string observer, PhiAccrualConfig co
 
 double PhiAccrualDetector::phi(const State& state, Nanos now) const {
   if (!state.last) return 0.0;
+  if (config_.exponential) {
+    double m = state.history.mean();
+    return m > 0 ? ms(now - *state.last) / m / std::log(10.0) : 0.0;
+  }
   double mean = state.history.mean() + ms(config_.acceptable_heartbeat_pause);
   double sd = std::max(state.history.std_deviation(), ms(config_.min_std_deviation));
   return phi_of(ms(now - *state.last), mean, sd);
@@ -64,11 +68,18 @@ std::vector<StatusChange> PhiAccrualDetector::heartbeat(const std::string& node,
   if (it == nodes_.end()) {
     it = nodes_.emplace(node, State(config_.max_sample_size)).first;
     double estimate = ms(config_.first_heartbeat_estimate);
-    it->second.history.add(estimate - estimate / 4);
-    it->second.history.add(estimate + estimate / 4);
+    if (config_.exponential) {
+      it->second.history.add(estimate);
+    } else {
+      it->second.history.add(estimate - estimate / 4);
+      it->second.history.add(estimate + estimate / 4);
+    }
   }
   State& state = it->second;
-  if (state.last && judge(state, now) == Status::kAlive) {
+  if (config_.exponential) {
+    if (state.last && (config_.max_interval == 0 || now - *state.last <= config_.max_interval))
+      state.history.add(ms(now - *state.last));
+  } else if (state.last && judge(state, now) == Status::kAlive) {
     state.history.add(ms(now - *state.last));
   }
   state.last = now;

@@ -16,6 +16,11 @@
 //            = -log10(1 - 1 / (1 + e))  otherwise
 //    and 0 for a node with no heartbeat yet (unknown nodes are available).
 //  - available(node, now) is phi < threshold.
+//  - exponential (Cassandra's FailureDetector/ArrivalWindow): inter-arrival
+//    times are modelled as exponential instead: phi = Δ / mean / ln(10),
+//    the window is seeded with one first_heartbeat_estimate, and every
+//    interval up to max_interval (0 = no cap) is a sample, available or not;
+//    acceptable_heartbeat_pause and min_std_deviation are unused.
 //  - Status mapping for DESIGN.md events: phi < threshold -> alive,
 //    phi >= threshold -> suspect (Akka's "unreachable", which is reversible),
 //    and, only if dead_threshold > 0, phi >= dead_threshold -> dead. evaluate()
@@ -42,6 +47,8 @@ struct PhiAccrualConfig {
   Nanos acceptable_heartbeat_pause = 3'000'000'000;  // 3s
   Nanos first_heartbeat_estimate = 1'000'000'000;    // 1s (Akka's heartbeat-interval)
   double dead_threshold = 0.0;                       // 0: never report dead
+  bool exponential = false;                          // Cassandra's model
+  Nanos max_interval = 0;                            // exponential: samples above it are dropped
 };
 
 // Akka's phi for a time since last heartbeat, mean and std deviation (all ms).

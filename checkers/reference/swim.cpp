@@ -11,8 +11,14 @@ SwimNode::SwimNode(std::string self, SwimConfig config, std::uint64_t seed, Nano
       config_(config),
       rng_(seed),
       next_probe_at_(start),
-      next_gossip_at_(start + config.gossip_interval) {
+      next_gossip_at_(start + config.gossip_interval),
+      next_push_pull_at_(start),
+      next_reconnect_at_(start + config.reconnect_interval),
+      now_(start) {
   members_[self_] = Member{Status::kAlive, 0, start};
+  // memberlist staggers the first push-pull randomly within one interval.
+  if (config_.push_pull_interval > 0)
+    next_push_pull_at_ = start + static_cast<Nanos>(rng_() % static_cast<std::uint64_t>(config_.push_pull_interval));
 }
 
 void SwimNode::add_member(const std::string& name, std::uint64_t incarnation) {
@@ -39,6 +45,13 @@ std::size_t SwimNode::live_members() const {
   return n;
 }
 
+std::size_t SwimNode::known_members() const {
+  std::size_t n = 0;
+  for (const auto& [name, m] : members_)
+    n += m.status != Status::kDead || now_ - m.since <= config_.gossip_to_the_dead_time;
+  return n;
+}
+
 std::optional<Nanos> SwimNode::suspicion_deadline(const std::string& name) const {
   auto it = suspicions_.find(name);
   if (it == suspicions_.end()) return std::nullopt;
@@ -57,6 +70,8 @@ Nanos SwimNode::next_deadline() const {
   }
   for (const auto& [name, s] : suspicions_) next = std::min(next, s.expiry());
   if (config_.gossip_interval > 0 && !broadcasts_.empty()) next = std::min(next, next_gossip_at_);
+  if (config_.push_pull_interval > 0) next = std::min(next, next_push_pull_at_);
+  if (config_.reconnect_interval > 0) next = std::min(next, next_reconnect_at_);
   return next;
 }
 
@@ -76,7 +91,7 @@ void SwimNode::send(std::vector<Message>& out, MessageType type, const std::stri
     std::sort(broadcasts_.begin(), broadcasts_.end(), [](const Broadcast& a, const Broadcast& b) {
       return a.transmits != b.transmits ? a.transmits < b.transmits : a.id > b.id;
     });
-    int limit = retransmit_limit(config_.retransmit_mult, live_members());
+    int limit = retransmit_limit(config_.retransmit_mult, known_members());
     std::size_t take = std::min<std::size_t>(broadcasts_.size(), config_.max_gossip_per_message);
     for (std::size_t i = 0; i < take; ++i) {
       m.gossip.push_back(broadcasts_[i].gossip);
@@ -163,9 +178,10 @@ void SwimNode::apply_suspect(const Gossip& item, Nanos now) {
   }
   if (item.incarnation < member.incarnation) return;
   if (auto s = suspicions_.find(item.node); s != suspicions_.end()) {
-    // Already suspect: a confirmation (memberlist); a higher incarnation
-    // replaces the believed one (the paper), the timer keeps running.
-    if (item.incarnation > member.incarnation) {
+    // Already suspect: a confirmation (memberlist's Confirm: the believed
+    // incarnation stays); with confirm_raises_incarnation a higher one
+    // replaces it (the paper). The timer keeps running.
+    if (config_.confirm_raises_incarnation && item.incarnation > member.incarnation) {
       member.incarnation = item.incarnation;
       gossip(item);
     }
@@ -180,7 +196,7 @@ void SwimNode::apply_suspect(const Gossip& item, Nanos now) {
   if (member.status != Status::kAlive) return;
   gossip(item);
   set_status(item.node, member, Status::kSuspect, item.incarnation, now);
-  std::size_t n = live_members();
+  std::size_t n = known_members();
   int k = config_.suspicion_mult - 2;
   if (static_cast<int>(n) - 2 < k) k = 0;
   Suspicion susp;
@@ -267,15 +283,16 @@ void SwimNode::periodic_gossip(std::vector<Message>& out, Nanos now) {
 }
 
 void SwimNode::start_probe(std::vector<Message>& out, Nanos now) {
-  Nanos interval = scaled(config_.probe_interval);
-  next_probe_at_ = now + interval;
+  next_probe_at_ = now + config_.probe_interval;
   auto target = next_target();
   if (!target) return;
   Probe p;
   p.target = *target;
   p.seq = ++seq_;
-  p.timeout_at = now + scaled(config_.probe_timeout);
-  p.deadline = now + interval;
+  // memberlist: the ack timeout is never scaled; the probe's whole period
+  // (its deadline for indirect acks) is scaled by the health score.
+  p.timeout_at = now + config_.probe_timeout;
+  p.deadline = now + scaled(config_.probe_interval);
   probe_ = p;
   ++stats_.probes;
   const Member& member = members_[p.target];
@@ -307,6 +324,7 @@ void SwimNode::finish_probe(bool success, Nanos now) {
 }
 
 std::vector<Message> SwimNode::tick(Nanos now) {
+  now_ = now;
   std::vector<Message> out;
   // Suspicion timers.
   std::vector<std::string> expired;
@@ -339,20 +357,86 @@ std::vector<Message> SwimNode::tick(Nanos now) {
     for (const auto& peer : peers) send(out, MessageType::kPingReq, peer, probe_->seq, probe_->target);
   }
   if (probe_ && now >= probe_->deadline) finish_probe(false, now);
-  if (now >= next_probe_at_) start_probe(out, now);
+  if (now >= next_probe_at_) {
+    if (probe_) next_probe_at_ = probe_->deadline;  // one missed tick fires when the probe ends
+    else start_probe(out, now);
+  }
   periodic_gossip(out, now);
+  periodic_push_pull(out, now);
   return out;
 }
 
-std::vector<Message> SwimNode::receive(const Message& message, Nanos now) {
+std::vector<Message> SwimNode::join(Nanos now) {
+  now_ = now;
   std::vector<Message> out;
+  for (const auto& [name, m] : members_)
+    if (name != self_) send_state(out, MessageType::kPushPull, name);
+  return out;
+}
+
+void SwimNode::send_state(std::vector<Message>& out, MessageType type, const std::string& to) {
+  Message m;
+  m.type = type;
+  m.from = self_;
+  m.to = to;
+  for (const auto& [name, member] : members_) {
+    GossipKind kind = member.status == Status::kAlive ? GossipKind::kAlive
+                      : member.status == Status::kSuspect ? GossipKind::kSuspect
+                                                          : GossipKind::kDead;
+    m.gossip.push_back(Gossip{kind, name, name == self_ ? incarnation_ : member.incarnation, self_});
+  }
+  ++stats_.messages;
+  out.push_back(std::move(m));
+}
+
+void SwimNode::merge_state(const Message& message, Nanos now) {
+  // memberlist's mergeState: a remote dead is only a suspicion, from us.
+  for (const auto& item : message.gossip) {
+    if (item.kind == GossipKind::kAlive) {
+      apply_alive(item, now);
+    } else {
+      apply_suspect(Gossip{GossipKind::kSuspect, item.node, item.incarnation, self_}, now);
+    }
+  }
+}
+
+void SwimNode::periodic_push_pull(std::vector<Message>& out, Nanos now) {
+  if (config_.push_pull_interval > 0 && now >= next_push_pull_at_) {
+    next_push_pull_at_ = now + config_.push_pull_interval;
+    auto peers = random_alive(1, self_);
+    if (!peers.empty()) send_state(out, MessageType::kPushPull, peers[0]);
+  }
+  if (config_.reconnect_interval > 0 && now >= next_reconnect_at_) {
+    next_reconnect_at_ = now + config_.reconnect_interval;
+    std::vector<std::string> dead;
+    for (const auto& [name, m] : members_)
+      if (m.status == Status::kDead) dead.push_back(name);
+    const std::size_t alive = members_.size() - dead.size();
+    if (dead.empty() || alive == 0) return;
+    // Serf's reconnect: skip with probability 1 - dead/alive.
+    const double prob = static_cast<double>(dead.size()) / static_cast<double>(alive);
+    const double draw = static_cast<double>(rng_() >> 11) / static_cast<double>(1ULL << 53);
+    if (draw > prob) return;
+    send_state(out, MessageType::kPushPull, dead[random_below(dead.size())]);
+  }
+}
+
+std::vector<Message> SwimNode::receive(const Message& message, Nanos now) {
+  now_ = now;
+  std::vector<Message> out;
+  if (message.type == MessageType::kPushPull || message.type == MessageType::kPushPullReply) {
+    // The answer carries this node's table as it was before the merge.
+    if (message.type == MessageType::kPushPull) send_state(out, MessageType::kPushPullReply, message.from);
+    merge_state(message, now);
+    return out;
+  }
   // Gossip first, so that a refutation rides on this message's answer.
   for (const auto& item : message.gossip) apply(item, now);
   switch (message.type) {
     case MessageType::kPing:
       if (message.to == self_) {
         auto sender = members_.find(message.from);
-        if (sender != members_.end() && sender->second.status == Status::kDead) {
+        if (config_.ack_dead_pinger && sender != members_.end() && sender->second.status == Status::kDead) {
           Gossip dead{GossipKind::kDead, message.from, sender->second.incarnation, self_};
           send(out, MessageType::kAck, message.from, message.seq, {}, &dead);
         } else {
@@ -380,6 +464,8 @@ std::vector<Message> SwimNode::receive(const Message& message, Nanos now) {
       if (probe_ && message.seq == probe_->seq) ++probe_->nacks;
       break;
     case MessageType::kGossip:
+    case MessageType::kPushPull:
+    case MessageType::kPushPullReply:
       break;
   }
   return out;

@@ -9,17 +9,21 @@
 // outputs. Status changes go to the listener (DESIGN.md `detector` events).
 //
 // Rules (memberlist's, which refine the paper's):
-//  - Protocol period: every probe interval (times Lifeguard's awareness
-//    score + 1) the node probes the next member of its probe list: a
-//    shuffled list of non-dead members walked round-robin and reshuffled at
-//    each wrap; dead members and itself are skipped. The ping must be acked
-//    within probe_timeout, else ping-req goes to `indirect_checks` random
-//    alive members who ping the target and relay its ack. Without any ack by
-//    the end of the period (probe start + interval) the target is suspected.
+//  - Protocol period: every probe interval the node probes the next member
+//    of its probe list: a shuffled list of non-dead members walked
+//    round-robin and reshuffled at each wrap; dead members and itself are
+//    skipped. The ping must be acked within probe_timeout (never scaled),
+//    else ping-req goes to `indirect_checks` random alive members who ping
+//    the target and relay its ack. Without any ack by the end of the period
+//    (probe start + probe_interval x (Lifeguard score + 1)) the target is
+//    suspected. A probe that runs past the next tick delays it to the
+//    probe's end (memberlist's ticker keeps one missed tick).
 //  - Suspicion: suspect{node, its known incarnation, from self} is applied
 //    and gossiped. A suspect node turns dead when its suspicion timer fires:
 //    min = suspicion_mult * max(1, log10(n)) * probe_interval, max =
-//    suspicion_max_timeout_mult * min, n = members not dead (self included),
+//    suspicion_max_timeout_mult * min, n = members known (self included;
+//    memberlist's estNumNodes: dead ones count until reaped after
+//    gossip_to_the_dead_time),
 //    k = suspicion_mult - 2 expected confirmations (0 when n - 2 < k). The
 //    timer starts at max (at min when k = 0) and each suspect message from a
 //    distinct new accuser (at most k) shortens it to
@@ -35,8 +39,9 @@
 //                     an unknown M joins as alive.
 //      suspect{M, j}: ignored if j < i or M is dead or unknown; if M is already
 //                     suspect, counts as a confirmation from `from` (new
-//                     confirmations are re-gossiped) and j > i raises the
-//                     believed incarnation; if alive, applied (j >= i).
+//                     confirmations are re-gossiped; the believed
+//                     incarnation stays, or with confirm_raises_incarnation
+//                     j > i raises it); if alive, applied (j >= i).
 //      dead{M, j}:    ignored if j < i or M is already dead; applied otherwise.
 //    Applied gossip is re-gossiped.
 //  - Dissemination: gossip is piggybacked on every outgoing message (up to
@@ -47,11 +52,17 @@
 //    (phase from `start`) to gossip_nodes random members not dead, or dead
 //    for at most gossip_to_the_dead_time (memberlist's gossip()). A ping to a
 //    suspect member always carries its suspicion (memberlist's buddy system).
-//  - Rejoin: a ping from a member this node holds dead is acked with that
-//    dead{member, incarnation} gossip added, so a restarted node (which
-//    starts at incarnation 0) learns it was declared dead and refutes with a
-//    higher incarnation, which revives it everywhere (memberlist gets the
-//    same effect from its push-pull state sync on rejoin).
+//  - Rejoin: with ack_dead_pinger, a ping from a member this node holds
+//    dead is acked with that dead{member, incarnation} gossip added, so a
+//    restarted node (which starts at incarnation 0) learns it was declared
+//    dead and refutes with a higher incarnation, which revives it
+//    everywhere. memberlist gets the same effect from push-pull: join(now)
+//    (a restarted node's Join) and every push_pull_interval a push-pull
+//    exchanges whole tables; the receiver merges alive as alive gossip and
+//    suspect or dead as a suspicion from itself (mergeState), and answers
+//    with its own table (push-pull-reply), which the initiator merges.
+//    With reconnect_interval (Serf), every interval, with probability
+//    min(1, dead/alive), a push-pull goes to one random member held dead.
 //  - Lifeguard (awareness_max_multiplier > 1): relays send nack when their
 //    own ping of the target is not acked within probe_timeout; the score goes
 //    -1 on a directly acked probe, + (expected nacks - nacks received) on a
@@ -107,6 +118,8 @@ class SwimNode {
   void add_member(const std::string& name, std::uint64_t incarnation = 0);
 
   std::vector<Message> tick(Nanos now);
+  // memberlist's Join on start: a push-pull with every other member.
+  std::vector<Message> join(Nanos now);
   std::vector<Message> receive(const Message& message, Nanos now);
   // The latest time tick() must next be called at.
   Nanos next_deadline() const;
@@ -115,6 +128,7 @@ class SwimNode {
   std::uint64_t incarnation() const { return incarnation_; }
   std::optional<MemberView> member(const std::string& name) const;
   std::size_t live_members() const;  // not dead, self included
+  std::size_t known_members() const;  // memberlist's estNumNodes, at the last tick/receive
   int awareness() const { return awareness_; }
   const SwimStats& stats() const { return stats_; }
   std::size_t pending_gossip() const { return broadcasts_.size(); }
@@ -175,6 +189,9 @@ class SwimNode {
   std::optional<std::string> next_target();
   std::vector<std::string> random_alive(int k, const std::string& exclude);
   void periodic_gossip(std::vector<Message>& out, Nanos now);
+  void periodic_push_pull(std::vector<Message>& out, Nanos now);
+  void send_state(std::vector<Message>& out, MessageType type, const std::string& to);
+  void merge_state(const Message& message, Nanos now);
   std::uint64_t random_below(std::uint64_t n) { return n == 0 ? 0 : rng_() % n; }
   void adjust_awareness(int delta);
   Nanos scaled(Nanos d) const { return d * (awareness_ + 1); }
@@ -190,6 +207,9 @@ class SwimNode {
   std::optional<Probe> probe_;
   Nanos next_probe_at_;
   Nanos next_gossip_at_;
+  Nanos next_push_pull_at_;
+  Nanos next_reconnect_at_;
+  Nanos now_ = 0;  // of the current tick/receive/join
   std::map<std::uint64_t, Relay> relays_;
   std::map<std::string, Suspicion> suspicions_;
   std::vector<Broadcast> broadcasts_;

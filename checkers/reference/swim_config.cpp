@@ -23,6 +23,8 @@ Result<void> SwimConfig::validate() const {
   if (gossip_interval < 0) return bad("gossip_interval", "must be >= 0");
   if (gossip_nodes < 0) return bad("gossip_nodes", "must be >= 0");
   if (gossip_to_the_dead_time < 0) return bad("gossip_to_the_dead_time", "must be >= 0");
+  if (push_pull_interval < 0) return bad("push_pull_interval", "must be >= 0");
+  if (reconnect_interval < 0) return bad("reconnect_interval", "must be >= 0");
   if (awareness_max_multiplier < 0) return bad("awareness_max_multiplier", "must be >= 0");
   return ok_result();
 }
@@ -37,8 +39,9 @@ Nanos suspicion_timeout(int suspicion_mult, std::size_t n, Nanos probe_interval)
 Nanos remaining_suspicion(int confirmations, int expected, Nanos min, Nanos max) {
   if (expected < 1) return min;
   double frac = std::log(confirmations + 1.0) / std::log(expected + 1.0);
-  double raw = static_cast<double>(max) - frac * static_cast<double>(max - min);
-  return std::max(min, static_cast<Nanos>(std::floor(raw)));
+  // memberlist: Duration(floor(1000 * raw seconds)) * Millisecond.
+  double raw = (static_cast<double>(max) - frac * static_cast<double>(max - min)) / 1e9;
+  return std::max(min, static_cast<Nanos>(std::floor(1000.0 * raw)) * 1'000'000);
 }
 
 int retransmit_limit(int retransmit_mult, std::size_t n) {

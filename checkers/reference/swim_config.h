@@ -11,7 +11,8 @@
 //       (min; max = max_timeout_mult * min; the node scale is truncated to
 //        1/1000 as memberlist does)
 //   remaining_suspicion(confirmations c, expected k, min, max)
-//       = max(min, max - log(c+1)/log(k+1) * (max - min))   (k >= 1)
+//       = max(min, max - log(c+1)/log(k+1) * (max - min))   (k >= 1),
+//       floored to the millisecond as memberlist's suspicion.go does
 //   retransmit_limit(mult, n) = mult * ceil(log10(n + 1))
 // validate() names the first bad field.
 #pragma once
@@ -45,6 +46,23 @@ struct SwimConfig {
   // (score + 1), score in [0, awareness_max_multiplier - 1]; nacks from
   // indirect probers. <= 1 turns it off.
   int awareness_max_multiplier = 0;
+  // memberlist's push-pull: every push_pull_interval (first one after a
+  // random stagger) a full state exchange with one random alive member; each
+  // side merges the other's table (alive as alive, suspect AND dead as a
+  // suspicion from itself: memberlist's mergeState). 0 turns it off.
+  Nanos push_pull_interval = 0;
+  // Serf's reconnect: every reconnect_interval, with probability
+  // min(1, dead / alive), a push-pull with one random member held dead,
+  // which re-merges a healed split. 0 turns it off (memberlist alone).
+  Nanos reconnect_interval = 0;
+  // A ping from a member held dead is acked with that dead{member} gossip,
+  // so a restarted or resumed node learns it was declared dead and refutes
+  // (the demo node's rejoin; memberlist gets this from push-pull instead).
+  bool ack_dead_pinger = true;
+  // A suspicion at a higher incarnation about a member already suspect
+  // raises the believed incarnation (the paper; the demo node relies on it).
+  // memberlist's suspectNode only Confirm()s: false.
+  bool confirm_raises_incarnation = true;
 
   // BUG REPRODUCTION, default off ("suspect-bumps-incarnation"). Two halves
   // that together kill live nodes:

@@ -28,6 +28,8 @@ const char* to_string(MessageType type) {
     case MessageType::kAck: return "ack";
     case MessageType::kNack: return "nack";
     case MessageType::kGossip: return "gossip";
+    case MessageType::kPushPull: return "push-pull";
+    case MessageType::kPushPullReply: return "push-pull-reply";
   }
   return "ping";
 }
@@ -67,6 +69,8 @@ Result<Message> decode(std::string_view datagram) {
   else if (t == "ack") m.type = MessageType::kAck;
   else if (t == "nack") m.type = MessageType::kNack;
   else if (t == "gossip") m.type = MessageType::kGossip;
+  else if (t == "push-pull") m.type = MessageType::kPushPull;
+  else if (t == "push-pull-reply") m.type = MessageType::kPushPullReply;
   else return bad("field 't': unknown type '" + t + "'");
   auto str = [&](const char* key, std::string& out) -> Result<void> {
     auto it = j.find(key);

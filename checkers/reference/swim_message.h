@@ -7,6 +7,10 @@
 //   ack      {seq}          answer to a ping or relayed answer to a ping-req
 //   nack     {seq}          Lifeguard: the relay's own probe of target timed out
 //   gossip   {}             carries piggybacked gossip only (seq 0)
+//   push-pull {}            memberlist's state sync (TCP): `gossip` holds the
+//                           sender's whole table (alive/suspect/dead per node
+//                           at its incarnation, `from` the sender); answered
+//                           by push-pull-reply carrying the answerer's table
 // Every message may carry piggybacked gossip: alive / suspect / dead about
 // `node` at `incarnation`, `from` naming the accuser for suspect/dead.
 // encode() gives e.g.
@@ -25,7 +29,7 @@
 
 namespace faultline::reference {
 
-enum class MessageType { kPing, kPingReq, kAck, kNack, kGossip };
+enum class MessageType { kPing, kPingReq, kAck, kNack, kGossip, kPushPull, kPushPullReply };
 enum class GossipKind { kAlive, kSuspect, kDead };
 
 const char* to_string(MessageType type);

@@ -83,8 +83,9 @@ const rates = Object.entries(data.rates);
 if (rates.length) line('rate', rates.map(([t, pts], i) => ({label:t, data:pts, pointRadius:0, borderWidth:1.5,
   borderColor:cycle[i % cycle.length]})), 'events/s');
 else note(document.getElementById('rate'), 'No events to count.');
-const status = {alive:'#5bb85b', suspect:'#f0a500', dead:'#b3261e', closed:'#5bb85b', open:'#b3261e', half_open:'#f0a500', 'half-open':'#f0a500'};
-for (const [id, spansOf, what] of [['detector', data.detector, 'detector'], ['breaker', data.breaker, 'circuit-breaker']]) {
+const status = {alive:'#5bb85b', suspect:'#f0a500', dead:'#b3261e', closed:'#5bb85b', open:'#b3261e', half_open:'#f0a500', 'half-open':'#f0a500',
+  'reference range':'rgba(31,119,180,0.55)', 'reference allows':'rgba(0,0,0,0.14)'};
+for (const [id, spansOf, what] of [['detector', data.detector.concat(data.detector_envelope || []), 'detector'], ['breaker', data.breaker, 'circuit-breaker']]) {
   if (spansOf.length) gantt(id, [...new Set(spansOf.map(s => s.row))].sort(), spansOf, k => status[k] || '#555555', [shade]);
   else note(document.getElementById(id), `No ${what} events in this history.`);
 }

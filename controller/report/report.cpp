@@ -81,6 +81,11 @@ Result<void> write_report(const std::filesystem::path& file, const history::Hist
           chart("rate") + "</section>\n";
   html += "<section id=\"detector-section\"><h2>Failure detector: each observer's view of each subject</h2>\n" +
           chart("detector") +
+          (data["detector_envelope"].empty()
+               ? std::string()
+               : std::string("<p class=\"muted\">Grey: what the detector checker allowed (the reference's latest x "
+                             "margin + slack); blue: the range the reference itself took over its replays of this "
+                             "run's faults (docs/detector.md).</p>\n")) +
           (data["detector_truncated"].get<bool>() ? "<p class=\"muted\">(spans truncated to the first 5000)</p>\n" : "") +
           "</section>\n";
   html += "<section id=\"breaker-section\"><h2>Circuit breakers: state over time per node / name</h2>\n" + chart("breaker") +

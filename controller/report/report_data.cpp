@@ -251,6 +251,32 @@ nlohmann::json report_data(const History& history, const checkers::CheckReport* 
   data["client"] = client_of(history, width);
   data["availability"] = availability_of(history, check, width);
 
+  // The detector checker's reference envelope (docs/detector.md): per pair,
+  // the reference's range and what the SUT was allowed, drawn over the
+  // statuses on the same rows.
+  json envelope = json::array();
+  if (check)
+    for (const auto& [name, result] : check->results) {
+      if (name != "detector" || !result.findings.is_object()) continue;
+      auto rows = result.findings.find("envelope");
+      if (rows == result.findings.end() || !rows->is_array()) continue;
+      for (const auto& r : *rows) {
+        if (envelope.size() >= kMaxSpans || !r.contains("at") || !r["at"].is_number_integer()) continue;
+        const std::string row = r.value("observer", std::string()) + " → " + r.value("subject", std::string());
+        const Nanos at = r["at"].get<Nanos>();
+        const std::string what = r.value("what", std::string());
+        const std::string info = what + ": " + r.value("verdict", std::string("-"));
+        if (auto ref = r.find("reference"); ref != r.end() && ref->contains("min") && ref->contains("max"))
+          envelope.push_back({{"row", row}, {"start", secs(at + (*ref)["min"].get<Nanos>())},
+                              {"end", secs(at + std::max<Nanos>((*ref)["max"].get<Nanos>(), 1'000'000))},
+                              {"kind", "reference range"}, {"info", info}});
+        if (auto allowed = r.find("allowed"); allowed != r.end() && allowed->is_number_integer())
+          envelope.push_back({{"row", row}, {"start", secs(at)}, {"end", secs(at + allowed->get<Nanos>())},
+                              {"kind", "reference allows"}, {"info", info}});
+      }
+    }
+  data["detector_envelope"] = envelope;
+
   json checkers_json = json::array();
   if (check)
     for (const auto& [name, result] : check->results)

@@ -144,3 +144,31 @@ TEST(CheckCommand, UnwritableVerdictIsAnInternalError255) {
 }
 
 }  // namespace
+
+namespace {
+
+// Issue 16: per pair, the SUT's figures beside the reference envelope, in
+// text and --json, on a recorded hashicorp/memberlist history.
+TEST(CheckCommand, DetectorPrintsTheReferenceEnvelopePerPair) {
+  const std::string history = kData + "/../recorded/memberlist/run2.jsonl";
+  auto r = check(history + " --checker detector --config " + data("config_memberlist.yaml"));
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("against the reference memberlist-lan replayed 64 times"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("per pair (SUT | reference | allowed | verdict):"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("detection at"), std::string::npos) << r.out;
+  r = check(history + " --checker detector --config " + data("config_memberlist.yaml") + " --json");
+  EXPECT_EQ(r.code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << r.out;
+  const auto& d = j["checkers"]["detector"];
+  EXPECT_EQ(d["reference"]["profile"], "memberlist-lan");
+  EXPECT_EQ(d["reference"]["knobs"]["probe_interval"], "1s");
+  ASSERT_FALSE(d["envelope"].empty());
+  const auto& row = d["envelope"][0];
+  for (const char* k : {"observer", "subject", "what", "at", "sut", "reference", "verdict"}) EXPECT_TRUE(row.contains(k)) << k << row;
+  r = check(history + " --checker detector --config " + data("config_memberlist_fast.yaml"));
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("completeness"), std::string::npos) << r.out;
+}
+
+}  // namespace

@@ -39,9 +39,9 @@ TEST(SwimConfig, SuspicionTimeoutIsMultTimesLog10NTimesInterval) {
 TEST(SwimConfig, ConfirmationsShortenFromMaxToMin) {
   Nanos min = 4 * kS, max = 24 * kS;
   EXPECT_EQ(remaining_suspicion(0, 2, min, max), max);
-  // max - log(2)/log(3) * (max - min)
+  // max - log(2)/log(3) * (max - min), floored to the millisecond (suspicion.go)
   EXPECT_EQ(remaining_suspicion(1, 2, min, max),
-            static_cast<Nanos>(std::floor(24e9 - std::log(2.0) / std::log(3.0) * 20e9)));
+            static_cast<Nanos>(std::floor(24e3 - std::log(2.0) / std::log(3.0) * 20e3)) * 1'000'000);
   EXPECT_NEAR(static_cast<double>(remaining_suspicion(1, 2, min, max)), 11.381e9, 1e7);
   EXPECT_EQ(remaining_suspicion(2, 2, min, max), min);
   EXPECT_EQ(remaining_suspicion(3, 2, min, max), min) << "never below min";

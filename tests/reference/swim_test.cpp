@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "checkers/reference/detector_profiles.h"
 #include "checkers/reference/swim_simulation.h"
 #include "tests/reference/printers.h"
 
@@ -479,11 +480,139 @@ TEST(Swim, LifeguardAwarenessScalesProbeTimes) {
   a.swim.receive(Message{MessageType::kNack, reqs[0].to, "a", ping.seq, "", {}}, 800 * kMs);
   auto out = a.swim.tick(1 * kS);  // failed: 3 nacks expected, 1 received
   EXPECT_EQ(a.swim.awareness(), 2);
-  EXPECT_EQ(a.swim.next_deadline(), 1 * kS + 3 * 500 * kMs) << "probe timeout x (2 + 1)";
+  EXPECT_EQ(a.swim.next_deadline(), 1 * kS + 500 * kMs) << "memberlist never scales the ack timeout";
   auto next = of_type(out, MessageType::kPing).at(0);
   a.swim.receive(ack(next), 1 * kS + 5 * kMs);
   EXPECT_EQ(a.swim.awareness(), 1) << "a direct ack lowers the score";
-  EXPECT_EQ(a.swim.next_deadline(), 1 * kS + 3 * kS) << "period x (2 + 1) for the probe started at score 2";
+  EXPECT_EQ(a.swim.next_deadline(), 2 * kS) << "an acked probe: the next tick at the base interval";
+}
+
+// memberlist's probeNode: a failed probe lasts ProbeInterval x (score + 1)
+// (ScaleTimeout), the ack timeout stays ProbeTimeout, and the ticker's one
+// missed tick fires when the probe ends.
+TEST(Swim, LifeguardFailedProbesStretchTheProtocolPeriod) {
+  SwimConfig c = quiet();
+  c.awareness_max_multiplier = 8;
+  Node a("a", 4, c);
+  Nanos t = 0;
+  std::vector<Nanos> starts;
+  for (int round = 0; round < 4; ++round) {
+    auto pings = of_type(a.swim.tick(t), MessageType::kPing);
+    ASSERT_EQ(pings.size(), 1u) << "round " << round;
+    starts.push_back(t);
+    const int score = a.swim.awareness();
+    EXPECT_EQ(a.swim.next_deadline(), t + 500 * kMs);
+    a.swim.tick(t + 500 * kMs);  // ping-req to 3 relays, none answers (no nack either)
+    const Nanos end = t + (score + 1) * kS;
+    a.swim.tick(end - 1);
+    EXPECT_EQ(a.swim.awareness(), score) << "the probe is still running";
+    t = end;
+    // Next round: the missed tick fires at the probe's end.
+  }
+  // Each failed probe adds the nacks it missed: its relays are the alive
+  // members other than the target (3, then 2, then 1 as suspects pile up),
+  // so the score goes 0, 3, 5, 6 and the periods 1s, 4s, 6s.
+  EXPECT_EQ(starts, (std::vector<Nanos>{0, 1 * kS, 5 * kS, 11 * kS}));
+  EXPECT_EQ(a.swim.awareness(), 6);
+}
+
+// The suspicion timeout memberlist computes (state.go suspectNode,
+// suspicion.go), n = 5, 50, 500 with 0..k confirmations, k = SuspicionMult - 2
+// = 2: min = 4 x max(1, log10 n) x 1s (node scale truncated to 1/1000), max =
+// 6 x min, then max - log(c+1)/log(k+1) x (max - min) floored to the ms.
+TEST(Swim, SuspicionTimeoutPinnedToMemberlistForN5N50N500) {
+  struct Case {
+    int n;
+    std::vector<Nanos> by_confirmations;
+  };
+  for (const Case& k : {Case{5, {24'000 * kMs, 11'381 * kMs, 4'000 * kMs}},
+                        Case{50, {40'752 * kMs, 19'325 * kMs, 6'792 * kMs}},
+                        Case{500, {64'752 * kMs, 30'707 * kMs, 10'792 * kMs}}}) {
+    SwimConfig c = quiet();
+    SwimNode a("a", c, 1, 0);
+    std::vector<std::string> names;
+    for (int i = 1; i < k.n; ++i) names.push_back("m" + std::to_string(i));
+    for (const auto& m : names) a.add_member(m);
+    a.receive(Message{MessageType::kGossip, "z", "a", 0, "", {{GossipKind::kSuspect, "m1", 0, "m2"}}}, 0);
+    EXPECT_EQ(a.suspicion_deadline("m1"), k.by_confirmations[0]) << "n=" << k.n << " c=0";
+    for (int conf = 1; conf <= 2; ++conf) {
+      a.receive(Message{MessageType::kGossip, "z", "a", 0, "", {{GossipKind::kSuspect, "m1", 0, names[conf + 1]}}},
+                conf * kMs);
+      EXPECT_EQ(a.suspicion_deadline("m1"), k.by_confirmations[static_cast<std::size_t>(conf)])
+          << "n=" << k.n << " c=" << conf;
+    }
+    // A third confirmation is past k: nothing changes.
+    a.receive(Message{MessageType::kGossip, "z", "a", 0, "", {{GossipKind::kSuspect, "m1", 0, "another"}}}, 3 * kMs);
+    EXPECT_EQ(a.suspicion_deadline("m1"), k.by_confirmations[2]) << "n=" << k.n;
+  }
+}
+
+TEST(Swim, MemberlistConfirmationKeepsTheIncarnation) {
+  // memberlist's suspectNode: with a suspicion timer running it only
+  // Confirm()s; the believed incarnation stays (the paper's rule raises it).
+  SwimConfig c = memberlist_lan();
+  c.gossip_interval = 0;
+  Node a("a", 0, c);
+  a.swim.add_member("m", 5);
+  a.swim.add_member("x");
+  a.swim.add_member("y");
+  a.hear({{GossipKind::kSuspect, "m", 5, "x"}}, 0);
+  a.hear({{GossipKind::kSuspect, "m", 6, "y"}}, 1 * kS);
+  EXPECT_EQ(a.status("m"), Status::kSuspect);
+  EXPECT_EQ(a.inc("m"), 5u);
+}
+
+TEST(Swim, DeadAtTheEqualIncarnationIsAccepted) {
+  // memberlist's deadNode ignores only d.Incarnation < state.Incarnation: a
+  // death gossiped at the incarnation this node already holds is applied
+  // (so a partition's deaths spread to nodes that never lost contact).
+  for (Status state : {Status::kAlive, Status::kSuspect}) {
+    auto [status, inc] = apply_rule(state, GossipKind::kDead, 5);
+    EXPECT_EQ(status, Status::kDead);
+    EXPECT_EQ(inc, 5u);
+  }
+}
+
+TEST(Swim, RefutationBumpsPastTheAccusationAndWinsEverywhere) {
+  Node m("m", 2);
+  m.hear({{GossipKind::kSuspect, "m", 0, "b"}}, 0);
+  EXPECT_EQ(m.swim.incarnation(), 1u) << "suspect@0 is refuted at 1";
+  m.hear({{GossipKind::kDead, "m", 4, "b"}}, 1 * kS);
+  EXPECT_EQ(m.swim.incarnation(), 5u) << "dead@4 is refuted at max(own + 1, 4 + 1)";
+  m.hear({{GossipKind::kSuspect, "m", 2, "b"}}, 2 * kS);
+  EXPECT_EQ(m.swim.incarnation(), 5u) << "an accusation below the own incarnation is ignored";
+  // An observer holding m dead@4 revives it on alive@5.
+  auto [status, inc] = [] {
+    Node a("a", 0);
+    a.swim.add_member("m", 4);
+    a.swim.add_member("x");
+    a.hear({{GossipKind::kDead, "m", 4, "x"}}, 0);
+    a.hear({{GossipKind::kAlive, "m", 5, "m"}}, 1 * kS);
+    return std::pair{a.status("m"), a.inc("m")};
+  }();
+  EXPECT_EQ(status, Status::kAlive);
+  EXPECT_EQ(inc, 5u);
+}
+
+// memberlist's mergeState: in a push-pull, the remote's dead is only a
+// suspicion (from this node); an accusation of this node is refuted; the
+// answer carries this node's table from before the merge.
+TEST(Swim, PushPullMergesDeadAsSuspectAndAnswersWithItsTable) {
+  SwimConfig c = quiet();
+  c.push_pull_interval = 30 * kS;
+  Node a("a", 3, c);  // members b, c, d
+  Message pp{MessageType::kPushPull, "b", "a", 0, "", {{GossipKind::kDead, "c", 0, "b"},
+                                                        {GossipKind::kDead, "a", 2, "b"},
+                                                        {GossipKind::kAlive, "d", 3, "b"}}};
+  auto out = a.swim.receive(pp, 1 * kS);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].type, MessageType::kPushPullReply);
+  EXPECT_EQ(out[0].to, "b");
+  EXPECT_TRUE(carries(out[0], Gossip{GossipKind::kAlive, "c", 0, "a"})) << "the table before the merge";
+  EXPECT_EQ(a.status("c"), Status::kSuspect);
+  EXPECT_EQ(a.swim.incarnation(), 3u) << "dead a@2 refuted at 3";
+  EXPECT_EQ(a.status("d"), Status::kAlive);
+  EXPECT_EQ(a.inc("d"), 3u);
 }
 
 TEST(Swim, WithoutLifeguardAwarenessStaysZero) {

@@ -262,3 +262,33 @@ TEST(ReportFindings, CollectsPointersNotEventReferences) {
 
 }  // namespace
 }  // namespace faultline
+
+namespace faultline {
+namespace {
+
+// The detector checker's envelope rows become translucent spans on the
+// detector chart's observer -> subject rows (docs/detector.md).
+TEST(ReportWriter, DrawsTheDetectorEnvelope) {
+  history::History h;
+  h.nodes = {"n1", "n2"};
+  h.events.push_back(history::Event{0, 0, 1, history::ClusterEvent{h.nodes}, {}});
+  h.events.push_back(history::Event{30'000'000'000, 1, 2, history::LogEvent{"end"}, {}});
+  checkers::CheckReport report;
+  checkers::CheckResult r;
+  r.findings = {{"valid", true},
+                {"envelope", {{{"observer", "n1"}, {"subject", "n2"}, {"what", "detection"}, {"at", 10'000'000'000},
+                               {"sut", 6'000'000'000}, {"allowed", 9'500'000'000}, {"verdict", "ok"},
+                               {"reference", {{"trials", 64}, {"hits", 64}, {"min", 4'000'000'000}, {"max", 5'000'000'000}}}}}}};
+  report.results.emplace_back("detector", r);
+  auto data = controller::report_data(h, &report, {});
+  ASSERT_EQ(data["detector_envelope"].size(), 2u) << data["detector_envelope"];
+  EXPECT_EQ(data["detector_envelope"][0]["row"], "n1 → n2");
+  EXPECT_EQ(data["detector_envelope"][0]["kind"], "reference range");
+  EXPECT_DOUBLE_EQ(data["detector_envelope"][0]["start"].get<double>(), 14.0);
+  EXPECT_DOUBLE_EQ(data["detector_envelope"][0]["end"].get<double>(), 15.0);
+  EXPECT_EQ(data["detector_envelope"][1]["kind"], "reference allows");
+  EXPECT_DOUBLE_EQ(data["detector_envelope"][1]["end"].get<double>(), 19.5);
+}
+
+}  // namespace
+}  // namespace faultline
