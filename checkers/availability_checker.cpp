@@ -170,7 +170,7 @@ class AvailabilityChecker : public Checker {
     const Nanos W = config.window, S = config.step;
     const auto min_ops = static_cast<std::size_t>(config.min_ops);
 
-    ClientOps client = collect_client_ops(h, W);
+    ClientOps client = collect_client_ops(h, W, config.fail_is_answer);
     const Nanos end = h.end_time();
     json ops_json{{"total", client.ops.size()}, {"ok", client.ok},      {"fail", client.fail},
                   {"info", client.info},        {"never_completed", client.never_completed},

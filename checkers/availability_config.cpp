@@ -164,10 +164,15 @@ Result<AvailabilityConfig> parse_availability_config(const nlohmann::json& secti
   out.step = c.duration("step", out.window / 10, 1'000);
   if (!step_given) out.step = std::max<Nanos>(out.window / 10, 1'000);
   out.min_ops = c.integer("min_ops", out.min_ops, 1, 1'000'000'000);
+  const std::string fail_means = c.string("fail_means", "unavailable");
   c.ignore("steady");
   c.ignore("during");
   c.ignore("recovery_time");
   if (auto done = c.finish(); !done) return done.error();
+  if (fail_means != "unavailable" && fail_means != "answered")
+    return invalid_input(fmt::format("config availability.fail_means: \"{}\" is neither \"unavailable\" nor \"answered\"",
+                                     fail_means));
+  out.fail_is_answer = fail_means == "answered";
   if (out.step > out.window)
     return invalid_input(fmt::format("config availability.step: {} is longer than the window {}",
                                      format_duration(out.step), format_duration(out.window)));

@@ -9,8 +9,10 @@
 //     during: {success_rate: 0.5}               # bound while a fault is active
 //     during: {partition: {success_rate: 0.6}, kill: {...}, success_rate: 0.5}
 //     recovery_time: 5s                         # or {partition: 5s, kill: 15s, default: 5s}
+//     fail_means: unavailable   # or `answered`: a `fail` is the service's
+//                               # answer (a cas whose compare did not match)
 // Every field is optional. `during` and `recovery_time` take a bound for all
-// faults and/or one per fault kind (kinds are DESIGN.md's fault kinds); a kind
+// faults and/or one per fault kind (the fault kinds of docs/faults.md); a kind
 // without its own entry uses the general one. Unknown fields and kinds are
 // refused as an kInvalidInput Error "config availability.FIELD: unknown field
 // \"x\"; did you mean \"y\"?". A steady bound that is not given is derived
@@ -54,6 +56,7 @@ struct AvailabilityConfig {
   std::map<std::string, AvailabilityBound> during_by_kind;
   Nanos recovery_time = 5'000'000'000;
   std::map<std::string, Nanos> recovery_by_kind;
+  bool fail_is_answer = false;  // fail_means: answered — a `fail` counts as served
 
   const AvailabilityBound& during_for(const std::string& kind) const;
   Nanos recovery_for(const std::string& kind) const;
@@ -61,7 +64,7 @@ struct AvailabilityConfig {
 
 // The latency quantile names accepted in a bound: p50, p90, p95, p99, p999.
 const std::vector<std::pair<std::string, double>>& latency_quantiles();
-// DESIGN.md's fault kinds (the keys `during` and `recovery_time` accept).
+// The fault kinds (the keys `during` and `recovery_time` accept).
 const std::vector<std::string>& availability_fault_kinds();
 
 Result<AvailabilityConfig> parse_availability_config(const nlohmann::json& section);

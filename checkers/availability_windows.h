@@ -52,7 +52,9 @@ struct ClientOps {
   std::uint64_t events = 0;           // client events read
 };
 
-ClientOps collect_client_ops(const history::History& history, Nanos cutoff);
+// fail_is_answer: a `fail` completion counts as served (kOk) in the windows;
+// ClientOps.fail still counts it.
+ClientOps collect_client_ops(const history::History& history, Nanos cutoff, bool fail_is_answer = false);
 
 struct WindowFigures {
   std::size_t ops = 0, ok = 0;

@@ -229,6 +229,19 @@ TEST(AvailabilityChecker, InfoOpsCountAsFailures) {
   EXPECT_EQ(r.valid, Validity::kInvalid) << r.text;  // 9 of 10 in [0, 1s)
 }
 
+// A cas whose compare did not match fails as an answer, not a refusal: with
+// fail_means: answered it counts as served, and is still reported as a fail.
+TEST(AvailabilityChecker, FailMeansAnsweredCountsFailsAsServed) {
+  Builder b;
+  b.ops(0, kS, 6, kMs, OpType::kOk).ops(kS / 2 + 3, kS, 4, kMs, OpType::kFail).end_at(2 * kS);
+  auto r = run(b.build(), fixed({{"steady", {{"success_rate", 0.9}}}}));
+  EXPECT_EQ(r.valid, Validity::kInvalid) << r.text;
+  r = run(b.build(), fixed({{"steady", {{"success_rate", 0.9}}}, {"fail_means", "answered"}}));
+  EXPECT_EQ(r.valid, Validity::kValid) << r.text;
+  EXPECT_EQ(r.findings["ops"]["fail"], 4);
+  EXPECT_NE(config_error({{"fail_means", "maybe"}}).find("fail_means"), std::string::npos);
+}
+
 TEST(AvailabilityChecker, OpsSpanningAFaultBoundaryBelongToTheFault) {
   // Steady ok ops; the fault f1 runs [2s, 4s). An op invoked at 1.9s that fails
   // at 2.5s overlaps the fault: it is the fault's, not the baseline's. An op
