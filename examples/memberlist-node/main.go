@@ -116,6 +116,7 @@ func run(o options) error {
 	svc.start(stop)
 
 	<-stop
+	log.Printf("[INFO] faultline-memberlist-node: stopping; %d event(s) dropped", events.Dropped())
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	_ = srv.Shutdown(ctx)
