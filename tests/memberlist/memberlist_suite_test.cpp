@@ -55,13 +55,6 @@ bool can_run() {
          fs::exists(kBin / "faultline-memberlist-node");
 }
 
-// A detector checker from before issue 16 refuses `profile` (the suite then
-// exits 2 with this error in results.json): the suite cannot be judged yet.
-bool checker_predates_profiles(const Run& r) {
-  return r.exit_code == 2 && r.results.is_object() &&
-         r.results.value("check_error", std::string()).find("unknown field \"profile\"") != std::string::npos;
-}
-
 // A checker's "valid" in results.json, or null when it did not run.
 nlohmann::json valid_of(const nlohmann::json& results, const char* name) {
   if (!results.is_object() || !results.contains("checkers") || !results["checkers"].contains(name)) return nullptr;
@@ -80,7 +73,6 @@ std::string findings(const nlohmann::json& results) {
 TEST(MemberlistSuite, CorrectNodeIsValid) {
   if (!can_run()) GTEST_SKIP() << "needs root and faultline, faultline-agent, faultline-memberlist-node in " << kBin;
   auto r = run_suite("");
-  if (checker_predates_profiles(r)) GTEST_SKIP() << "the detector checker does not know profile memberlist-lan yet";
   EXPECT_EQ(r.exit_code, 0) << r.log << findings(r.results);
   ASSERT_TRUE(r.results.is_object()) << r.log;
   for (const char* name : {"detector", "breaker", "retry"})
@@ -92,7 +84,6 @@ TEST(MemberlistSuite, CorrectNodeIsValid) {
 TEST(MemberlistSuite, SlowProbeIsInvalid) {
   if (!can_run()) GTEST_SKIP() << "needs root and faultline, faultline-agent, faultline-memberlist-node in " << kBin;
   auto r = run_suite("--bug slow-probe");
-  if (checker_predates_profiles(r)) GTEST_SKIP() << "the detector checker does not know profile memberlist-lan yet";
   EXPECT_EQ(r.exit_code, 1) << r.log << findings(r.results);
   ASSERT_TRUE(r.results.is_object()) << r.log;
   EXPECT_EQ(valid_of(r.results, "detector"), nlohmann::json(false)) << findings(r.results);
