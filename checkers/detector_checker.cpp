@@ -192,13 +192,28 @@ class Run {
       if (!f) continue;
       if (f->phase == FaultEvent::Phase::kStart) {
         const std::string kind = f->kind();
-        // With a replay, the kinds it models are judged against it instead.
+        // A one-way grudge (a drops b, b does not drop a): the pairs that it
+        // leaves reachable only one way round (through other nodes) are
+        // judged as degraded, with or without a replay: a detector may or
+        // may not get through there, as the reference's own probes may or
+        // may not. Other kinds the replay models are judged against it.
+        std::vector<int> one_way;
+        if (kind == "partition")
+          for (const auto& [a, dropped] : f->grudge)
+            for (const auto& b : dropped) {
+              auto back = f->grudge.find(b);
+              if (back == f->grudge.end() || std::find(back->second.begin(), back->second.end(), a) == back->second.end()) {
+                one_way.push_back(nodes_.find(a));
+                one_way.push_back(nodes_.find(b));
+              }
+            }
         const bool degraded = (degraded_kinds_.count(kind) && !(env_ && modelled_kind(kind))) ||
-                              (kind == "partition" && f->grudge.empty());
+                              (kind == "partition" && (f->grudge.empty() || !one_way.empty()));
         if (!degraded || open.count(f->id)) continue;
-        DegradedWindow w{f->id, fmt::format("{} ({})", f->id, kind), e.time, kNever, {}};
+        DegradedWindow w{f->id, fmt::format("{} ({}{})", f->id, kind, one_way.empty() ? "" : ", one-way"), e.time,
+                         kNever, {}};
         for (const auto& t : f->targets) w.targets.push_back(nodes_.find(t));
-        if (kind == "partition") w.targets.clear();
+        if (kind == "partition") w.targets = one_way;  // empty (every pair) for a partition without a grudge
         open[f->id] = degraded_.size();
         degraded_.push_back(std::move(w));
       } else if (auto it = open.find(f->id); it != open.end()) {

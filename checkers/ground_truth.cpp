@@ -1,6 +1,7 @@
 #include "checkers/ground_truth.h"
 
-#include <numeric>
+#include <algorithm>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -75,26 +76,54 @@ void GroundTruth::apply(const history::Event& event) {
 }
 
 void GroundTruth::recompute() {
+  // Directed links: x -> y works while both are up and y does not drop x's
+  // packets. A one-way grudge (a drops b, b does not drop a) breaks b -> a
+  // only. Observer and subject can reach each other when each has a path to
+  // the other (possibly through third nodes: indirect probes, gossip): the
+  // strongly connected components of the working links (Kosaraju). With
+  // two-way grudges these are the connected components of two-way links.
   const int n = nodes_.size();
+  const auto at = [n](int x, int y) { return static_cast<std::size_t>(x) * static_cast<std::size_t>(n) + y; };
   std::vector<char> drop(static_cast<std::size_t>(n) * n, 0);
   for (const auto& [id, a] : active_)
     for (auto [x, y] : a.drops)
-      if (x >= 0 && y >= 0) drop[static_cast<std::size_t>(x) * n + y] = 1;
-  // Union-find over up nodes joined by two-way links.
-  std::vector<int> parent(static_cast<std::size_t>(n));
-  std::iota(parent.begin(), parent.end(), 0);
-  auto root = [&](int x) {
-    while (parent[x] != x) x = parent[x] = parent[parent[x]];
-    return x;
-  };
-  for (int a = 0; a < n; ++a) {
-    if (!up(a)) continue;
-    for (int b = a + 1; b < n; ++b) {
-      if (!up(b) || drop[static_cast<std::size_t>(a) * n + b] || drop[static_cast<std::size_t>(b) * n + a]) continue;
-      parent[root(a)] = root(b);
+      if (x >= 0 && y >= 0) drop[at(x, y)] = 1;  // x drops what y sends: y -> x broken
+  auto works = [&](int x, int y) { return x != y && up(x) && up(y) && !drop[at(y, x)]; };
+  std::vector<int> order;
+  std::vector<char> seen(static_cast<std::size_t>(n), 0);
+  for (int start = 0; start < n; ++start) {  // first pass: finish order on x -> y
+    if (seen[start]) continue;
+    std::vector<std::pair<int, int>> stack{{start, 0}};
+    seen[start] = 1;
+    while (!stack.empty()) {
+      auto& [x, next] = stack.back();
+      if (next < n) {
+        int y = next++;
+        if (!seen[y] && works(x, y)) {
+          seen[y] = 1;
+          stack.push_back({y, 0});
+        }
+      } else {
+        order.push_back(x);
+        stack.pop_back();
+      }
     }
   }
-  for (int a = 0; a < n; ++a) component_[static_cast<std::size_t>(a)] = root(a);
+  std::fill(component_.begin(), component_.end(), -1);
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {  // second pass on y -> x
+    if (component_[static_cast<std::size_t>(*it)] >= 0) continue;
+    std::vector<int> stack{*it};
+    component_[static_cast<std::size_t>(*it)] = *it;
+    while (!stack.empty()) {
+      int y = stack.back();
+      stack.pop_back();
+      for (int x = 0; x < n; ++x)
+        if (component_[static_cast<std::size_t>(x)] < 0 && works(x, y)) {
+          component_[static_cast<std::size_t>(x)] = *it;
+          stack.push_back(x);
+        }
+    }
+  }
 }
 
 bool GroundTruth::affects(const Active& fault, int a, int b) const {

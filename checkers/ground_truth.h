@@ -3,10 +3,13 @@
 // Contract (issue 6, DESIGN.md "History"): nodes are numbered 0..n-1. A node
 // is down while any `kill` or `pause` fault that targets it is active. While
 // partitions are active, their grudges (node -> nodes whose packets it
-// drops) are united; two up nodes can talk when neither drops the other, and
-// a subject is reachable from an observer when both are up and they lie in
-// the same connected component of the graph of pairs that can talk both
-// ways. A pair is degraded while a fault of a `degraded_kinds` kind (delay,
+// drops) are united, one-way where they are one-way: a packet from x gets to
+// y when both are up and y does not drop x. A subject is reachable from an
+// observer when both are up and each has a path to the other (directly or
+// through other nodes: the strongly connected component of the working
+// links), so a node that can send but not receive (or the reverse) is
+// unreachable, and two-way grudges give the connected components of pairs
+// that can talk both ways. A pair is degraded while a fault of a `degraded_kinds` kind (delay,
 // loss, ...) is active that has no targets or targets either node. A
 // partition without a grudge cannot be judged: it is treated as degraded for
 // every pair and reported in warnings(). apply() takes fault events in time

@@ -1,10 +1,13 @@
 // FaultSpec: the vocabulary of faults, as DESIGN.md "Fault kinds" lists them.
 //
 // Contract: a FaultSpec is a JSON object with "kind", the kind's parameters,
-// optional "interface"/"destinations" filters and an optional "duration".
-// FaultSpec::parse checks the kind is known and the common fields are well
-// formed (durations parse, destinations are strings); the parameters of a kind
-// are checked by the mechanism that serves it (Mechanism::plan). to_json()
+// the filters its kind takes (e.g. "interface", "destinations") and an
+// optional "duration".
+// FaultSpec::parse checks the spec against its kind's schema (faults/spec/:
+// unknown kinds and fields, missing required fields, values of the wrong type
+// or out of range are refused, with a "did you mean"); what depends on the
+// host (a path exists, a CPU count) is checked by the mechanism that serves
+// it (Mechanism::plan). to_json()
 // returns the spec exactly as given, so the history and the journal show what
 // the user wrote.
 #pragma once

@@ -78,7 +78,29 @@ Result<HealRecord> MechanismRegistry::plan(const FaultSpec& spec, const HostCont
       return unavailable(fmt::format("mechanism '{}' for fault kind '{}' cannot be used on this host: {}",
                                      asked->get<std::string>(), spec.kind, availability.reason));
   } else {
-    mechanism = select(spec.kind, host);
+    // The preference order, skipping what is unavailable here; a mechanism
+    // whose plan says it cannot serve this spec (kUnavailable, e.g. netem
+    // and a port filter) hands it to the next one.
+    auto list = candidates(spec.kind);
+    if (list.empty()) return unavailable(fmt::format("no mechanism is built for fault kind '{}'", spec.kind));
+    std::string reasons;
+    for (auto* candidate : list) {
+      auto availability = candidate->probe(host);
+      if (!availability.available) {
+        reasons += fmt::format("{}{}: {}", reasons.empty() ? "" : "; ", candidate->name(), availability.reason);
+        continue;
+      }
+      auto record = candidate->plan(spec, host);
+      if (!record && record.error().code == ErrorCode::kUnavailable) {
+        reasons += fmt::format("{}{}: {}", reasons.empty() ? "" : "; ", candidate->name(), record.error().message);
+        continue;
+      }
+      if (!record) return record.error();
+      (*record)["kind"] = spec.kind;
+      (*record)["mechanism"] = std::string(candidate->name());
+      return record;
+    }
+    return unavailable(fmt::format("fault kind '{}' cannot be served on this host ({})", spec.kind, reasons));
   }
   if (!mechanism) return mechanism.error();
   auto record = (*mechanism)->plan(spec, host);

@@ -41,7 +41,10 @@ class MechanismRegistry {
   // long-lived one): what a restarted agent would have. For tests.
   Result<std::unique_ptr<Mechanism>> create_fresh(const std::string& kind, const std::string& mechanism_name);
 
-  // Plans with the selected mechanism and stamps "kind" and "mechanism" into the record.
+  // Plans with the first available mechanism whose plan() serves the spec (a
+  // plan that answers kUnavailable passes it to the next candidate: netem
+  // cannot select by port, the NFQUEUE shaper can) and stamps "kind" and
+  // "mechanism" into the record.
   // A spec field "mechanism" (e.g. "system" for clock faults) names the one to
   // use instead of the preference order; unknown or unavailable is an error.
   Result<HealRecord> plan(const FaultSpec& spec, const HostContext& host);

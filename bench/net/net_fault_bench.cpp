@@ -26,6 +26,7 @@
 #include <functional>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "agent/client/agent_client.h"
@@ -257,6 +258,48 @@ int main(int argc, char** argv) {
   }
   Stats base_cut = measure(iterations, [&] { return run_all(with_cut); }, [&] { run_all(undo); });
   row("", ours, "4x iptables -A + 4x conntrack -D (same effect)", base_cut);
+
+  // 1b. The partition variants of issue 25: one-way, only new connections,
+  // one port; each beside the commands a Jepsen-like tool would run.
+  struct Variant {
+    const char* ours;
+    std::string spec;
+    const char* theirs;
+    std::vector<std::string> match;  // appended to -s/-d PEER
+    bool in = true, out = true;
+  };
+  const std::vector<Variant> variants = {
+      {"partition 2 peers, direction in", R"(,"direction":"in")", "2x iptables -A INPUT", {}, true, false},
+      {"partition 2 peers, keep_established", R"(,"keep_established":true)", "4x iptables -A -m conntrack NEW",
+       {"-m", "conntrack", "--ctstate", "NEW"}},
+      {"partition 2 peers, tcp port 2380", R"(,"ports":[2380],"protocol":"tcp")", "4x iptables -A -p tcp multiport",
+       {"-p", "tcp", "-m", "multiport", "--ports", "2380"}},
+  };
+  for (const auto& v : variants) {
+    auto variant_spec = spec(R"({"kind":"partition","peers":[")" + p1 + R"(",")" + p2 + R"("])" + v.spec + "}");
+    ours = measure(
+        iterations,
+        [&] {
+          auto planned = partition.plan(variant_spec, host);
+          if (!planned) return false;
+          record = *planned;
+          return partition.apply(record, host).ok();
+        },
+        [&] { (void)partition.heal(record, host); });
+    std::vector<std::vector<std::string>> add, del;
+    for (const auto& p : {p1, p2})
+      for (auto [wanted, chain, flag] : {std::tuple{v.in, "INPUT", "-s"}, std::tuple{v.out, "OUTPUT", "-d"}}) {
+        if (!wanted) continue;
+        std::vector<std::string> rule = {"iptables", "-w", "-A", chain, flag, p};
+        rule.insert(rule.end(), v.match.begin(), v.match.end());
+        rule.insert(rule.end(), {"-j", "DROP"});
+        add.push_back(rule);
+        rule[2] = "-D";
+        del.push_back(rule);
+      }
+    base = measure(iterations, [&] { return run_all(add); }, [&] { run_all(del); });
+    row(v.ours, ours, v.theirs, base);
+  }
 
   // 2. Bandwidth 1mbit on the interface, and towards two destinations only.
   faults::net::TbfBandwidth tbf;

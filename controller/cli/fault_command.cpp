@@ -8,8 +8,11 @@
 //       duration + 30s when --duration is given), or after --duration.
 //   faultline fault heal --agent HOST:PORT --token-file FILE (--id ID | --all)
 //   faultline fault list --agent HOST:PORT --token-file FILE     (JSON array)
+//   faultline fault kinds [KIND] [--markdown]   the fault schema (faults/spec/)
 // Exit codes: 0 done, 1 the agent refused or could not be reached, 254 bad
-// arguments, spec or token file.
+// arguments, spec or token file. A SPEC is checked against its kind's schema
+// before any agent is contacted: an unknown kind or field, or a value out of
+// range, exits 254 with nothing applied.
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -24,6 +27,8 @@
 #include "common/units.h"
 #include "controller/cli/command.h"
 #include "faults/fault_spec.h"
+#include "faults/spec/markdown.h"
+#include "faults/spec/validate.h"
 
 namespace faultline::cli {
 namespace {
@@ -36,6 +41,8 @@ struct FaultOptions {
   std::string spec;
   std::string id;
   bool all = false;
+  std::string kind;
+  bool markdown = false;
 };
 
 Result<agent::AgentEndpoint> endpoint_from(const FaultOptions& options) {
@@ -113,6 +120,26 @@ int run_list(const FaultOptions& options) {
   return kExitValid;
 }
 
+// `faultline fault kinds [KIND] [--markdown]`: the schema, for humans or for docs/faults.md.
+int run_kinds(const FaultOptions& options) {
+  if (options.markdown) {
+    std::cout << faults::spec::kinds_markdown();
+    return kExitValid;
+  }
+  if (!options.kind.empty()) {
+    auto text = faults::spec::kind_text(options.kind);
+    if (text.empty()) {
+      auto problem = faults::spec::check(nlohmann::json{{"kind", options.kind}}, faults::spec::Scope::kAgent);
+      return fail(invalid_input(problem ? problem->reason : "unknown fault kind"));
+    }
+    std::cout << text;
+    return kExitValid;
+  }
+  for (const auto& kind : faults::spec::all_kinds())
+    std::cout << fmt::format("{:<14} {:<8} {}\n", kind.kind, kind.family, kind.doc);
+  return kExitValid;
+}
+
 void add_connection_options(CLI::App* app, FaultOptions& options) {
   app->add_option("--agent", options.agent, "the agent, HOST:PORT")->required();
   app->add_option("--token-file", options.token_file, "file holding the agent's shared secret (mode 600)")->required();
@@ -134,7 +161,11 @@ Command setup(CLI::App& root) {
   heal->add_flag("--all", options->all, "heal every fault on the agent");
   auto* list = fault->add_subcommand("list", "list the faults applied on the agent (JSON)");
   add_connection_options(list, *options);
-  return Command{fault, [options, apply, heal, list]() -> int {
+  auto* kinds = fault->add_subcommand("kinds", "list the fault kinds, or one kind's fields (no agent needed)");
+  kinds->add_option("KIND", options->kind, "show this kind's fields, types, ranges and defaults");
+  kinds->add_flag("--markdown", options->markdown, "print the reference docs/faults.md holds");
+  return Command{fault, [options, apply, heal, list, kinds]() -> int {
+                   if (kinds->parsed()) return run_kinds(*options);
                    if (apply->parsed()) return run_apply(*options);
                    if (heal->parsed()) return run_heal(*options);
                    if (list->parsed()) return run_list(*options);

@@ -56,8 +56,10 @@ Result<Grudge> compute_grudge(const nlohmann::json& spec, const std::vector<std:
     }
   } else if (mode == "grudge") {
     if (!spec.contains("grudge") || !spec["grudge"].is_object()) return invalid_input("partition mode grudge needs a 'grudge' map");
+    // As written: one-way (node drops what the listed nodes send it).
     for (auto& [node, dropped] : spec["grudge"].items())
-      for (auto& other : dropped) cut(drops, node, other.get<std::string>());
+      for (auto& other : dropped)
+        if (node != other.get<std::string>()) drops[node].insert(other.get<std::string>());
   } else {
     return invalid_input(fmt::format("unknown partition mode '{}'", mode));
   }
@@ -73,16 +75,28 @@ Result<Grudge> compute_grudge(const nlohmann::json& spec, const std::vector<std:
 }
 
 std::map<std::string, nlohmann::json> partition_specs(const Grudge& grudge,
-                                                      const std::map<std::string, std::string>& addresses) {
+                                                      const std::map<std::string, std::string>& addresses,
+                                                      const nlohmann::json& suite_spec) {
+  auto drops = [&](const std::string& a, const std::string& b) {
+    auto it = grudge.find(a);
+    return it != grudge.end() && std::find(it->second.begin(), it->second.end(), b) != it->second.end();
+  };
   std::map<std::string, nlohmann::json> specs;
   for (const auto& [node, dropped] : grudge) {
     if (dropped.empty()) continue;
     auto peers = nlohmann::json::array();
+    bool mutual = true;
     for (const auto& other : dropped) {
       auto it = addresses.find(other);
       peers.push_back(it == addresses.end() ? other : it->second);
+      mutual = mutual && drops(other, node);
     }
     specs[node] = {{"kind", "partition"}, {"peers", peers}};
+    // Two-way pairs are cut on both ends (each end drops both ways, as
+    // before); where a peer does not drop us, we drop only what it sends.
+    if (!mutual) specs[node]["direction"] = "in";
+    for (const char* field : {"keep_established", "ports", "protocol"})
+      if (suite_spec.is_object() && suite_spec.contains(field)) specs[node][field] = suite_spec[field];
   }
   return specs;
 }

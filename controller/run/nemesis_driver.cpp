@@ -57,7 +57,8 @@ bool NemesisDriver::wait_until(Nanos schedule_time) {
 std::map<std::string, nlohmann::json> NemesisDriver::node_specs(const ScheduledFault& fault) {
   std::map<std::string, std::string> addresses;
   for (const auto& l : ctx_.links) addresses[l.info.name] = l.info.address;
-  if (fault.kind() == "partition") return partition_specs(fault.grudge, addresses);
+  if (fault.kind() == "partition")
+    return partition_specs(fault.grudge, addresses, fault.spec);
   std::map<std::string, nlohmann::json> specs;
   const auto infos = ctx_.node_infos();
   const auto index = ctx_.node_index();

@@ -14,6 +14,7 @@
 #include "controller/suite/yaml_set.h"
 #include "faults/disk/disk_rules.h"
 #include "faults/fault_spec.h"
+#include "faults/spec/validate.h"
 
 namespace faultline::controller {
 namespace {
@@ -334,10 +335,12 @@ class Parser {
     }
     if (!spec.contains("kind") || !spec["kind"].is_string()) fail(spec_field, "missing 'kind'");
     std::string kind = spec["kind"];
-    if (!faults::is_known_fault_kind(kind)) {
-      std::string list;
-      for (const auto& k : faults::all_fault_kinds()) list += (list.empty() ? "" : ", ") + k;
-      fail(child(spec_field, "kind"), fmt::format("unknown fault kind '{}' (known: {})", kind, list));
+    // The kind's schema (faults/spec/): unknown kinds and fields, values out
+    // of range, each reported at its own line with the kind's known fields.
+    if (auto problem = faults::spec::check(spec, faults::spec::Scope::kSuite)) {
+      if (!problem->field.empty() && has(spec_field, problem->field))
+        fail(child(spec_field, problem->field), problem->reason);
+      fail(spec_field, faults::spec::message(spec, *problem));
     }
     std::string mode;
     if (kind == "partition") {
@@ -361,12 +364,9 @@ class Parser {
               fail(child(grudge_field, node), fmt::format("{} is not a node of the cluster", other.dump()));
         }
       }
-      if (spec.contains("peers")) fail(child(spec_field, "peers"), "the controller computes 'peers' from the mode; do not set it");
     } else {
-      // Check the common fields the way the agent will.
-      auto parsed = faults::FaultSpec::parse(spec);
-      if (!parsed) fail(spec_field, parsed.error().message);
-      if (auto data_fs_fault = check_data_fs_fault(*parsed, suite); !data_fs_fault.empty()) fail(spec_field, data_fs_fault);
+      faults::FaultSpec parsed{kind, spec, std::nullopt};
+      if (auto data_fs_fault = check_data_fs_fault(parsed, suite); !data_fs_fault.empty()) fail(spec_field, data_fs_fault);
     }
     check_json(spec_field, spec, suite);
     fault.spec = spec;

@@ -3,6 +3,7 @@
 #include "faults/net/iptables_chain.h"
 #include "faults/net/iptables_mechanisms.h"
 #include "faults/net/net_params.h"
+#include "faults/net/port_match.h"
 #include "faults/process/fault_id.h"
 #include "faults/registry.h"
 
@@ -21,6 +22,9 @@ Result<HealRecord> IptablesStatisticLoss::plan(const FaultSpec& spec, const Host
   HealRecord record{{"rule_id", random_id()}, {"percent", *percent}, {"destinations", prefix_texts(*destinations)}};
   if (*correlation > 0) record["correlation_ignored"] = *correlation;
   if (auto it = spec.params.find("interface"); it != spec.params.end()) record["interface"] = *it;
+  auto ports = PortMatch::parse(spec.params);
+  if (!ports) return ports.error().with_context("loss");
+  ports->to_json(record);
   return record;
 }
 
@@ -32,12 +36,17 @@ Result<void> IptablesStatisticLoss::apply(const HealRecord& record, const HostCo
   if (auto it = record.find("interface"); it != record.end() && it->is_string()) base = {"-o", it->get<std::string>()};
   std::vector<std::string> tail = {"-m", "statistic", "--mode", "random", "--probability",
                                    fmt::format("{:.6f}", percent / 100.0), "-j", "DROP"};
+  auto ports = PortMatch::from_json(record);
+  if (!ports) return ports.error();
   std::vector<IptablesRule> rules;
   auto add = [&](std::vector<std::string> extra) {
-    IptablesRule r{Hook::kOutput, base};
-    r.args.insert(r.args.end(), extra.begin(), extra.end());
-    r.args.insert(r.args.end(), tail.begin(), tail.end());
-    rules.push_back(std::move(r));
+    for (const auto& alternative : ports->alternatives()) {
+      IptablesRule r{Hook::kOutput, base};
+      r.args.insert(r.args.end(), extra.begin(), extra.end());
+      r.args.insert(r.args.end(), alternative.begin(), alternative.end());
+      r.args.insert(r.args.end(), tail.begin(), tail.end());
+      rules.push_back(std::move(r));
+    }
   };
   if (destinations->empty()) add({});
   for (const auto& d : *destinations) add({"-d", d.text()});
@@ -58,8 +67,9 @@ std::string IptablesStatisticLoss::describe(const HealRecord& record) const {
                          ? fmt::format(" (correlation {}% ignored: only netem can correlate)",
                                        record["correlation_ignored"].get<double>())
                          : "";
-  return fmt::format("loss: drop {}% of outgoing packets{}{} (iptables statistic){}", record.value("percent", 0.0), to,
-                     where, note);
+  auto ports = PortMatch::from_json(record);
+  return fmt::format("loss: drop {}% of outgoing packets{}{}{} (iptables statistic){}", record.value("percent", 0.0), to,
+                     where, ports ? ports->describe() : std::string(), note);
 }
 
 FAULTLINE_REGISTER_MECHANISM("loss", 10, IptablesStatisticLoss);

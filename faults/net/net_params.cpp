@@ -1,5 +1,7 @@
 #include "faults/net/net_params.h"
 
+#include "faults/spec/values.h"
+
 #include <arpa/inet.h>
 #include <net/if.h>
 
@@ -88,27 +90,7 @@ Result<std::int64_t> parse_duration_us(const nlohmann::json& spec, const std::st
   return *ns / 1000;
 }
 
-Result<std::uint64_t> parse_rate(const std::string& text) {
-  std::size_t i = 0;
-  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
-  if (i == 0) return invalid_input(fmt::format("'{}' is not a rate such as \"1mbit\"", text));
-  double number = std::strtod(text.substr(0, i).c_str(), nullptr);
-  std::string unit = text.substr(i);
-  for (auto& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  double factor = 0;
-  if (unit == "bit" || unit == "bps" ) factor = unit == "bit" ? 1 : 8;
-  else if (unit == "kbit") factor = 1e3;
-  else if (unit == "mbit") factor = 1e6;
-  else if (unit == "gbit") factor = 1e9;
-  else if (unit == "kbps") factor = 8e3;
-  else if (unit == "mbps") factor = 8e6;
-  else if (unit == "gbps") factor = 8e9;
-  else return invalid_input(fmt::format("'{}': unknown rate unit '{}' (use bit, kbit, mbit, gbit, bps, kbps, mbps, gbps)", text, unit));
-  double bits = number * factor;
-  if (!std::isfinite(bits) || bits < 8 || bits > 32e9)
-    return invalid_input(fmt::format("rate '{}' out of range (8bit .. 32gbit)", text));
-  return static_cast<std::uint64_t>(bits);
-}
+Result<std::uint64_t> parse_rate(const std::string& text) { return spec::parse_rate(text); }
 
 namespace {
 

@@ -263,6 +263,10 @@ Availability NetemMechanism::probe(const HostContext&) const {
 }
 
 Result<HealRecord> NetemMechanism::plan(const FaultSpec& spec, const HostContext& host) {
+  // The qdisc's u32 filters select by destination only: a port-scoped fault
+  // is served by the next mechanism (the NFQUEUE shaper, iptables statistic).
+  if (spec.params.contains("ports") || spec.params.contains("protocol"))
+    return unavailable(fmt::format("{}: netem does not select by port or protocol", spec.kind));
   auto params = NetemParams::from_spec(spec);
   if (!params) return params.error();
   auto destinations = parse_prefix_list(spec.params, "destinations", false);

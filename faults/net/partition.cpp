@@ -4,6 +4,15 @@
 
 // The partition: per peer, or with one IP set for all peers.
 //
+// "direction": both (default), in (drop what the peers send us: INPUT
+// rules only), out (drop what we send them: OUTPUT rules only).
+// "keep_established": the DROP rules match only new connections (TCP: the
+// SYN; other protocols: conntrack state NEW), so flows set up before the
+// fault keep flowing and only new connections are cut (and conntrack's entries are left alone). "ports"/"protocol"
+// (port_match.h): only that traffic is dropped (conntrack entries are left
+// alone too: the other flows to the peers go on). Both go into the record, so a
+// restarted agent heals what was applied by rule id alone.
+//
 // With few peers the rules are one per peer and direction (INPUT -s PEER,
 // OUTPUT -d PEER). From kSetMinPeers (16) peers on, the kernel's cost of a rule
 // per peer dominates an apply (~12 us per rule to build, and every packet
@@ -17,12 +26,14 @@
 // restarted agent heals from the record alone. Where the kernel has no
 // ip_set, apply falls back to per-peer rules.
 #include <algorithm>
+#include <tuple>
 
 #include "faults/net/conntrack_cut.h"
 #include "faults/net/iptables_chain.h"
 #include "faults/net/iptables_mechanisms.h"
 #include "faults/net/ipset.h"
 #include "faults/net/net_params.h"
+#include "faults/net/port_match.h"
 #include "faults/process/fault_id.h"
 #include "faults/registry.h"
 
@@ -33,18 +44,73 @@ namespace {
 // (bench/controller/partition_apply_bench: break-even near 10-15 peers).
 constexpr std::size_t kSetMinPeers = 16;
 
-std::vector<IptablesRule> per_peer_rules(const std::vector<Ipv4Prefix>& peers) {
-  std::vector<IptablesRule> rules;
-  for (const auto& p : peers) {
-    rules.push_back({Hook::kInput, {"-s", p.text(), "-j", "DROP"}});
-    rules.push_back({Hook::kOutput, {"-d", p.text(), "-j", "DROP"}});
+// What a partition drops: which hooks (direction) and, with keep_established,
+// only packets that open a new flow (conntrack state NEW), so flows set up
+// before the fault keep going.
+struct Cut {
+  bool in = true;    // INPUT: what the peers send us
+  bool out = true;   // OUTPUT: what we send them
+  bool only_new = false;
+  PortMatch ports;   // only these ports/protocols (empty: everything)
+};
+
+Result<Cut> cut_of(const HealRecord& record) {
+  const std::string direction = record.value("direction", "both");
+  auto ports = PortMatch::from_json(record);
+  if (!ports) return ports.error();
+  return Cut{direction != "out", direction != "in", record.value("keep_established", false), *ports};
+}
+
+// One DROP rule per hook, peer match and port alternative.
+void add_rules(std::vector<IptablesRule>& rules, const Cut& cut, const std::vector<std::string>& in_match,
+               const std::vector<std::string>& out_match) {
+  // keep_established: a TCP connection attempt is its SYN (so a flow that
+  // began before conntrack watched this namespace is not mistaken for a new
+  // one: conntrack would call its first packet seen NEW); anything else is
+  // new when conntrack says so.
+  std::vector<std::vector<std::string>> alternatives = cut.ports.alternatives();
+  if (cut.only_new) {
+    std::vector<std::vector<std::string>> split;
+    for (const auto& a : alternatives) {
+      const bool tcp = a.size() >= 2 && a[1] == "tcp", udp = a.size() >= 2 && a[1] == "udp";
+      if (!udp) {
+        auto t = a;
+        if (!tcp) t.insert(t.begin(), {"-p", "tcp"});
+        t.push_back("--syn");
+        split.push_back(t);
+      }
+      if (!tcp) {
+        auto o = a;
+        if (!udp) o.insert(o.begin(), {"!", "-p", "tcp"});
+        o.insert(o.end(), {"-m", "conntrack", "--ctstate", "NEW"});
+        split.push_back(o);
+      }
+    }
+    alternatives = split;
   }
+  const std::vector<std::string> tail = {"-j", "DROP"};
+  for (const auto& alternative : alternatives) {
+    for (auto [wanted, hook, match] : {std::tuple{cut.in, Hook::kInput, &in_match},
+                                       std::tuple{cut.out, Hook::kOutput, &out_match}}) {
+      if (!wanted) continue;
+      IptablesRule rule{hook, *match};
+      rule.args.insert(rule.args.end(), alternative.begin(), alternative.end());
+      rule.args.insert(rule.args.end(), tail.begin(), tail.end());
+      rules.push_back(std::move(rule));
+    }
+  }
+}
+
+std::vector<IptablesRule> per_peer_rules(const std::vector<Ipv4Prefix>& peers, const Cut& cut) {
+  std::vector<IptablesRule> rules;
+  for (const auto& p : peers) add_rules(rules, cut, {"-s", p.text()}, {"-d", p.text()});
   return rules;
 }
 
-std::vector<IptablesRule> set_rules(const std::string& set) {
-  return {{Hook::kInput, {"-m", "set", "--match-set", set, "src", "-j", "DROP"}},
-          {Hook::kOutput, {"-m", "set", "--match-set", set, "dst", "-j", "DROP"}}};
+std::vector<IptablesRule> set_rules(const std::string& set, const Cut& cut) {
+  std::vector<IptablesRule> rules;
+  add_rules(rules, cut, {"-m", "set", "--match-set", set, "src"}, {"-m", "set", "--match-set", set, "dst"});
+  return rules;
 }
 
 }  // namespace
@@ -55,6 +121,11 @@ Result<HealRecord> IptablesPartition::plan(const FaultSpec& spec, const HostCont
   auto peers = parse_prefix_list(spec.params, "peers", /*required=*/true);
   if (!peers) return peers.error().with_context("partition");
   HealRecord record{{"rule_id", random_id()}, {"peers", prefix_texts(*peers)}};
+  if (auto d = spec.params.find("direction"); d != spec.params.end() && *d != "both") record["direction"] = *d;
+  if (spec.params.value("keep_established", false)) record["keep_established"] = true;
+  auto ports = PortMatch::parse(spec.params);
+  if (!ports) return ports.error().with_context("partition");
+  ports->to_json(record);
   const bool settable = std::none_of(peers->begin(), peers->end(), [](const Ipv4Prefix& p) { return p.length == 0; });
   if (peers->size() >= kSetMinPeers && settable) record["set"] = "faultline-" + record["rule_id"].get<std::string>();
   return record;
@@ -64,6 +135,8 @@ Result<void> IptablesPartition::apply(const HealRecord& record, const HostContex
   auto peers = prefixes_from_record(record, "peers");
   if (!peers) return peers.error().with_context("partition record");
   if (peers->empty()) return invalid_input("partition record has no peers");
+  auto cut = cut_of(record);
+  if (!cut) return cut.error();
   const std::string set = record.value("set", "");
   bool with_set = false;
   if (!set.empty()) {
@@ -71,17 +144,19 @@ Result<void> IptablesPartition::apply(const HealRecord& record, const HostContex
     if (filled) with_set = true;
     else spdlog::info("partition: no ip set ({}), one rule per peer instead", filled.error().message);
   }
-  auto applied =
-      IptablesChains().apply(record.value("rule_id", ""), with_set ? set_rules(set) : per_peer_rules(*peers), host.exemptions);
+  auto applied = IptablesChains().apply(record.value("rule_id", ""),
+                                        with_set ? set_rules(set, *cut) : per_peer_rules(*peers, *cut), host.exemptions);
   if (!applied) {
     if (with_set) (void)ipset_destroy(set);  // nothing of ours stays behind
     return applied;
   }
   // The rules are in effect: now cut what conntrack still remembers, so no
-  // established flow keeps a path through a RELATED/ESTABLISHED accept.
-  auto cut = cut_conntrack_flows(*peers);
-  if (!cut) spdlog::warn("partition {}: rules in effect, but conntrack entries not cut: {}", join_prefixes(*peers),
-                         cut.error().message);
+  // established flow keeps a path through a RELATED/ESTABLISHED accept
+  // (unless established flows are what the fault keeps).
+  if (cut->only_new || !cut->ports.empty()) return ok_result();
+  auto flows = cut_conntrack_flows(*peers);
+  if (!flows) spdlog::warn("partition {}: rules in effect, but conntrack entries not cut: {}", join_prefixes(*peers),
+                           flows.error().message);
   return ok_result();
 }
 
@@ -99,8 +174,13 @@ Result<void> IptablesPartition::heal(const HealRecord& record, const HostContext
 std::string IptablesPartition::describe(const HealRecord& record) const {
   auto peers = prefixes_from_record(record, "peers");
   const std::string set = record.value("set", "");
-  return fmt::format("partition: drop all traffic to and from {} (iptables{}, control connection exempt)",
-                     peers ? join_prefixes(*peers) : std::string("?"), set.empty() ? "" : ", ip set " + set);
+  auto cut = cut_of(record);
+  if (!cut) return "partition: unreadable record";
+  const char* what = cut->in && cut->out ? "all traffic to and from" : cut->in ? "all traffic from" : "all traffic to";
+  return fmt::format("partition: drop {}{} {}{} (iptables{}, control connection exempt)",
+                     cut->only_new ? "new connections in " : "", what,
+                     peers ? join_prefixes(*peers) : std::string("?"), cut->ports.describe(),
+                     set.empty() ? "" : ", ip set " + set);
 }
 
 FAULTLINE_REGISTER_MECHANISM("partition", 0, IptablesPartition);

@@ -33,7 +33,7 @@ class FaultManagerTest : public ::testing::Test {
 
   faults::FaultSpec spec(const std::string& marker, const std::string& extra = "") {
     auto parsed = faults::FaultSpec::parse_text(R"({"kind":")" + std::string(testing::kMarkerKind) +
-                                                R"(","marker":")" + (dir_ / marker).string() + "\"" + extra + "}");
+                                                R"(","delay":"1ms","x-marker":")" + (dir_ / marker).string() + "\"" + extra + "}");
     EXPECT_TRUE(parsed.ok());
     return *parsed;
   }
@@ -69,7 +69,7 @@ TEST_F(FaultManagerTest, FailedApplyIsHealedAndReported) {
   Journal journal(dir_ / "journal.jsonl");
   FaultManager manager(registry_, host_, journal);
   ASSERT_TRUE(manager.recover().ok());
-  auto applied = manager.apply(spec("m1", R"(,"fail_apply":true)"), std::nullopt, 1);
+  auto applied = manager.apply(spec("m1", R"(,"x-fail_apply":true)"), std::nullopt, 1);
   ASSERT_FALSE(applied.ok());
   EXPECT_FALSE(exists("m1"));
   EXPECT_EQ(manager.size(), 0u);
@@ -80,7 +80,7 @@ TEST_F(FaultManagerTest, BadSpecChangesNothing) {
   Journal journal(dir_ / "journal.jsonl");
   FaultManager manager(registry_, host_, journal);
   ASSERT_TRUE(manager.recover().ok());
-  auto bad = faults::FaultSpec::parse_text(R"({"kind":")" + std::string(testing::kMarkerKind) + R"("})");
+  auto bad = faults::FaultSpec::parse_text(R"({"kind":")" + std::string(testing::kMarkerKind) + R"(","delay":"1ms"})");
   ASSERT_TRUE(bad.ok());
   auto applied = manager.apply(*bad, std::nullopt, 1);
   ASSERT_FALSE(applied.ok());

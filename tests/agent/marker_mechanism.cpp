@@ -15,14 +15,14 @@ faults::Availability MarkerMechanism::probe(const faults::HostContext&) const {
 
 Result<faults::HealRecord> MarkerMechanism::plan(const faults::FaultSpec& spec, const faults::HostContext&) {
   const auto& params = spec.to_json();
-  auto marker = params.find("marker");
+  auto marker = params.find("x-marker");
   if (marker == params.end() || !marker->is_string() || marker->get<std::string>().empty() ||
       marker->get<std::string>()[0] != '/')
-    return invalid_input("test-marker: field \"marker\" must be an absolute path");
-  faults::HealRecord record{{"marker", *marker}, {"fail_apply", params.value("fail_apply", false)}};
-  if (auto hold = params.find("hold_until"); hold != params.end()) {
+    return invalid_input("test-marker: field \"x-marker\" must be an absolute path");
+  faults::HealRecord record{{"marker", *marker}, {"fail_apply", params.value("x-fail_apply", false)}};
+  if (auto hold = params.find("x-hold_until"); hold != params.end()) {
     if (!hold->is_string() || hold->get<std::string>().empty() || hold->get<std::string>()[0] != '/')
-      return invalid_input("test-marker: field \"hold_until\" must be an absolute path");
+      return invalid_input("test-marker: field \"x-hold_until\" must be an absolute path");
     record["hold_until"] = *hold;
   }
   return record;

@@ -3,10 +3,12 @@
 // journal, lease, duration and shutdown machinery can be tested with real
 // processes and real files, independently of the host mechanisms.
 //
-// Spec: {"kind": <any>, "marker": "/abs/path", "fail_apply": false}. plan()
-// refuses a spec without an absolute "marker". With "fail_apply": true,
+// Spec: {"kind": <any>, <its required fields>, "x-marker": "/abs/path",
+// "x-fail_apply": false} (x- fields are extensions the fault schema accepts on
+// every kind, faults/spec/field.h). plan() refuses a spec without an absolute
+// "x-marker". With "x-fail_apply": true,
 // apply() creates the marker and then fails (so the agent must heal it).
-// With "hold_until": "/abs/path", apply() creates the marker (content
+// With "x-hold_until": "/abs/path", apply() creates the marker (content
 // "holding") and then waits until that path exists (at most 60 s): a slow
 // apply whose end the test decides.
 #pragma once

@@ -94,7 +94,7 @@ TEST_F(DispatcherTest, RejectsIllFormedRequestsNamingTheField) {
   EXPECT_NE(unknown["error"]["message"].get<std::string>().find("unknown op"), std::string::npos);
   auto bad_kind = call({{"id", 3}, {"op", "apply"}, {"spec", {{"kind", "meteor"}}}});
   EXPECT_EQ(bad_kind["error"]["code"], "invalid_input");
-  auto bad_lease = call({{"id", 4}, {"op", "apply"}, {"spec", {{"kind", testing::kMarkerKind}, {"marker", "/tmp/x"}}},
+  auto bad_lease = call({{"id", 4}, {"op", "apply"}, {"spec", {{"kind", testing::kMarkerKind}, {"delay", "1ms"}, {"x-marker", "/tmp/x"}}},
                          {"lease", 5}});
   EXPECT_NE(bad_lease["error"]["message"].get<std::string>().find("lease"), std::string::npos);
   auto no_sut = call({{"id", 5}, {"op", "sut_start"}});
@@ -105,7 +105,7 @@ TEST_F(DispatcherTest, RejectsIllFormedRequestsNamingTheField) {
 TEST_F(DispatcherTest, ApplyListHealRoundTrip) {
   auto applied = call({{"id", "a"},
                        {"op", "apply"},
-                       {"spec", {{"kind", testing::kMarkerKind}, {"marker", (dir_ / "m").string()}}},
+                       {"spec", {{"kind", testing::kMarkerKind}, {"delay", "1ms"}, {"x-marker", (dir_ / "m").string()}}},
                        {"lease", "10s"}});
   ASSERT_TRUE(applied["ok"].get<bool>()) << applied.dump();
   EXPECT_EQ(applied["id"], "a");

@@ -147,6 +147,28 @@ TEST(DetectorChecker, PartitionGrudgeMakesBothSidesUnreachable) {
   EXPECT_EQ(bad.findings["violations"][0]["subject"], "n2");
 }
 
+TEST(DetectorChecker, OneWayGrudgeMakesANodeThatCannotBeReachedUnreachable) {
+  // n3 drops what n1 and n2 send (it can reach them, they cannot reach it):
+  // no round trip either way, so each side owes a death declaration.
+  auto ok = check("detector", "detector_oneway_ok.jsonl");
+  EXPECT_EQ(ok.valid, Validity::kValid) << ok.text;
+  auto bad = check("detector", "detector_oneway_fail.jsonl");
+  ASSERT_EQ(bad.valid, Validity::kInvalid) << bad.text;
+  EXPECT_EQ(kinds(bad, "violations", "property"), std::vector<std::string>{"completeness"});
+  EXPECT_EQ(bad.findings["violations"][0]["observer"], "n1");
+  EXPECT_EQ(bad.findings["violations"][0]["subject"], "n3");
+}
+
+TEST(DetectorChecker, OneWayRingIsReachableAndItsSuspicionsAreMistakes) {
+  // n1 drops n2, n2 drops n3, n3 drops n1: each still reaches each the other
+  // way round, so no death is owed; a suspicion there is a mistake of a
+  // degraded (one-way) partition, not an accuracy violation.
+  auto r = check("detector", "detector_oneway_ring.jsonl");
+  EXPECT_EQ(r.valid, Validity::kValid) << r.text;
+  ASSERT_EQ(r.findings["mistakes"].size(), 1u) << r.findings.dump();
+  EXPECT_EQ(r.findings["mistakes"][0]["during"], "p1 (partition, one-way)");
+}
+
 TEST(DetectorChecker, BridgeNodeKeepsBothEndsInOneComponent) {
   // n1 and n3 drop each other but both talk to n2: one component, reachable.
   auto ok = check("detector", "detector_bridge_ok.jsonl");

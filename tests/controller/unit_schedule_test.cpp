@@ -119,15 +119,16 @@ TEST(Partition, BridgeNodeSeesBothSides) {
   EXPECT_EQ(bridges, 1);
 }
 
-TEST(Partition, ExplicitGrudgeIsMadeSymmetric) {
+TEST(Partition, ExplicitGrudgeIsDirectionalAsWritten) {
   Rng rng(1);
   nlohmann::json spec{{"kind", "partition"}, {"mode", "grudge"}, {"grudge", {{"n1", {"n3"}}, {"n5", {"n3", "n4"}}}}};
   auto g = compute_grudge(spec, kNodes, kNodes, rng);
   ASSERT_TRUE(g.ok());
-  EXPECT_TRUE(symmetric(*g));
-  EXPECT_EQ(g->at("n3"), (std::vector<std::string>{"n1", "n5"}));
-  EXPECT_EQ(g->at("n5"), (std::vector<std::string>{"n3", "n4"}));
-  EXPECT_FALSE(g->count("n2"));
+  EXPECT_FALSE(symmetric(*g));
+  EXPECT_EQ(*g, (Grudge{{"n1", {"n3"}}, {"n5", {"n3", "n4"}}}));
+  // Both sides listed: two-way.
+  nlohmann::json both{{"kind", "partition"}, {"mode", "grudge"}, {"grudge", {{"n1", {"n2"}}, {"n2", {"n1"}}}}};
+  EXPECT_TRUE(symmetric(*compute_grudge(both, kNodes, kNodes, rng)));
 }
 
 TEST(Partition, PerNodeSpecsListPeerAddresses) {
@@ -137,6 +138,18 @@ TEST(Partition, PerNodeSpecsListPeerAddresses) {
   ASSERT_EQ(specs.size(), 3u);
   EXPECT_EQ(specs["n1"], (nlohmann::json{{"kind", "partition"}, {"peers", {"198.18.0.2", "198.18.0.3"}}}));
   EXPECT_EQ(specs["n2"], (nlohmann::json{{"kind", "partition"}, {"peers", {"198.18.0.1"}}}));
+}
+
+TEST(Partition, OneWayGrudgeGivesOneWaySpecs) {
+  // n1 drops what n2 sends; n2 still hears n1.
+  Grudge g{{"n1", {"n2"}}};
+  std::map<std::string, std::string> addresses{{"n1", "198.18.0.1"}, {"n2", "198.18.0.2"}};
+  auto specs = partition_specs(g, addresses, {{"kind", "partition"}, {"mode", "grudge"}, {"keep_established", true}});
+  ASSERT_EQ(specs.size(), 1u);
+  EXPECT_EQ(specs["n1"], (nlohmann::json{{"kind", "partition"},
+                                         {"peers", {"198.18.0.2"}},
+                                         {"direction", "in"},
+                                         {"keep_established", true}}));
 }
 
 TEST(Schedule, FixedAndPeriodic) {

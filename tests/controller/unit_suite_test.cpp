@@ -1,6 +1,12 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
+
+#include <fmt/format.h>
+
 #include "controller/suite/suite.h"
+#include "faults/spec/field.h"
 
 using namespace faultline;
 using namespace faultline::controller;
@@ -74,7 +80,7 @@ TEST(Suite, ErrorsNameFileLineAndField) {
             "s.yaml:15: nemesis.schedule[0].duration: invalid duration 'five': expected a number and a unit");
   EXPECT_NE(error_of(replace(kSuite, "kind: kill", "kind: explode")).find("s.yaml:17: nemesis.schedule[1].fault.kind: unknown fault kind 'explode'"),
             std::string::npos);
-  EXPECT_NE(error_of(replace(kSuite, "mode: halves", "mode: thirds")).find("s.yaml:14: nemesis.schedule[0].fault.mode: unknown partition mode"),
+  EXPECT_NE(error_of(replace(kSuite, "mode: halves", "mode: thirds")).find("s.yaml:14: nemesis.schedule[0].fault.mode: 'thirds' is not one of: isolate"),
             std::string::npos);
   EXPECT_NE(error_of(replace(kSuite, "  port: 7000", "  prot: 7000")).find("s.yaml:8: sut.prot: unknown field"),
             std::string::npos);
@@ -151,7 +157,7 @@ TEST(Suite, DataFsAndItsFaults) {
   auto suite = parse_suite(with, "s.yaml");
   ASSERT_TRUE(suite.ok()) << suite.error().message;
   EXPECT_TRUE(suite->sut.data_fs);
-  EXPECT_NE(error_of(replace(with, "ops: [write, fsync]", "ops: [write, scribble]")).find("unknown operation 'scribble'"),
+  EXPECT_NE(error_of(replace(with, "ops: [write, fsync]", "ops: [write, scribble]")).find("'scribble' is not one of"),
             std::string::npos);
   EXPECT_NE(error_of(replace(with, "delay: 20ms", "dealy: 20ms")).find("unknown field \"dealy\""), std::string::npos);
   EXPECT_NE(error_of(replace(kSuite, "  port: 7000", "  port: 7000\n  data_fs: fancy")).find("sut.data_fs: expected 'faultable' or 'none'"),
@@ -168,4 +174,73 @@ TEST(Suite, DataFsAndItsFaults) {
   EXPECT_EQ(packages(disk), (std::vector<std::string>{"disk-fill"}));
   EXPECT_EQ(packages(replace(disk, "  port: 7000", "  port: 7000\n  data_fs: faultable")),
             (std::vector<std::string>{"disk-fill", "disk-slow", "disk-error", "lose-unsynced"}));
+}
+
+// Every kind of the fault schema, each field misspelt in a suite: refused at
+// load with FILE:LINE (the misspelt key's line), the field's path, the
+// did-you-mean and the kind's fields; each kind's example, spelt right, loads.
+TEST(Suite, EveryKindWithAMisspeltFieldIsRefusedAtItsLine) {
+  using faults::spec::Scope;
+  int walked = 0;
+  for (const auto& kind : faults::spec::all_kinds()) {
+    nlohmann::json example;
+    for (const auto& e : kind.examples) {
+      auto j = nlohmann::json::parse(e);
+      if (!j.contains("peers")) {
+        example = j;
+        break;
+      }
+    }
+    ASSERT_FALSE(example.is_null()) << kind.kind;
+    auto suite_with = [&](const nlohmann::json& spec, const std::string& last_key) {
+      std::string text = replace(kSuite, "  port: 7000", "  port: 7000\n  data_fs: faultable");
+      std::string fault = "\n";
+      for (auto& [k, v] : spec.items())
+        if (k != last_key) fault += "        " + k + ": " + v.dump() + "\n";
+      if (!last_key.empty()) fault += "        " + last_key + ": " + spec[last_key].dump() + "\n";
+      fault.pop_back();
+      return replace(text, " {kind: partition, mode: halves}", fault);
+    };
+    auto good = parse_suite(suite_with(example, ""), "s.yaml");
+    EXPECT_TRUE(good.ok()) << kind.kind << ": " << (good.ok() ? "" : good.error().message);
+    for (const auto& f : kind.fields) {
+      if (f.scope == Scope::kAgent) continue;
+      auto spec = example;
+      const std::string wrong = f.name.substr(0, 1) + "q" + f.name.substr(1);
+      spec[wrong] = spec.contains(f.name) ? spec[f.name] : nlohmann::json("1");
+      spec.erase(f.name);
+      auto text = suite_with(spec, wrong);
+      auto before = text.substr(0, text.find("        " + wrong + ":"));
+      const int line = static_cast<int>(std::count(before.begin(), before.end(), '\n')) + 1;
+      auto error = error_of(text);
+      EXPECT_NE(error.find(fmt::format("s.yaml:{}: nemesis.schedule[0].fault.{}: unknown field \"{}\"; did you mean \"{}\"?",
+                                       line, wrong, wrong, f.name)),
+                std::string::npos)
+          << error;
+      EXPECT_NE(error.find(kind.kind + " takes: "), std::string::npos) << error;
+      ++walked;
+    }
+  }
+  EXPECT_GT(walked, 50);
+  // A field the kind lacks, an unknown kind, a value out of range.
+  EXPECT_NE(error_of(replace(kSuite, "{kind: partition, mode: halves}", "{kind: delay, delay: 5ms, direction: out}"))
+                .find("s.yaml:14: nemesis.schedule[0].fault.direction: unknown field \"direction\""),
+            std::string::npos);
+  EXPECT_NE(error_of(replace(kSuite, "{kind: partition, mode: halves}", "{kind: dealy, delay: 5ms}"))
+                .find("s.yaml:14: nemesis.schedule[0].fault.kind: unknown fault kind 'dealy'; did you mean 'delay'?"),
+            std::string::npos);
+  EXPECT_NE(error_of(replace(kSuite, "{kind: partition, mode: halves}", "{kind: loss, percent: 150}"))
+                .find("s.yaml:14: nemesis.schedule[0].fault.percent: 150 is outside 0..100"),
+            std::string::npos);
+  EXPECT_NE(error_of(replace(kSuite, "{kind: partition, mode: halves}", "{kind: partition, peers: [198.18.0.2]}"))
+                .find("nemesis.schedule[0].fault.peers: the controller computes"),
+            std::string::npos);
+}
+
+TEST(Suite, EveryExampleSuiteLoads) {
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(FAULTLINE_SOURCE_DIR) + "/examples/suites")) {
+    if (entry.path().extension() != ".yaml") continue;
+    auto suite = load_suite(entry.path().string());
+    EXPECT_TRUE(suite.ok()) << entry.path() << ": " << (suite.ok() ? "" : suite.error().message);
+  }
 }

@@ -84,11 +84,17 @@ TEST(Partition, BlocksExactlyTheListedPairsCutsEstablishedTcpKeepsControlAndHeal
 }
 
 TEST(Partition, RejectsBadSpecsClearlyAndChangesNothing) {
+  // The schema refuses them first (FaultSpec::parse), naming the field ...
+  auto refused = faults::FaultSpec::parse_text(R"({"kind":"partition","peers":["10.0.0.300"]})");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("10.0.0.300"), std::string::npos) << refused.error().message;
+  // ... and the mechanism's own checks stand behind it (a spec built as is).
+  auto raw = [](const nlohmann::json& j) { return faults::FaultSpec{"partition", j, std::nullopt}; };
   IptablesPartition mechanism;
-  auto none = mechanism.plan(spec_of(R"({"kind":"partition"})"), {});
+  auto none = mechanism.plan(raw({{"kind", "partition"}}), {});
   ASSERT_FALSE(none.ok());
   EXPECT_NE(none.error().message.find("peers"), std::string::npos);
-  auto bad = mechanism.plan(spec_of(R"({"kind":"partition","peers":["10.0.0.300"]})"), {});
+  auto bad = mechanism.plan(raw({{"kind", "partition"}, {"peers", {"10.0.0.300"}}}), {});
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message.find("10.0.0.300"), std::string::npos);
   EXPECT_FALSE(mechanism.heal(nlohmann::json::object(), {}).ok());

@@ -1,4 +1,4 @@
-// The disk fault rules: field checking (unknown fields refused by name),
+// The disk fault rules: field checking (the schema refuses unknown fields by name),
 // the round trip through a HealRecord, op/path selection and the rates.
 #include <gtest/gtest.h>
 
@@ -34,21 +34,20 @@ TEST(DiskRules, SlowRuleFieldsAndRoundTrip) {
 }
 
 TEST(DiskRules, BadFieldsAreRefusedByName) {
-  auto missing = parse_slow_rule(spec({{"kind", "disk-slow"}}));
-  ASSERT_FALSE(missing);
-  EXPECT_NE(missing.error().message.find("delay"), std::string::npos);
-  auto unknown = parse_slow_rule(spec({{"kind", "disk-slow"}, {"delay", "1ms"}, {"dealy", "2ms"}}));
-  ASSERT_FALSE(unknown);
-  EXPECT_NE(unknown.error().message.find("\"dealy\""), std::string::npos);
-  auto op = parse_error_rule(spec({{"kind", "disk-error"}, {"ops", {"read", "scribble"}}}));
-  ASSERT_FALSE(op);
-  EXPECT_NE(op.error().message.find("scribble"), std::string::npos);
-  auto err = parse_error_rule(spec({{"kind", "disk-error"}, {"errno", "EWHAT"}}));
-  ASSERT_FALSE(err);
-  EXPECT_NE(err.error().message.find("EWHAT"), std::string::npos);
-  EXPECT_FALSE(parse_error_rule(spec({{"kind", "disk-error"}, {"percent", 150}})));
-  EXPECT_FALSE(parse_lose_unsynced_rule(spec({{"kind", "lose-unsynced"}, {"crash", "sometimes"}})));
-  EXPECT_FALSE(parse_lose_unsynced_rule(spec({{"kind", "lose-unsynced"}, {"delay", "1ms"}})));
+  // The fault schema (faults/spec/disk.cpp) refuses them before any rule is
+  // parsed: what the agent, the CLI and the suite all use.
+  auto refused = [](const nlohmann::json& j, const std::string& text) {
+    auto parsed = FaultSpec::parse(j);
+    ASSERT_FALSE(parsed) << j.dump();
+    EXPECT_NE(parsed.error().message.find(text), std::string::npos) << parsed.error().message;
+  };
+  refused({{"kind", "disk-slow"}}, "\"delay\" is required");
+  refused({{"kind", "disk-slow"}, {"delay", "1ms"}, {"dealy", "2ms"}}, "unknown field \"dealy\"");
+  refused({{"kind", "disk-error"}, {"ops", {"read", "scribble"}}}, "scribble");
+  refused({{"kind", "disk-error"}, {"errno", "EWHAT"}}, "EWHAT");
+  refused({{"kind", "disk-error"}, {"percent", 150}}, "150");
+  refused({{"kind", "lose-unsynced"}, {"crash", "sometimes"}}, "sometimes");
+  refused({{"kind", "lose-unsynced"}, {"delay", "1ms"}}, "unknown field \"delay\"");
 }
 
 TEST(DiskRules, ErrnoByNameOrNumber) {

@@ -112,12 +112,12 @@ int udp_delivered(const std::string& from_ns, const std::string& to_ns, const st
 }
 
 Result<TcpPair> TcpPair::connect(const std::string& from_ns, const std::string& to_ns, const std::string& to_addr,
-                                 int timeout_ms) {
+                                 int timeout_ms, std::uint16_t port) {
   auto listener = socket_in(to_ns, SOCK_STREAM);
   if (!listener) return listener.error();
   int one = 1;
   ::setsockopt(listener->get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  auto sa = make_addr(to_addr, 0);
+  auto sa = make_addr(to_addr, port);
   if (::bind(listener->get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || ::listen(listener->get(), 4) != 0)
     return io_error(fmt::format("listen on {} in {}: {}", to_addr, to_ns, std::strerror(errno)));
   sa.sin_port = htons(bound_port(listener->get()));
@@ -150,8 +150,9 @@ bool TcpPair::roundtrip(int timeout_ms) {
   return ::recv(server.get(), &byte, 1, 0) == 1;
 }
 
-bool tcp_connects(const std::string& from_ns, const std::string& to_ns, const std::string& to_addr, int timeout_ms) {
-  return TcpPair::connect(from_ns, to_ns, to_addr, timeout_ms).ok();
+bool tcp_connects(const std::string& from_ns, const std::string& to_ns, const std::string& to_addr, int timeout_ms,
+                  std::uint16_t port) {
+  return TcpPair::connect(from_ns, to_ns, to_addr, timeout_ms, port).ok();
 }
 
 }  // namespace faultline::testing

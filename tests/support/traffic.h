@@ -52,8 +52,9 @@ int udp_delivered(const std::string& from_ns, const std::string& to_ns, const st
 struct TcpPair {
   Fd client;
   Fd server;  // the accepted side
+  // port 0: any free port of to_ns.
   static Result<TcpPair> connect(const std::string& from_ns, const std::string& to_ns, const std::string& to_addr,
-                                 int timeout_ms = 2000);
+                                 int timeout_ms = 2000, std::uint16_t port = 0);
   // Client sends one byte; true if the server reads it within timeout_ms.
   bool roundtrip(int timeout_ms = 500);
 };
@@ -61,6 +62,6 @@ struct TcpPair {
 // True if a new TCP connection from from_ns to to_addr:port is accepted
 // within timeout_ms (a listener in to_ns is opened for the probe).
 bool tcp_connects(const std::string& from_ns, const std::string& to_ns, const std::string& to_addr,
-                  int timeout_ms = 500);
+                  int timeout_ms = 500, std::uint16_t port = 0);
 
 }  // namespace faultline::testing

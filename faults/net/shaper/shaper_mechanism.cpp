@@ -13,6 +13,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "faults/net/port_match.h"
 #include "faults/net/shaper/nfqueue_netlink.h"
 #include "faults/process/fault_id.h"
 
@@ -101,9 +102,12 @@ Result<HealRecord> ShaperMechanism::plan(const FaultSpec& spec, const HostContex
                                      fault->interface));
   auto id = fault_id_for(spec);
   if (!id) return id.error();
+  auto ports = net::PortMatch::parse(spec.params);
+  if (!ports) return ports.error().with_context(kind_);
   HealRecord record;
   record["rule_id"] = "shaper." + *id;
   record["shaper"] = fault->to_json();
+  ports->to_json(record);
   return record;
 }
 
@@ -112,6 +116,8 @@ Result<void> ShaperMechanism::apply(const HealRecord& record, const HostContext&
   if (!rule_id) return rule_id.error();
   auto fault = ShaperFault::from_json(record.value("shaper", nlohmann::json()));
   if (!fault) return fault.error();
+  auto ports = net::PortMatch::from_json(record);
+  if (!ports) return ports.error();
   auto queue = shaper_->add(*rule_id, *fault);
   if (!queue) return queue.error();
 
@@ -121,10 +127,13 @@ Result<void> ShaperMechanism::apply(const HealRecord& record, const HostContext&
   std::vector<std::string> target = {"-j", "NFQUEUE", "--queue-num", std::to_string(*queue), "--queue-bypass"};
   std::vector<net::IptablesRule> rules;
   auto add_rule = [&](std::vector<std::string> match) {
-    net::IptablesRule rule{net::Hook::kOutput, base};
-    rule.args.insert(rule.args.end(), match.begin(), match.end());
-    rule.args.insert(rule.args.end(), target.begin(), target.end());
-    rules.push_back(std::move(rule));
+    for (const auto& alternative : ports->alternatives()) {
+      net::IptablesRule rule{net::Hook::kOutput, base};
+      rule.args.insert(rule.args.end(), match.begin(), match.end());
+      rule.args.insert(rule.args.end(), alternative.begin(), alternative.end());
+      rule.args.insert(rule.args.end(), target.begin(), target.end());
+      rules.push_back(std::move(rule));
+    }
   };
   if (fault->destinations.empty()) add_rule({});
   for (const auto& prefix : fault->destinations) add_rule({"-d", prefix.to_string()});
@@ -157,7 +166,8 @@ Result<void> ShaperMechanism::heal(const HealRecord& record, const HostContext&)
 std::string ShaperMechanism::describe(const HealRecord& record) const {
   auto fault = ShaperFault::from_json(record.value("shaper", nlohmann::json()));
   if (!fault) return fmt::format("{} (NFQUEUE shaper, unreadable record)", kind_);
-  return fault->describe();
+  auto ports = net::PortMatch::from_json(record);
+  return fault->describe() + (ports ? ports->describe() : std::string());
 }
 
 }  // namespace faultline::faults::shaper

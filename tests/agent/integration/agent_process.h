@@ -238,7 +238,7 @@ class RawConnection {
 };
 
 inline std::string marker_spec(const std::filesystem::path& marker, const std::string& extra = "") {
-  return R"({"kind":"disk-slow","marker":")" + marker.string() + "\"" + extra + "}";
+  return R"({"kind":"disk-slow","delay":"1ms","x-marker":")" + marker.string() + "\"" + extra + "}";
 }
 
 inline faults::FaultSpec parse_spec(const std::string& text) {

@@ -205,7 +205,7 @@ TEST(AgentProtocol, HeldAppliesBlockNeitherQuickRequestsNorOtherConnections) {
   std::vector<std::thread> threads;
   for (int i = 0; i < kHeld; ++i)
     threads.emplace_back([&, i] {
-      auto spec = marker_spec(dir / ("held" + std::to_string(i)), R"(,"hold_until":")" + release.string() + "\"");
+      auto spec = marker_spec(dir / ("held" + std::to_string(i)), R"(,"x-hold_until":")" + release.string() + "\"");
       if (slow->apply(parse_spec(spec), 600'000'000'000).ok()) ++applied;
     });
   auto one_held = [&] {
