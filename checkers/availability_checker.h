@@ -2,7 +2,7 @@
 // steady state before and between faults, degradation during each fault,
 // and recovery after each heal?
 //
-// Contract (issue 23). Input: the client operations (availability_windows.h:
+// Contract. Input: the client operations (availability_windows.h:
 // ok is a success; fail and info are failures of availability; latency is
 // invoke -> completion, of ok ops only) and the fault windows [start, end)
 // from the history's fault start/end events (a fault that never ended lasts

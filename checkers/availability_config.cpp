@@ -146,7 +146,7 @@ const std::vector<std::pair<std::string, double>>& latency_quantiles() {
 }
 
 const std::vector<std::string>& availability_fault_kinds() {
-  // DESIGN.md "Fault kinds" (checkers/ does not depend on faults/).
+  // the fault kinds of docs/faults.md (checkers/ does not depend on faults/).
   static const std::vector<std::string> kinds{
       "kill",       "pause",         "cpu-throttle", "corrupt",     "duplicate",  "blackhole-out", "partition",
       "delay",      "loss",          "corrupt-file", "disk-fill",   "disk-slow",  "disk-error",    "lose-unsynced",

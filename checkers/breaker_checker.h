@@ -1,7 +1,7 @@
 // The `breaker` checker: do the system's circuit breakers decide as the
 // reference breaker does?
 //
-// Contract (issue 6, DESIGN.md "History"): the `breaker` events of each
+// Contract (docs/history.md): the `breaker` events of each
 // breaker (same node and name) are replayed in history order (equal times in
 // file order): every `call` goes through CircuitBreaker::allow and every
 // `result` through CircuitBreaker::record of one reference breaker built from

@@ -67,7 +67,7 @@ std::unique_ptr<Checker> make_checker(const std::string& name);
 struct CheckReport {
   Validity valid = Validity::kValid;
   std::vector<std::pair<std::string, CheckResult>> results;  // in run order
-  nlohmann::json to_json() const;  // DESIGN.md `--json` shape
+  nlohmann::json to_json() const;  // docs/checkers.md `--json` shape
 };
 struct RunOptions {
   std::vector<std::string> names;

@@ -26,7 +26,7 @@
 //    during a degraded fault the replay does not model, it is only counted.
 // detection_bound / recovery_bound, when given, replace the replay's limits
 // for completeness / recovery. With bounds only (no profile), accuracy is
-// judged as in issue 6: a suspicion while the subject has been reachable for
+// judged as before replays existed: a suspicion while the subject has been reachable for
 // the whole preceding detection_bound is a mistake, a violation unless a
 // degraded fault touched the pair. Statuses outside `reports` are ignored
 // (and counted in warnings). Deadlines after the end of the history are

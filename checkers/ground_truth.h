@@ -1,6 +1,6 @@
 // GroundTruth: which node can reach which, from a history's fault events.
 //
-// Contract (issue 6, DESIGN.md "History"): nodes are numbered 0..n-1. A node
+// Contract (docs/history.md): nodes are numbered 0..n-1. A node
 // is down while any `kill` or `pause` fault that targets it is active. While
 // partitions are active, their grudges (node -> nodes whose packets it
 // drops) are united, one-way where they are one-way: a packet from x gets to

@@ -1,6 +1,6 @@
 // The `retry` checker: do the system's retries follow the retry policy?
 //
-// Contract (issue 6): `retry` events are grouped per operation (node, op)
+// Contract: `retry` events are grouped per operation (node, op)
 // and judged in history order. Violations:
 //  - max_attempts: an attempt numbered >= max_attempts (attempts count from 0);
 //  - after_success: an attempt after one whose outcome was "success" or

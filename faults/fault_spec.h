@@ -1,4 +1,4 @@
-// FaultSpec: the vocabulary of faults, as DESIGN.md "Fault kinds" lists them.
+// FaultSpec: the vocabulary of faults, as docs/faults.md lists them.
 //
 // Contract: a FaultSpec is a JSON object with "kind", the kind's parameters,
 // the filters its kind takes (e.g. "interface", "destinations") and an
@@ -24,7 +24,7 @@
 
 namespace faultline::faults {
 
-// Every fault kind faultline knows, in DESIGN.md's order.
+// Every fault kind faultline knows, in the design's order.
 const std::vector<std::string>& all_fault_kinds();
 bool is_known_fault_kind(std::string_view kind);
 

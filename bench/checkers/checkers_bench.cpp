@@ -4,7 +4,7 @@
 // reference circuit breaker. Each checker's rate is printed by wall time and
 // by the process's CPU time; OK/BELOW judges the CPU-time rate, which other
 // processes on a shared machine do not change.
-// The detector's replay (issue 16): a 100k-event, 5-node history with 10
+// The detector's replay: a 100k-event, 5-node history with 10
 // fault windows (halves, isolate, kill, pause, delay, twice), checked under
 // profile memberlist-lan (64 replays of the reference) beside the same
 // history checked with bounds only (no replay); the 10s budget.

@@ -259,7 +259,7 @@ int main(int argc, char** argv) {
   Stats base_cut = measure(iterations, [&] { return run_all(with_cut); }, [&] { run_all(undo); });
   row("", ours, "4x iptables -A + 4x conntrack -D (same effect)", base_cut);
 
-  // 1b. The partition variants of issue 25: one-way, only new connections,
+  // 1b. The partition variants: one-way, only new connections,
   // one port; each beside the commands a Jepsen-like tool would run.
   struct Variant {
     const char* ours;

@@ -1,6 +1,6 @@
 // The history model: one run's events on the controller's timeline.
 //
-// Contract (DESIGN.md "History"): a History is the ordered list of events of
+// Contract (docs/history.md): a History is the ordered list of events of
 // one test; `time` is nanoseconds since the test began; events with equal time
 // are in causal (file) order, which `index` preserves. Each event keeps the
 // source line it came from (`line`, 1-based; 0 when built in memory) so

@@ -1,4 +1,4 @@
-// JSONL history reader: one JSON object per line (DESIGN.md "History").
+// JSONL history reader: one JSON object per line (docs/history.md).
 //
 // Contract: read_jsonl_history parses every line of `in` into an Event and
 // returns the History, or an kInvalidInput Error "SOURCE:LINE: reason" for

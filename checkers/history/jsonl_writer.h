@@ -1,6 +1,6 @@
 // JSONL history writer: one Event (or raw JSON event) -> one line of JSON.
 //
-// Contract: to_json(event) builds the DESIGN.md JSON object for an Event from
+// Contract: to_json(event) builds the docs/history.md JSON object for an Event from
 // its typed body, with "time" and "type" first, then the fields of `extra`
 // (the source fields the typed body does not hold; for an UnknownEvent all
 // of them), so a read history re-writes without loss. Fields the reader

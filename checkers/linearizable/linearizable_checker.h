@@ -1,7 +1,7 @@
 // The `linearizable` checker: are the client operations of a history
 // linearizable with respect to a sequential model?
 //
-// Contract (issue 7, DESIGN.md "faultline check"):
+// Contract (docs/checkers.md):
 //  - name() is "linearizable"; applies() is true when the history has at least
 //    one client operation (invoke/ok/fail/info).
 //  - options.model picks the model: "register", "cas-register" (default),

@@ -110,7 +110,7 @@ struct BreakerTransition {
   Nanos time = 0;  // when it happened
 };
 
-// One emitted event, DESIGN.md's `breaker` line without node/name.
+// One emitted event, docs/events.md's `breaker` line without node/name.
 struct BreakerRecord {
   enum class Kind { kCall, kResult, kTransition };
   Kind kind = Kind::kCall;

@@ -1,5 +1,5 @@
 // What every reference failure detector reports: one observer's verdict on
-// one subject, in the vocabulary of DESIGN.md's `detector` history events.
+// one subject, in the vocabulary of docs/events.md's `detector` events.
 //
 // Contract: Status is alive, suspect or dead (a heartbeat detector's
 // healthy/suspect/failed map onto these, in that order). A StatusChange is
@@ -33,7 +33,7 @@ struct StatusChange {
   bool operator==(const StatusChange&) const = default;
 };
 
-// The change as one line of a DESIGN.md history (JSONL, no newline), with
+// The change as one line of a history (docs/history.md) (JSONL, no newline), with
 // `time` as given: {"time":T,"type":"detector","node":observer,
 // "subject":subject,"status":"suspect","incarnation":I}.
 std::string to_history_line(const StatusChange& change);

@@ -21,7 +21,7 @@
 //    the window is seeded with one first_heartbeat_estimate, and every
 //    interval up to max_interval (0 = no cap) is a sample, available or not;
 //    acceptable_heartbeat_pause and min_std_deviation are unused.
-//  - Status mapping for DESIGN.md events: phi < threshold -> alive,
+//  - Status mapping for docs/events.md events: phi < threshold -> alive,
 //    phi >= threshold -> suspect (Akka's "unreachable", which is reversible),
 //    and, only if dead_threshold > 0, phi >= dead_threshold -> dead. evaluate()
 //    returns the changes since the last call; heartbeat() returns the change

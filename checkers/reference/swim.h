@@ -6,7 +6,7 @@
 // receive(msg, now) and calls tick(now) no later than next_deadline(); both
 // return the messages to send (Message::to is the destination). Randomness
 // comes only from the seed given at construction, so equal inputs give equal
-// outputs. Status changes go to the listener (DESIGN.md `detector` events).
+// outputs. Status changes go to the listener (docs/events.md `detector` events).
 //
 // Rules (memberlist's, which refine the paper's):
 //  - Protocol period: every probe interval the node probes the next member

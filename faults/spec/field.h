@@ -94,7 +94,7 @@ inline KindSpec kind_spec(std::string kind, std::string family, std::string doc,
 // The fields every kind takes.
 const std::vector<FieldSpec>& common_fields();
 
-// The kinds of each family (one file each), and all of them in DESIGN.md's order.
+// The kinds of each family (one file each), and all of them in the design's order.
 std::vector<KindSpec> net_kinds();
 std::vector<KindSpec> process_kinds();
 std::vector<KindSpec> clock_kinds();

@@ -24,7 +24,7 @@ const std::vector<FieldSpec>& common_fields() {
 }
 
 const std::vector<KindSpec>& all_kinds() {
-  // DESIGN.md's order: process, byzantine net, partition and shaping, storage, clocks, the rest.
+  // The design's order: process, byzantine net, partition and shaping, storage, clocks, the rest.
   static const std::vector<KindSpec> kinds = [] {
     std::vector<KindSpec> all;
     auto take = [&](std::vector<KindSpec> family, std::initializer_list<const char*> names) {

@@ -1,5 +1,5 @@
 // The detector checker against the reference replayed over the history's own
-// faults (issue 16). The system under test here is itself the reference run
+// faults. The system under test here is itself the reference run
 // with other seeds ("a correct memberlist"): it must be judged valid under
 // every schedule, however its gossip spreads suspicions after a heal; the
 // same cluster running other settings than declared, or never refuting, must

@@ -189,7 +189,7 @@ bool kill_restart_and_wait_healed(AgentCluster& agents, int i) {
 
 }  // namespace
 
-// One-way partitions (issue 25): "in" drops what the peer sends us and still
+// One-way partitions: "in" drops what the peer sends us and still
 // delivers what we send it; "out" the reverse. UDP counted both ways, healed
 // by SIGKILL of the agent and a restart.
 TEST(AgentPartition, OneWayInAndOutDropOneDirectionOnly) {

@@ -1,4 +1,4 @@
-// Strict fault specs end to end (issue 25): a misspelt or unknown field, an
+// Strict fault specs end to end: a misspelt or unknown field, an
 // unknown kind, a value out of range are refused by the agent itself (an
 // error reply, nothing applied, nothing journaled), by `faultline fault
 // apply` (exit 254, the agent never asked) and at suite load by `faultline
