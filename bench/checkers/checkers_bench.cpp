@@ -20,6 +20,7 @@
 #include <random>
 #include <string>
 
+#include "bench/checkers/generated_histories.h"
 #include "checkers/breaker_checker.h"
 #include "checkers/checker.h"
 #include "checkers/retry_checker.h"
@@ -121,57 +122,6 @@ history::History retry_history(std::size_t target, const nlohmann::json& section
   }
   std::stable_sort(h.events.begin(), h.events.end(), [](const Event& a, const Event& b) { return a.time < b.time; });
   for (std::size_t i = 0; i < h.events.size(); ++i) h.events[i].index = i;
-  return h;
-}
-
-// Ten nodes; a kill every 20s (declared dead 1s later, alive 1s after the
-// restart), and in between a steady stream of alive heartbeats-turned-events
-// and brief suspicions under a loss fault.
-history::History detector_history(std::size_t target) {
-  history::History h;
-  const int n = 10;
-  for (int i = 0; i < n; ++i) h.nodes.push_back("n" + std::to_string(i));
-  push(h, 0, history::ClusterEvent{h.nodes});
-  std::mt19937_64 rng(3);
-  Nanos t = 0;
-  int fault = 0;
-  const Nanos kS = 1'000'000'000;
-  while (h.events.size() < target) {
-    const int victim = fault % n;
-    const std::string id = "f" + std::to_string(fault++);
-    history::FaultEvent start;
-    start.id = id;
-    start.fault = {{"kind", "kill"}};
-    start.targets = {h.nodes[victim]};
-    push(h, t + 5 * kS, start);
-    for (int o = 0; o < n; ++o)
-      if (o != victim) push(h, t + 6 * kS, history::DetectorEvent{h.nodes[o], h.nodes[victim], history::DetectorStatus::kDead, 0});
-    history::FaultEvent end;
-    end.phase = history::FaultEvent::Phase::kEnd;
-    end.id = id;
-    push(h, t + 10 * kS, end);
-    for (int o = 0; o < n; ++o)
-      if (o != victim) push(h, t + 11 * kS, history::DetectorEvent{h.nodes[o], h.nodes[victim], history::DetectorStatus::kAlive, 0});
-    // Loss on one node from 12s to 19s: suspicions (mistakes) and refutations.
-    history::FaultEvent loss;
-    loss.id = id + "-loss";
-    loss.fault = {{"kind", "loss"}, {"percent", 20}};
-    loss.targets = {h.nodes[(victim + 1) % n]};
-    push(h, t + 12 * kS, loss);
-    for (Nanos at = t + 12 * kS + 1000; at < t + 19 * kS && h.events.size() < target; at += 20'000) {
-      // suspicions of the node under loss: mistakes, not violations
-      const int s = (victim + 1) % n;
-      int o = static_cast<int>(rng() % n);
-      if (o == s) o = (o + 1) % n;
-      push(h, at, history::DetectorEvent{h.nodes[o], h.nodes[s], history::DetectorStatus::kSuspect, 0});
-      push(h, at + 5'000, history::DetectorEvent{h.nodes[o], h.nodes[s], history::DetectorStatus::kAlive, 0});
-    }
-    history::FaultEvent loss_end;
-    loss_end.phase = history::FaultEvent::Phase::kEnd;
-    loss_end.id = id + "-loss";
-    push(h, t + 19 * kS, loss_end);
-    t += 20 * kS;
-  }
   return h;
 }
 
@@ -393,7 +343,7 @@ int main(int argc, char** argv) {
        {nlohmann::json{{"profile", "faultline"}, {"max_attempts", 5}, {"jitter", "decorrelated"}, {"tolerance", 0}},
         nlohmann::json{{"profile", "cenkalti-backoff"}, {"base_delay", "10ms"}, {"max_delay", "1s"}, {"tolerance", 0}}})
     bench_checker("retry", retry_history(events, section), section);
-  bench_checker("detector", detector_history(events),
+  bench_checker("detector", bench::detector_history(events, 10),
                 {{"detection_bound", "3s"}, {"recovery_bound", "3s"}});
   // EVENTS / 2 client ops (an invoke and a completion each).
   bench_checker("availability", availability_history(events / 2),
