@@ -121,7 +121,7 @@ int shrink_main(const ShrinkArgs& args) {
                "faultline shrink: %s failed as %s with %zu faults over %s; searching (ddmin, earlier, durations, "
                "targets), %d rerun(s) per candidate, budget %s\n",
                run.dir.string().c_str(), describe(input->failure).c_str(), run.faults.size(),
-               format_duration(suite->duration).c_str(), args.runs, format_duration(*budget).c_str());
+               short_duration(suite->duration).c_str(), args.runs, format_duration(*budget).c_str());
   auto write_best = [&](const Candidate& best) {
     if (auto w = rerunner.write_suite(best, work / "shrunk.yaml"); !w)
       std::fprintf(stderr, "faultline shrink: %s\n", w.error().message.c_str());
@@ -131,7 +131,7 @@ int shrink_main(const ShrinkArgs& args) {
     std::string line = fmt::format("{} {} [{}] {} fault{}, {} run, rerun {}: {}{} · {} / {}",
                                    r.number ? "candidate" : "confirm", r.number ? std::to_string(r.number) : "",
                                    r.phase, r.candidate.faults.size(), r.candidate.faults.size() == 1 ? "" : "s",
-                                   format_duration(r.candidate.duration), r.attempt, o.verdict,
+                                   short_duration(r.candidate.duration), r.attempt, o.verdict,
                                    o.same_way ? " — same way" : "", clock_text(elapsed), clock_text(*budget));
     std::fprintf(stderr, "%sfaultline shrink: %s\n", tty ? "\r\033[K" : "", line.c_str());
   };
@@ -150,7 +150,17 @@ int shrink_main(const ShrinkArgs& args) {
   auto clock = [started] {
     return static_cast<Nanos>(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started).count());
   };
-  Shrinker shrinker(original, options, std::ref(rerunner), clock, interrupted, observer);
+  // Each rerun announced as it starts (a rerun takes as long as its run).
+  Rerun announced = [&](const RerunRequest& r) {
+    std::fprintf(stderr, "faultline shrink: %s %s [%s] %zu fault%s left, %s run, rerun %d/%d ... · %s / %s\n",
+                 r.number ? "candidate" : "confirm", r.number ? std::to_string(r.number).c_str() : "", r.phase.c_str(),
+                 r.candidate.faults.size(), r.candidate.faults.size() == 1 ? "" : "s",
+                 short_duration(r.candidate.duration).c_str(), r.attempt,
+                 r.number ? args.runs : (args.confirm > 0 ? args.confirm : args.runs), clock_text(clock()).c_str(),
+                 clock_text(*budget).c_str());
+    return rerunner(r);
+  };
+  Shrinker shrinker(original, options, announced, clock, interrupted, observer);
   Candidate best = shrinker.run();
   write_best(best);
   summary.shrunk = best;
@@ -177,7 +187,7 @@ int shrink_main(const ShrinkArgs& args) {
     std::fprintf(stderr, "faultline shrink: confirming %s with %d reruns\n", (work / "shrunk.yaml").string().c_str(),
                  confirm_runs);
     summary.confirmation = shrinker.confirm(best, confirm_runs);
-    summary.confirmed = !interrupted() && rerunner.error().empty();
+    summary.confirmed = summary.confirmation.runs > 0;  // those that ran, even when cut short
     if (!rerunner.error().empty()) {
       std::fprintf(stderr, "faultline shrink: confirmation stopped: %s\n", rerunner.error().c_str());
       code = kExitInternal;
@@ -197,8 +207,8 @@ int shrink_main(const ShrinkArgs& args) {
     std::fprintf(stderr, "faultline shrink: %s\n", r.error().message.c_str());
 
   std::fprintf(stderr, "faultline shrink: %zu → %zu fault%s, run %s → %s; ", run.faults.size(), best.faults.size(),
-               best.faults.size() == 1 ? "" : "s", format_duration(suite->duration).c_str(),
-               format_duration(best.duration).c_str());
+               best.faults.size() == 1 ? "" : "s", short_duration(suite->duration).c_str(),
+               short_duration(best.duration).c_str());
   if (summary.confirmed)
     std::fprintf(stderr, "reproduced in %d of %d confirmation reruns; ", summary.confirmation.failures,
                  summary.confirmation.runs);
@@ -206,7 +216,7 @@ int shrink_main(const ShrinkArgs& args) {
                clock_text(*budget).c_str());
   for (const auto& f : best.faults)
     std::fprintf(stderr, "faultline shrink:   %s %s at %s for %s on %s\n", f.id.c_str(), f.spec.dump().c_str(),
-                 format_duration(f.start).c_str(), format_duration(f.end - f.start).c_str(),
+                 short_duration(f.start).c_str(), short_duration(f.end - f.start).c_str(),
                  f.kind() == "partition" ? nlohmann::json(f.grudge).dump().c_str() : nlohmann::json(f.targets).dump().c_str());
   std::printf("%s\n", (work / "report.html").string().c_str());
   return code;

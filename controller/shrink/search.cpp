@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "controller/shrink/ddmin.h"
+#include "controller/shrink/suite_writer.h"
 
 namespace faultline::controller::shrink {
 namespace {
@@ -125,7 +126,7 @@ void Shrinker::phase_earlier() {
   if (first > options_.lead) {
     auto faults = best_.faults;
     shift(faults, 0, first - options_.lead);
-    try_candidate("earlier", fmt::format("move every fault {} earlier", format_duration(first - options_.lead)), faults);
+    try_candidate("earlier", fmt::format("move every fault {} earlier", short_duration(first - options_.lead)), faults);
   }
   for (std::size_t i = 1; i < best_.faults.size() && !stopped_; ++i) {
     const Nanos previous_end = best_.faults[i - 1].end;
@@ -133,7 +134,7 @@ void Shrinker::phase_earlier() {
     if (gap <= options_.min_gap) continue;
     auto faults = best_.faults;
     shift(faults, i, gap - options_.min_gap);
-    try_candidate("earlier", fmt::format("close the gap before {} by {}", faults[i].id, format_duration(gap - options_.min_gap)),
+    try_candidate("earlier", fmt::format("close the gap before {} by {}", faults[i].id, short_duration(gap - options_.min_gap)),
                   faults);
   }
 }
@@ -147,7 +148,7 @@ void Shrinker::phase_durations() {
       if (half < options_.min_duration) break;
       auto faults = best_.faults;
       faults[i].end = faults[i].start + half;
-      if (!try_candidate("durations", fmt::format("{} lasts {} instead of {}", f.id, format_duration(half), format_duration(length)),
+      if (!try_candidate("durations", fmt::format("{} lasts {} instead of {}", f.id, short_duration(half), short_duration(length)),
                          faults))
         break;
     }

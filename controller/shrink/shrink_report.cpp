@@ -30,8 +30,8 @@ std::string fault_table(const std::vector<ScheduledFault>& faults) {
   for (const auto& f : faults)
     html += fmt::format("<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
                         html_escape(f.id), html_escape(f.kind()), html_escape(f.spec.dump()),
-                        html_escape(targets_text(f)), html_escape(format_duration(f.start)),
-                        html_escape(format_duration(f.end - f.start)));
+                        html_escape(targets_text(f)), html_escape(short_duration(f.start)),
+                        html_escape(short_duration(f.end - f.start)));
   return html + "</table>\n";
 }
 
@@ -87,10 +87,10 @@ td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left;font-size:90%}code
       "<b>{}</b>.</p>\n",
       html_escape(relative_link(dir, s.original_run / "report.html")), html_escape(s.original_run.string()),
       html_escape(relative_link(dir, s.original_run / "results.json")), s.original_faults.size(),
-      html_escape(format_duration(s.original_duration)), html_escape(s.failure));
+      html_escape(short_duration(s.original_duration)), html_escape(s.failure));
   html += fmt::format("<p>Shrunk schedule: <a href=\"shrunk.yaml\">shrunk.yaml</a>, {} fault{} over {}.</p>\n",
                       s.shrunk.faults.size(), s.shrunk.faults.size() == 1 ? "" : "s",
-                      html_escape(format_duration(s.shrunk.duration)));
+                      html_escape(short_duration(s.shrunk.duration)));
   html += fault_table(s.shrunk.faults);
   if (s.confirmed) {
     html += fmt::format("<p>Confirmation: <b class=\"{}\">{} of {}</b> reruns of shrunk.yaml failed the same way.</p><ul>\n",
@@ -102,10 +102,11 @@ td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left;font-size:90%}code
                           html_escape(s.confirmation.verdicts[i]));
     html += "</ul>\n";
   } else {
-    html += "<p>Not confirmed (the search was interrupted): shrunk.yaml is the best schedule found so far.</p>\n";
+    html += "<p>Not confirmed (interrupted before any confirmation rerun): shrunk.yaml is the best schedule found so "
+            "far.</p>\n";
   }
   html += fmt::format("<p>{} candidates, up to {} reruns each; {} of a {} budget{}{}. Steps: <a href=\"steps.jsonl\">steps.jsonl</a>.</p>\n",
-                      s.steps.size(), s.runs, html_escape(format_duration(s.elapsed)), html_escape(format_duration(s.budget)),
+                      s.steps.size(), s.runs, html_escape(short_duration(s.elapsed)), html_escape(format_duration(s.budget)),
                       s.over_budget ? " (budget spent: the search stopped early)" : "",
                       s.interrupted ? " (interrupted)" : "");
   html += "<table><tr><th>#</th><th>phase</th><th>change</th><th>faults</th><th>run length</th><th>reruns</th><th>verdicts</th><th>kept</th></tr>\n";
@@ -117,7 +118,7 @@ td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left;font-size:90%}code
                               html_escape(step.verdicts[i]));
     html += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
                         step.candidate, html_escape(step.phase), html_escape(step.change), step.faults,
-                        html_escape(format_duration(step.duration)), step.reruns, verdicts,
+                        html_escape(short_duration(step.duration)), step.reruns, verdicts,
                         step.accepted ? "<b>yes</b>" : (step.cut_short ? "cut short" : "no"));
   }
   html += "</table>\n<h3>Original schedule (as executed)</h3>\n" + fault_table(s.original_faults);

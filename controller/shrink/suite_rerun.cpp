@@ -88,7 +88,9 @@ RerunOutcome SuiteRerunner::operator()(const RerunRequest& request) {
       return outcome;
     }
     if (!forwarded && setup_.interrupted && setup_.interrupted()) {
-      ::kill(child->pid(), SIGINT);  // the run itself, not its group: it heals and stops its clients
+      // The rerun's own process group: `faultline run` (and a --wrap such as
+      // flock around it); its clients, agents and SUTs have groups of their own.
+      child->signal(SIGINT);
       forwarded = true;
     }
   }

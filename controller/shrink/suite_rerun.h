@@ -5,8 +5,8 @@
 // or WORK/shrunk.yaml for the confirmation reruns — runs
 // `[wrap...] faultline run FILE --out WORK/runs/cK-A -q [--bin-dir DIR]` as
 // a child in its own process group (its output to WORK/runs/cK-A.log),
-// forwards SIGINT to it when interrupted() turns true (the run heals and
-// writes what it has), and reads its results.json. The outcome fails the
+// forwards SIGINT to that group when interrupted() turns true (the run heals
+// and writes what it has), and reads its results.json. The outcome fails the
 // same way when the run's failure signature shares a finding with `target`
 // (failure.h). A rerun that could not run (refused, exit 254 or 255, no
 // results.json) or was interrupted stops the search: `stopped` is set and

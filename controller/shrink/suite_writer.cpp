@@ -33,6 +33,8 @@ void substitute(YAML::Node node, const std::string& suite_dir) {
 
 std::string millis(Nanos ns) { return fmt::format("{}ms", (ns + 500'000) / 1'000'000); }
 
+std::string short_duration(Nanos ns) { return format_duration((ns + 500'000) / 1'000'000 * 1'000'000); }
+
 Result<std::string> schedule_suite_yaml(const std::filesystem::path& suite_file, const std::vector<std::string>& sets,
                                         const std::vector<ScheduledFault>& faults, Nanos duration, std::uint64_t seed,
                                         const nlohmann::json& metadata) {
@@ -66,7 +68,7 @@ Result<std::string> schedule_suite_yaml(const std::filesystem::path& suite_file,
   out += fmt::format("nemesis:\n  seed: {}\n  schedule:\n", seed);
   if (faults.empty()) out += "    []\n";
   for (const auto& f : faults) {
-    out += fmt::format("    - at: {}  # {} as executed\n", millis(f.start), f.id);
+    out += fmt::format("    - at: {}  # {}\n", millis(f.start), f.id);
     out += fmt::format("      duration: {}\n", millis(std::max<Nanos>(f.end - f.start, 1'000'000)));
     if (f.kind() == "partition") {
       nlohmann::json spec{{"kind", "partition"}, {"mode", "grudge"}, {"grudge", f.grudge}};

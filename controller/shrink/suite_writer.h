@@ -31,5 +31,7 @@ Result<std::string> schedule_suite_yaml(const std::filesystem::path& suite_file,
 
 // "1234ms": a duration as the suite parser reads it, to the millisecond.
 std::string millis(Nanos ns);
+// A duration for people, to the millisecond ("4.766s").
+std::string short_duration(Nanos ns);
 
 }  // namespace faultline::controller::shrink
