@@ -1,10 +1,11 @@
-// `faultline run SUITE [--set key=value]... [--out DIR] [--dry-run]`
+// `faultline run SUITE [--set key=value]... [--out DIR] [--dry-run] [--replay RUN_DIR]`
 #include <cstdio>
 
 #include <fmt/format.h>
 
 #include "controller/cli/command.h"
 #include "controller/nemesis/schedule.h"
+#include "controller/replay/recorded_run.h"
 #include "controller/run/runner.h"
 #include "controller/suite/suite.h"
 
@@ -16,6 +17,7 @@ struct RunArgs {
   std::vector<std::string> sets;
   std::string out = "out";
   std::string bin_dir;
+  std::string replay;
   bool dry_run = false;
   bool quiet = false;
 };
@@ -27,6 +29,9 @@ Command setup_run(CLI::App& app) {
   cmd->add_option("--set", args->sets, "override a suite field: dotted.path=value (YAML-typed), repeatable");
   cmd->add_option("--out", args->out, "output root; the run writes OUT/<suite>/<timestamp>/ (default: out)");
   cmd->add_option("--bin-dir", args->bin_dir, "where faultline-agent is (default: beside faultline)");
+  cmd->add_option("--replay", args->replay,
+                  "run RUN_DIR's faults exactly as executed (kinds, specs, targets, times from the SUT being up) "
+                  "with its seed, instead of the suite's schedule");
   cmd->add_flag("--dry-run", args->dry_run, "check the suite and print the schedule; start nothing");
   cmd->add_flag("--quiet,-q", args->quiet, "no progress output (the report path is still printed)");
   return Command{cmd, [args]() -> int {
@@ -35,8 +40,20 @@ Command setup_run(CLI::App& app) {
                      std::fprintf(stderr, "faultline: %s\n", suite.error().message.c_str());
                      return kExitBadInput;
                    }
+                   std::optional<std::vector<controller::ScheduledFault>> replayed;
+                   nlohmann::json replay_of;
+                   if (!args->replay.empty()) {
+                     auto run = controller::load_recorded_run(args->replay);
+                     if (!run) {
+                       std::fprintf(stderr, "faultline: --replay: %s\n", run.error().message.c_str());
+                       return kExitBadInput;
+                     }
+                     suite->nemesis.seed = run->seed;  // the client workload's {seed} too
+                     replayed = run->faults;
+                     replay_of = controller::replay_record(*run);
+                   }
                    if (args->dry_run) {
-                     auto schedule = controller::build_schedule(*suite);
+                     auto schedule = replayed ? controller::fit_schedule(*replayed, *suite) : controller::build_schedule(*suite);
                      if (!schedule) {
                        std::fprintf(stderr, "faultline: %s\n", schedule.error().message.c_str());
                        return kExitBadInput;
@@ -57,6 +74,9 @@ Command setup_run(CLI::App& app) {
                    options.out_root = args->out;
                    if (!args->bin_dir.empty()) options.bin_dir = args->bin_dir;
                    options.quiet = args->quiet;
+                   options.sets = args->sets;
+                   options.schedule = std::move(replayed);
+                   options.replay_of = std::move(replay_of);
                    return controller::run_suite(*suite, options);
                  }};
 }

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "controller/nemesis/selector.h"
+#include "faults/fault_spec.h"
 
 namespace faultline::controller {
 namespace {
@@ -80,6 +81,31 @@ Result<std::vector<ScheduledFault>> build_schedule(const Suite& suite) {
     out.push_back(std::move(fault));
   }
   return out;
+}
+
+Result<std::vector<ScheduledFault>> fit_schedule(std::vector<ScheduledFault> faults, const Suite& suite) {
+  const auto& nodes = suite.cluster.nodes;
+  auto known = [&](const std::string& n) { return std::find(nodes.begin(), nodes.end(), n) != nodes.end(); };
+  for (auto& f : faults) {
+    if (!faults::is_known_fault_kind(f.kind()))
+      return invalid_input(fmt::format("fault {}: unknown fault kind '{}'", f.id, f.kind()));
+    if (f.targets.empty()) return invalid_input(fmt::format("fault {} ({}): no targets", f.id, f.kind()));
+    for (const auto& t : f.targets)
+      if (!known(t)) return invalid_input(fmt::format("fault {} ({}): '{}' is not a node of the suite's cluster", f.id, f.kind(), t));
+    for (const auto& [node, dropped] : f.grudge) {
+      if (!known(node)) return invalid_input(fmt::format("fault {}: grudge node '{}' is not a node of the suite's cluster", f.id, node));
+      for (const auto& d : dropped)
+        if (!known(d)) return invalid_input(fmt::format("fault {}: grudge node '{}' is not a node of the suite's cluster", f.id, d));
+    }
+    if (f.kind() == "partition" && f.grudge.empty())
+      return invalid_input(fmt::format("fault {}: a partition without its grudge", f.id));
+    if (f.start < 0 || f.start >= suite.duration)
+      return invalid_input(fmt::format("fault {} ({}) starts at {}, outside the suite's duration {} (--set duration=...)",
+                                       f.id, f.kind(), format_duration(f.start), format_duration(suite.duration)));
+    f.end = std::clamp(f.end, f.start, suite.duration);
+  }
+  std::stable_sort(faults.begin(), faults.end(), [](const auto& a, const auto& b) { return a.start < b.start; });
+  return faults;
 }
 
 std::vector<std::string> schedule_kinds(const std::vector<ScheduledFault>& schedule) {

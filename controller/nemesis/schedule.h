@@ -38,6 +38,13 @@ struct ScheduledFault {
 
 Result<std::vector<ScheduledFault>> build_schedule(const Suite& suite);
 
+// A schedule given from outside (a replay, controller/replay/recorded_run.h)
+// made to fit the suite: every target and grudge node must be a node of the
+// cluster, every start within [0, duration) and every kind known
+// (kInvalidInput naming the fault otherwise); ends past the duration are cut
+// to it, and the faults sorted by start (ids kept).
+Result<std::vector<ScheduledFault>> fit_schedule(std::vector<ScheduledFault> faults, const Suite& suite);
+
 // The fault kinds this schedule produces (for the capability check).
 std::vector<std::string> schedule_kinds(const std::vector<ScheduledFault>& schedule);
 

@@ -56,6 +56,8 @@ nlohmann::json RunSummary::to_json() const {
   nlohmann::json j;
   j["suite"] = suite;
   j["suite_file"] = suite_file;
+  j["suite_path"] = suite_path;
+  j["sets"] = sets;
   j["valid"] = validity_json(verdict());
   j["exit_code"] = exit_code();
   j["started_at"] = started_at;
@@ -63,6 +65,8 @@ nlohmann::json RunSummary::to_json() const {
   j["nodes"] = nodes;
   j["seed"] = seed;
   j["provider"] = provider;
+  j["schedule_zero_ns"] = schedule_zero >= 0 ? nlohmann::json(schedule_zero) : nlohmann::json(nullptr);
+  if (!replay_of.is_null()) j["replay_of"] = replay_of;
   j["interrupted"] = interrupted;
   j["healed_verified"] = healed_verified;
   j["errors"] = errors;
@@ -72,6 +76,8 @@ nlohmann::json RunSummary::to_json() const {
     nlohmann::json fj{{"id", f.id}, {"kind", f.kind}, {"start", f.start}, {"targets", f.targets}};
     fj["end"] = f.end >= 0 ? nlohmann::json(f.end) : nlohmann::json(nullptr);
     if (!f.errors.empty()) fj["errors"] = f.errors;
+    if (!f.spec.is_null()) fj["spec"] = f.spec;
+    if (!f.grudge.is_null()) fj["grudge"] = f.grudge;
     faults_json.push_back(fj);
   }
   j["faults"] = faults_json;

@@ -34,16 +34,22 @@ struct ExecutedFault {
   Nanos end = -1;   // -1: never ended (interrupted)
   std::vector<std::string> targets;
   std::vector<std::string> errors;  // per-node apply/heal failures
+  nlohmann::json spec;              // the fault as scheduled (kind and parameters; placeholders unexpanded)
+  nlohmann::json grudge;            // partitions: node -> nodes it drops; null otherwise
 };
 
 struct RunSummary {
   std::string suite;
   std::string suite_file;
+  std::string suite_path;      // suite_file made absolute (what replay and shrink reload)
+  std::vector<std::string> sets;  // the run's --set overrides, in order
   std::string started_at;      // ISO 8601 UTC
   Nanos duration = 0;          // history end time
   std::vector<std::string> nodes;
   std::uint64_t seed = 0;
   std::string provider;
+  Nanos schedule_zero = -1;    // history time of schedule time 0 (every SUT up); -1: never reached
+  nlohmann::json replay_of;    // a replay: {"run": DIR, "faults": N}; null otherwise
   bool interrupted = false;
   bool healed_verified = false;
   std::vector<std::string> errors;      // run-level problems (the verdict is at best unknown)

@@ -32,9 +32,10 @@ std::string link_up(NodeLink& link, const AgentConnector& connect) {
 }
 
 // Every kind the schedule can produce, on every node: what no agent offers.
-std::vector<std::string> capability_refusals(const Suite& suite, const std::vector<NodeLink>& links) {
+std::vector<std::string> capability_refusals(const Suite& suite, const std::vector<std::string>& kinds,
+                                             const std::vector<NodeLink>& links) {
   std::vector<std::string> refusals;
-  for (const auto& kind : possible_kinds(suite))
+  for (const auto& kind : kinds)
     for (const auto& link : links) {
       const auto& caps = link.capabilities;
       if (!caps.is_object() || !caps.contains(kind)) {
@@ -89,7 +90,9 @@ bool connect_nodes(RunContext& ctx) {
     }
   if (!ok) return false;
 
-  auto refusals = capability_refusals(ctx.suite, links);
+  // A given schedule (a replay) needs exactly its kinds; a suite's, every kind any seed could draw.
+  auto kinds = ctx.options.schedule ? schedule_kinds(ctx.schedule) : possible_kinds(ctx.suite);
+  auto refusals = capability_refusals(ctx.suite, kinds, links);
   for (const auto& r : refusals) ctx.error("refused: " + r);
   if (!refusals.empty()) {
     ctx.refused_code = kExitBadInput;

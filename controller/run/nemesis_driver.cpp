@@ -89,6 +89,8 @@ void NemesisDriver::start(const ScheduledFault& fault) {
   ExecutedFault executed;
   executed.id = fault.id;
   executed.kind = fault.kind();
+  executed.spec = fault.spec;
+  if (fault.kind() == "partition") executed.grudge = fault.grudge;
   std::set<std::string> applied_on;
   for (std::size_t k = 0; k < nodes.size(); ++k) {
     if (!errors[k].empty()) {

@@ -47,9 +47,15 @@ std::string utc_timestamp(bool compact) {
 
 int preflight(RunContext& ctx) {
   const Suite& suite = ctx.suite;
-  auto schedule = build_schedule(suite);
-  if (!schedule) return refuse(schedule.error().message);
-  ctx.schedule = std::move(*schedule);
+  if (ctx.options.schedule) {
+    auto fitted = fit_schedule(*ctx.options.schedule, suite);
+    if (!fitted) return refuse(fmt::format("{}: {}", suite.file.string(), fitted.error().message));
+    ctx.schedule = std::move(*fitted);
+  } else {
+    auto schedule = build_schedule(suite);
+    if (!schedule) return refuse(schedule.error().message);
+    ctx.schedule = std::move(*schedule);
+  }
   ctx.provider = make_provider(suite.cluster.provider);
   if (!ctx.provider) {
     std::string names;
@@ -71,6 +77,12 @@ int preflight(RunContext& ctx) {
   RunSummary& summary = ctx.summary;
   summary.suite = suite.name;
   summary.suite_file = suite.file.string();
+  {
+    std::error_code ec;
+    summary.suite_path = std::filesystem::absolute(suite.file, ec).lexically_normal().string();
+  }
+  summary.sets = ctx.options.sets;
+  summary.replay_of = ctx.options.replay_of;
   summary.started_at = utc_timestamp(false);
   summary.nodes = suite.cluster.nodes;
   summary.seed = suite.nemesis.seed;

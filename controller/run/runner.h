@@ -1,7 +1,7 @@
 // Runner: `faultline run` end to end — the control loop of one test.
 //
 // Contract: run_suite() takes a parsed Suite and
-//  1. builds the schedule and refuses, before anything starts, what cannot
+//  1. builds the schedule (or takes options.schedule, a replay) and refuses, before anything starts, what cannot
 //     run (unknown provider, bad provider options, clock faults without a
 //     per-process clock or "mechanism":"system");
 //  2. brings the cluster up (provider.h), connects once to every agent,
@@ -25,8 +25,11 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "agent/client/agent_client.h"
+#include "controller/nemesis/schedule.h"
 #include "controller/suite/suite.h"
 
 namespace faultline::controller {
@@ -39,6 +42,11 @@ struct RunnerOptions {
   std::optional<bool> progress_tty;     // default: isatty(stderr)
   AgentConnector connect;               // default: AgentClient::connect
   bool quiet = false;
+  std::vector<std::string> sets;        // the --set overrides the suite was loaded with (recorded in results.json)
+  // Run exactly these faults instead of building the schedule from the
+  // suite (replay.h); `replay_of` is recorded in results.json beside them.
+  std::optional<std::vector<ScheduledFault>> schedule;
+  nlohmann::json replay_of;
 };
 
 int run_suite(const Suite& suite, const RunnerOptions& options);

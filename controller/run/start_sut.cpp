@@ -73,6 +73,10 @@ bool start_sut(RunContext& ctx) {
     }
   if (!ok || interrupted()) return false;
   ctx.schedule_zero = ctx.now();
+  {
+    std::lock_guard lock(ctx.summary_mutex);
+    ctx.summary.schedule_zero = ctx.schedule_zero;
+  }
   ctx.log(fmt::format("sut up on every node; schedule starts (schedule time 0 = history time {})", ctx.schedule_zero));
   ctx.console.line(fmt::format("SUT up on {} nodes after {}; running for {}", infos.size(),
                                format_duration(ctx.schedule_zero), format_duration(ctx.suite.duration)));

@@ -58,7 +58,8 @@ int main(int argc, char** argv) {
   app.add_option("--interval", interval, "pause between ops");
   app.add_option("--timeout", timeout, "op timeout (then info)");
   app.add_option("--count", count, "stop after this many ops (default: until SIGTERM)");
-  app.add_option("--seed", seed, "random seed (default: process number)");
+  app.add_option("--seed", seed, "the run's seed ({seed}): each client draws from seed and its process number, "
+                 "so a replay with the same seed issues the same ops (default 0)");
   app.add_option("--stamps", stamps, "mono: stamp each line with CLOCK_MONOTONIC (\"mono_ns\"); none: no stamps")
       ->check(CLI::IsMember({"mono", "none"}));
   CLI11_PARSE(app, argc, argv);
@@ -85,7 +86,8 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, on_signal);
   std::signal(SIGINT, on_signal);
   std::signal(SIGPIPE, SIG_IGN);
-  std::mt19937_64 rng(seed ? seed : static_cast<std::uint64_t>(process) + 1);
+  // Clients of one run differ by process number; runs differ by seed (seed 0: process + 1, as before).
+  std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(process) + 1);
   std::vector<std::optional<Connection>> conns(eps.size());
   long next_value = 0;
   const bool stamp = stamps == "mono";

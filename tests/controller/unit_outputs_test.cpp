@@ -50,7 +50,7 @@ RunSummary sample_summary(checkers::Validity validity) {
   s.duration = 12'500'000'000;
   s.nodes = {"n1", "n2"};
   s.healed_verified = true;
-  s.faults.push_back({"f1", "partition", 1'000'000'000, 3'000'000'000, {"n1", "n2"}, {}});
+  s.faults.push_back({"f1", "partition", 1'000'000'000, 3'000'000'000, {"n1", "n2"}, {}, {}, {}});
   checkers::CheckReport report;
   report.valid = validity;
   checkers::CheckResult detector;

@@ -1,0 +1,243 @@
+// `faultline shrink RUN_DIR [--runs N] [--confirm N] [--budget DURATION] [--tail DURATION]
+//                  [--finding CHECKER[:KIND]]... [--suite FILE] [--bin-dir DIR] [--wrap CMD]`
+//
+// From a failing run to a small schedule that still fails the same way
+// (controller/shrink/search.h), by rerunning the run's suite with candidate
+// schedules. Writes RUN_DIR/shrink/: shrunk.yaml (kept current as the search
+// goes, so Ctrl-C leaves the best so far), steps.jsonl, summary.json,
+// report.html, candidates/ and runs/. Exit: 0 the shrunk schedule failed the
+// same way in at least one confirmation rerun, 1 it failed in none, 2
+// interrupted (shrunk.yaml is the best so far, unconfirmed), 254 refused (a
+// passing run, no results.json, ...), 255 a rerun could not run.
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "controller/cli/command.h"
+#include "controller/run/runner.h"
+#include "controller/run/signals.h"
+#include "controller/shrink/search.h"
+#include "controller/shrink/shrink_input.h"
+#include "controller/shrink/shrink_report.h"
+#include "controller/shrink/suite_rerun.h"
+#include "controller/shrink/suite_writer.h"
+#include "controller/suite/suite.h"
+
+namespace faultline::cli {
+namespace {
+
+using namespace faultline::controller;
+using namespace faultline::controller::shrink;
+
+struct ShrinkArgs {
+  std::string run_dir;
+  int runs = 3;
+  int confirm = 0;  // 0: as --runs
+  std::string budget = "30m";
+  std::string tail = "8s";
+  std::vector<std::string> findings;
+  std::string suite;
+  std::string bin_dir;
+  std::string wrap;
+};
+
+std::string clock_text(Nanos ns) {
+  long s = static_cast<long>(ns / 1'000'000'000);
+  return fmt::format("{}m{:02}s", s / 60, s % 60);
+}
+
+int shrink_main(const ShrinkArgs& args) {
+  auto budget = parse_duration(args.budget);
+  auto tail = parse_duration(args.tail);
+  if (!budget || *budget <= 0 || !tail || *tail < 0) {
+    std::fprintf(stderr, "faultline shrink: --budget and --tail take durations such as 30m, 8s\n");
+    return kExitBadInput;
+  }
+  if (args.runs < 1 || args.confirm < 0) {
+    std::fprintf(stderr, "faultline shrink: --runs must be at least 1\n");
+    return kExitBadInput;
+  }
+  auto input = shrink_input(args.run_dir, args.findings, args.suite);
+  if (!input) {
+    std::fprintf(stderr, "faultline shrink: %s\n", input.error().message.c_str());
+    return kExitBadInput;
+  }
+  const RecordedRun& run = input->run;
+  auto suite = load_suite(run.suite_path, run.sets);
+  if (!suite) {
+    std::fprintf(stderr, "faultline shrink: the run's suite no longer loads: %s\n", suite.error().message.c_str());
+    return kExitBadInput;
+  }
+
+  const auto work = run.dir / "shrink";
+  std::error_code ec;
+  std::filesystem::remove_all(work, ec);
+  std::filesystem::create_directories(work, ec);
+  if (ec) {
+    std::fprintf(stderr, "faultline shrink: %s: %s\n", work.string().c_str(), ec.message().c_str());
+    return kExitInternal;
+  }
+
+  SignalScope signals;
+  RerunSetup setup;
+  setup.faultline = self_dir() / "faultline";
+  setup.suite_file = run.suite_path;
+  setup.sets = run.sets;
+  setup.seed = run.seed;
+  setup.work = work;
+  setup.bin_dir = args.bin_dir;
+  {
+    std::istringstream words(args.wrap);
+    for (std::string w; words >> w;) setup.wrap.push_back(w);
+  }
+  setup.target = input->failure;
+  setup.metadata = {{"shrunk_from", run.dir.string()}, {"shrunk_failure", describe(input->failure)}};
+  setup.interrupted = interrupted;
+  SuiteRerunner rerunner(setup);
+
+  ShrinkOptions options;
+  options.runs = args.runs;
+  options.budget = *budget;
+  options.tail = *tail;
+  Candidate original{run.faults, suite->duration};
+
+  const bool tty = ::isatty(2) == 1;
+  std::ofstream steps_file(work / "steps.jsonl", std::ios::trunc);
+  ShrinkSummary summary;
+  summary.original_run = run.dir;
+  summary.suite = run.suite;
+  summary.failure = describe(input->failure);
+  summary.original_faults = run.faults;
+  summary.original_duration = suite->duration;
+  summary.budget = *budget;
+  summary.runs = args.runs;
+
+  std::fprintf(stderr,
+               "faultline shrink: %s failed as %s with %zu faults over %s; searching (ddmin, earlier, durations, "
+               "targets), %d rerun(s) per candidate, budget %s\n",
+               run.dir.string().c_str(), describe(input->failure).c_str(), run.faults.size(),
+               short_duration(suite->duration).c_str(), args.runs, format_duration(*budget).c_str());
+  auto write_best = [&](const Candidate& best) {
+    if (auto w = rerunner.write_suite(best, work / "shrunk.yaml"); !w)
+      std::fprintf(stderr, "faultline shrink: %s\n", w.error().message.c_str());
+  };
+  Observer observer;
+  observer.on_rerun = [&](const RerunRequest& r, const RerunOutcome& o, Nanos elapsed) {
+    std::string line = fmt::format("{} {} [{}] {} fault{}, {} run, rerun {}: {}{} · {} / {}",
+                                   r.number ? "candidate" : "confirm", r.number ? std::to_string(r.number) : "",
+                                   r.phase, r.candidate.faults.size(), r.candidate.faults.size() == 1 ? "" : "s",
+                                   short_duration(r.candidate.duration), r.attempt, o.verdict,
+                                   o.same_way ? " — same way" : "", clock_text(elapsed), clock_text(*budget));
+    std::fprintf(stderr, "%sfaultline shrink: %s\n", tty ? "\r\033[K" : "", line.c_str());
+  };
+  observer.on_step = [&](const Step& step, const Candidate& best) {
+    summary.steps.push_back(step);
+    steps_file << step_json(step).dump() << "\n";
+    steps_file.flush();
+    if (step.accepted) write_best(best);
+    std::fprintf(stderr, "faultline shrink: candidate %d (%s: %s): %s; best so far %zu fault%s\n", step.candidate,
+                 step.phase.c_str(), step.change.c_str(),
+                 step.accepted ? "fails the same way, kept" : step.cut_short ? "cut short" : "did not fail, dropped",
+                 best.faults.size(), best.faults.size() == 1 ? "" : "s");
+  };
+
+  auto started = std::chrono::steady_clock::now();
+  auto clock = [started] {
+    return static_cast<Nanos>(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started).count());
+  };
+  // Each rerun announced as it starts (a rerun takes as long as its run).
+  Rerun announced = [&](const RerunRequest& r) {
+    std::fprintf(stderr, "faultline shrink: %s %s [%s] %zu fault%s left, %s run, rerun %d/%d ... · %s / %s\n",
+                 r.number ? "candidate" : "confirm", r.number ? std::to_string(r.number).c_str() : "", r.phase.c_str(),
+                 r.candidate.faults.size(), r.candidate.faults.size() == 1 ? "" : "s",
+                 short_duration(r.candidate.duration).c_str(), r.attempt,
+                 r.number ? args.runs : (args.confirm > 0 ? args.confirm : args.runs), clock_text(clock()).c_str(),
+                 clock_text(*budget).c_str());
+    return rerunner(r);
+  };
+  Shrinker shrinker(original, options, announced, clock, interrupted, observer);
+  Candidate best = shrinker.run();
+  write_best(best);
+  summary.shrunk = best;
+  summary.over_budget = shrinker.over_budget();
+
+  if (!rerunner.error().empty()) {
+    std::fprintf(stderr, "faultline shrink: stopped: %s\n", rerunner.error().c_str());
+    summary.elapsed = clock();
+    (void)write_shrink_report(work / "report.html", summary);
+    return kExitInternal;
+  }
+  if (shrinker.over_budget())
+    std::fprintf(stderr, "faultline shrink: budget %s spent after %d candidates: keeping the best so far\n",
+                 format_duration(*budget).c_str(), shrinker.candidates());
+
+  int code = kExitValid;
+  if (interrupted()) {
+    summary.interrupted = true;
+    code = kExitUnknown;
+    std::fprintf(stderr, "faultline shrink: interrupted: %s holds the best schedule so far (%zu faults), unconfirmed\n",
+                 (work / "shrunk.yaml").string().c_str(), best.faults.size());
+  } else {
+    const int confirm_runs = args.confirm > 0 ? args.confirm : args.runs;
+    std::fprintf(stderr, "faultline shrink: confirming %s with %d reruns\n", (work / "shrunk.yaml").string().c_str(),
+                 confirm_runs);
+    summary.confirmation = shrinker.confirm(best, confirm_runs);
+    summary.confirmed = summary.confirmation.runs > 0;  // those that ran, even when cut short
+    if (!rerunner.error().empty()) {
+      std::fprintf(stderr, "faultline shrink: confirmation stopped: %s\n", rerunner.error().c_str());
+      code = kExitInternal;
+    } else if (interrupted()) {
+      summary.interrupted = true;
+      code = kExitUnknown;
+    } else {
+      code = summary.confirmation.failures > 0 ? kExitValid : kExitInvalid;
+    }
+  }
+  summary.elapsed = clock();
+  {
+    std::ofstream out(work / "summary.json", std::ios::trunc);
+    out << summary_json(summary).dump(2) << "\n";
+  }
+  if (auto r = write_shrink_report(work / "report.html", summary); !r)
+    std::fprintf(stderr, "faultline shrink: %s\n", r.error().message.c_str());
+
+  std::fprintf(stderr, "faultline shrink: %zu → %zu fault%s, run %s → %s; ", run.faults.size(), best.faults.size(),
+               best.faults.size() == 1 ? "" : "s", short_duration(suite->duration).c_str(),
+               short_duration(best.duration).c_str());
+  if (summary.confirmed)
+    std::fprintf(stderr, "reproduced in %d of %d confirmation reruns; ", summary.confirmation.failures,
+                 summary.confirmation.runs);
+  std::fprintf(stderr, "%d candidates in %s (budget %s)\n", shrinker.candidates(), clock_text(summary.elapsed).c_str(),
+               clock_text(*budget).c_str());
+  for (const auto& f : best.faults)
+    std::fprintf(stderr, "faultline shrink:   %s %s at %s for %s on %s\n", f.id.c_str(), f.spec.dump().c_str(),
+                 short_duration(f.start).c_str(), short_duration(f.end - f.start).c_str(),
+                 f.kind() == "partition" ? nlohmann::json(f.grudge).dump().c_str() : nlohmann::json(f.targets).dump().c_str());
+  std::printf("%s\n", (work / "report.html").string().c_str());
+  return code;
+}
+
+Command setup_shrink(CLI::App& app) {
+  auto args = std::make_shared<ShrinkArgs>();
+  auto* cmd = app.add_subcommand("shrink", "Shrink a failing run's schedule to a small one that still fails the same way");
+  cmd->add_option("run_dir", args->run_dir, "the failing run's directory (OUT/<suite>/<time>)")->required();
+  cmd->add_option("--runs", args->runs, "reruns per candidate; a candidate fails when one of them fails the same way (default 3)");
+  cmd->add_option("--confirm", args->confirm, "reruns of the final schedule (default: --runs)");
+  cmd->add_option("--budget", args->budget, "stop searching after this long, keeping the best so far (default 30m)");
+  cmd->add_option("--tail", args->tail, "each candidate runs this long after its last fault ends (default 8s)");
+  cmd->add_option("--finding", args->findings, "reproduce only this finding: CHECKER or CHECKER:KIND (repeatable)");
+  cmd->add_option("--suite", args->suite, "the suite file, when the one the run recorded has moved");
+  cmd->add_option("--bin-dir", args->bin_dir, "passed to each rerun's `faultline run`");
+  cmd->add_option("--wrap", args->wrap, "a command prefix for each rerun, e.g. 'flock /tmp/host.lock'");
+  return Command{cmd, [args]() -> int { return shrink_main(*args); }};
+}
+
+FAULTLINE_REGISTER_COMMAND(setup_shrink);
+
+}  // namespace
+}  // namespace faultline::cli
