@@ -115,9 +115,15 @@ TEST(CorruptFile, BadSpecsAreRefusedNamingTheField) {
   auto file = dir.path / "f";
   make_file(file, 100);
   auto host = host_in(dir);
-  auto plan = [&](nlohmann::json j) {
+  // A bad value is refused by the spec (the schema) or, for what only the
+  // host can tell (a missing file), by the plan; either way naming the field.
+  auto plan = [&](nlohmann::json j) -> Result<nlohmann::json> {
     j["kind"] = "corrupt-file";
-    return MechanismRegistry::instance().plan(*FaultSpec::parse(j), host);
+    auto spec = FaultSpec::parse(j);
+    if (!spec) return spec.error();
+    auto planned = MechanismRegistry::instance().plan(*spec, host);
+    if (!planned) return planned.error();
+    return nlohmann::json::object();
   };
   auto missing = plan({{"path", (dir.path / "nope").string()}});
   ASSERT_FALSE(missing);
