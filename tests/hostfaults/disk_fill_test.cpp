@@ -116,10 +116,13 @@ TEST(DiskFill, PercentFillsToThatShare) {
 
 TEST(DiskFill, SpecNeedsExactlyOneTarget) {
   HostContext host;
-  auto both = MechanismRegistry::instance().plan(
-      *FaultSpec::parse(nlohmann::json{{"kind", "disk-fill"}, {"path", "/tmp"}, {"leave", "1MiB"}, {"percent", 5}}), host);
-  ASSERT_FALSE(both);
-  EXPECT_NE(both.error().message.find("leave"), std::string::npos);
+  // Both targets at once is refused by the spec itself (the strict schema),
+  // or else by the plan; either way naming the fields.
+  auto spec = FaultSpec::parse(nlohmann::json{{"kind", "disk-fill"}, {"path", "/tmp"}, {"leave", "1MiB"}, {"percent", 5}});
+  const std::string both = !spec ? spec.error().message
+                                 : [&] { auto r = MechanismRegistry::instance().plan(*spec, host); return r ? std::string() : r.error().message; }();
+  ASSERT_FALSE(both.empty());
+  EXPECT_TRUE(both.find("leave") != std::string::npos || both.find("percent") != std::string::npos) << both;
   auto nodir = MechanismRegistry::instance().plan(
       *FaultSpec::parse(nlohmann::json{{"kind", "disk-fill"}, {"path", "/nonexistent-dir"}, {"leave", "1MiB"}}), host);
   ASSERT_FALSE(nodir);
