@@ -296,7 +296,8 @@ class AvailabilityChecker : public Checker {
                      {"steady", steady.to_json()},
                      {"derived", derived},
                      {"during", config.during.to_json()},
-                     {"recovery_time", format_duration(config.recovery_time)}};
+                     {"recovery_time", format_duration(config.recovery_time)},
+                     {"fail_means", config.fail_is_answer ? "answered" : "unavailable"}};
     if (!latency_note.empty()) config_json["note"] = latency_note;
     for (const auto& [k, b] : config.during_by_kind) config_json["during_by_kind"][k] = b.to_json();
     for (const auto& [k, d] : config.recovery_by_kind) config_json["recovery_time_by_kind"][k] = format_duration(d);

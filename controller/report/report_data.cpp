@@ -26,6 +26,25 @@ Nanos bucket_width(Nanos end) {
   return width;
 }
 
+// Calls fn(invoke time, completion time, completion) for every client
+// operation, pairing each completion with its process's pending invoke.
+template <typename Fn>
+void for_each_client_op(const History& history, Fn&& fn) {
+  std::map<std::int64_t, Nanos> pending;
+  for (const auto& e : history.events) {
+    const auto* c = std::get_if<ClientEvent>(&e.body);
+    if (!c) continue;
+    if (c->type == OpType::kInvoke) {
+      pending[c->process] = e.time;
+      continue;
+    }
+    auto it = pending.find(c->process);
+    if (it == pending.end()) continue;
+    fn(it->second, e.time, *c);
+    pending.erase(it);
+  }
+}
+
 json series(const std::map<Nanos, double>& counts, Nanos width, Nanos end) {
   json points = json::array();
   const double per_second = 1e9 / static_cast<double>(width);
@@ -118,22 +137,12 @@ json client_of(const History& history, Nanos width) {
     std::string f;
   };
   std::vector<Point> points;
-  std::map<std::int64_t, Nanos> pending;
   std::map<Nanos, double> ok_counts, fail_counts;
   const Nanos end = history.end_time();
-  for (const auto& e : history.events) {
-    const auto* c = std::get_if<ClientEvent>(&e.body);
-    if (!c) continue;
-    if (c->type == OpType::kInvoke) {
-      pending[c->process] = e.time;
-      continue;
-    }
-    auto it = pending.find(c->process);
-    if (it == pending.end()) continue;
-    points.push_back({secs(it->second), std::max(0.001, static_cast<double>(e.time - it->second) / 1e6), to_string(c->type), c->f});
-    (c->type == OpType::kOk ? ok_counts : fail_counts)[e.time / width] += 1;
-    pending.erase(it);
-  }
+  for_each_client_op(history, [&](Nanos invoked, Nanos completed, const ClientEvent& c) {
+    points.push_back({secs(invoked), std::max(0.001, static_cast<double>(completed - invoked) / 1e6), to_string(c.type), c.f});
+    (c.type == OpType::kOk ? ok_counts : fail_counts)[completed / width] += 1;
+  });
   // Downsample: keep every failed/indeterminate op (they matter), then an even
   // stride of the ok ones, up to kMaxLatencyPoints in all.
   std::size_t not_ok = 0;
@@ -156,8 +165,8 @@ json client_of(const History& history, Nanos width) {
 }
 
 // The availability checker's view, when it ran: the clients' success rate
-// per bucket (ops by invoke time, info counted as failure, as the checker
-// counts them), its steady-state bound and each fault's recovery interval
+// per bucket (ops by invoke time; info a failure, and fail too unless
+// fail_means: answered, as the checker counts them), its steady-state bound and each fault's recovery interval
 // (heal -> recovered, or -> the next fault / the end when it never did).
 json availability_of(const History& history, const checkers::CheckReport* check, Nanos width) {
   if (!check) return nullptr;
@@ -165,22 +174,14 @@ json availability_of(const History& history, const checkers::CheckReport* check,
   for (const auto& [name, r] : check->results)
     if (name == "availability") result = &r;
   if (!result || !result->findings.is_object() || !result->findings.contains("faults")) return nullptr;
-  std::map<std::int64_t, Nanos> pending;
+  const bool fail_is_answer = result->findings.contains("config") &&
+                              result->findings["config"].value("fail_means", std::string()) == "answered";
   std::map<Nanos, std::pair<double, double>> buckets;  // ok, all
-  for (const auto& e : history.events) {
-    const auto* c = std::get_if<ClientEvent>(&e.body);
-    if (!c) continue;
-    if (c->type == OpType::kInvoke) {
-      pending[c->process] = e.time;
-      continue;
-    }
-    auto it = pending.find(c->process);
-    if (it == pending.end()) continue;
-    auto& b = buckets[it->second / width];
-    b.first += c->type == OpType::kOk;
+  for_each_client_op(history, [&](Nanos invoked, Nanos, const ClientEvent& c) {
+    auto& b = buckets[invoked / width];
+    b.first += c.type == OpType::kOk || (fail_is_answer && c.type == OpType::kFail);
     b.second += 1;
-    pending.erase(it);
-  }
+  });
   json rate = json::array();
   for (const auto& [b, counts] : buckets)
     rate.push_back({{"x", secs(b * width + width / 2)}, {"y", counts.first / counts.second}});
