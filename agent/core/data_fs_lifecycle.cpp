@@ -43,6 +43,7 @@ Result<bool> unmount_in_namespace(const std::filesystem::path& dir, const std::s
     if (ns_fd < 0) continue;
     process::LaunchOptions options;
     options.argv = {"umount", "--lazy", dir.string()};
+    options.env = {{"LC_ALL", "C"}};  // its messages are read below
     options.err = process::Stream::capture();
     options.out = process::Stream::null();
     options.exec_setup = [ns_fd] { return ::setns(ns_fd, CLONE_NEWNS) == 0 ? 0 : errno; };
