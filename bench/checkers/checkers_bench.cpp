@@ -48,81 +48,26 @@ double process_cpu_seconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
-void push(history::History& h, Nanos t, history::EventBody body) {
-  Event e;
-  e.time = t;
-  e.index = h.events.size();
-  e.body = std::move(body);
-  h.events.push_back(std::move(e));
-}
+using bench::push;
 
 // Breakers driven by the reference itself, configured as the profile named
 // in `config` (plus its overrides): bursts of failures trip them.
 history::History breaker_history(std::size_t target, const nlohmann::json& section) {
-  history::History h;
-  h.nodes = {"n1", "n2", "n3", "n4"};
   auto parsed = checkers::parse_breaker_config(section);
   if (!parsed || !*parsed) {
     std::printf("bad breaker config %s\n", section.dump().c_str());
     std::exit(1);
   }
-  const reference::BreakerConfig config = (*parsed)->breaker;
-  std::mt19937_64 rng(1);
-  std::vector<reference::CircuitBreaker> breakers(64, reference::CircuitBreaker(config));
-  std::vector<std::string> names;
-  for (int i = 0; i < 64; ++i) names.push_back("peer-" + std::to_string(i));
-  Nanos t = 0;
-  std::size_t b = 0;
-  for (std::size_t i = 0; h.events.size() < target; ++i) {
-    t += 10'000;
-    b = rng() % breakers.size();
-    const std::string& node = h.nodes[b % 4];
-    breakers[b].set_listener([&](const reference::BreakerRecord& r) {
-      history::BreakerEvent e;
-      e.node = node;
-      e.name = names[b];
-      e.call = r.call;
-      e.permitted = r.permitted;
-      e.success = r.success;
-      e.from = static_cast<history::BreakerState>(r.transition.from);
-      e.to = static_cast<history::BreakerState>(r.transition.to);
-      e.event = static_cast<history::BreakerEvent::Kind>(r.kind);
-      push(h, r.time, e);
-    });
-    auto d = breakers[b].allow(t);
-    const bool outage = (t / (200 * kMs)) % 3 == 0;
-    if (d.permitted) breakers[b].record(t, d.call, !(outage ? rng() % 10 < 8 : rng() % 10 == 0));
-  }
-  return h;
+  return bench::breaker_history(target, {"n1", "n2", "n3", "n4"}, (*parsed)->breaker);
 }
 
 history::History retry_history(std::size_t target, const nlohmann::json& section) {
-  history::History h;
-  h.nodes = {"n1", "n2", "n3"};
   auto parsed = checkers::parse_retry_config(section);
   if (!parsed || !*parsed) {
     std::printf("bad retry config %s\n", section.dump().c_str());
     std::exit(1);
   }
-  reference::RetryPolicy policy((*parsed)->policy);
-  std::mt19937_64 rng(2);
-  Nanos t = 0;
-  for (std::int64_t op = 0; h.events.size() < target; ++op) {
-    reference::RetryRun run(policy, rng);
-    Nanos at = t;
-    std::int64_t attempt = 0;
-    while (auto delay = run.next()) {
-      at += *delay;
-      const bool ok = rng() % 3 == 0;
-      push(h, at, history::RetryEvent{h.nodes[op % 3], op, attempt++, *delay, ok ? "success" : "failure"});
-      run.report(ok ? reference::AttemptOutcome::kSuccess : reference::AttemptOutcome::kFailure);
-      at += 1'000;
-    }
-    t += 10'000;
-  }
-  std::stable_sort(h.events.begin(), h.events.end(), [](const Event& a, const Event& b) { return a.time < b.time; });
-  for (std::size_t i = 0; i < h.events.size(); ++i) h.events[i].index = i;
-  return h;
+  return bench::retry_history(target, {"n1", "n2", "n3"}, (*parsed)->policy);
 }
 
 // Client ops for the availability checker: 8 processes, 10,000 ops/s in

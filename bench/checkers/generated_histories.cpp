@@ -12,6 +12,8 @@ namespace {
 using history::Event;
 constexpr Nanos kMs = 1'000'000;
 
+}  // namespace
+
 void push(history::History& h, Nanos t, history::EventBody body) {
   Event e;
   e.time = t;
@@ -20,15 +22,18 @@ void push(history::History& h, Nanos t, history::EventBody body) {
   h.events.push_back(std::move(e));
 }
 
-// Breakers driven by the reference itself: bursts of failures trip them.
-}  // namespace
-
 history::History breaker_history(std::size_t target, std::vector<std::string> nodes) {
-  history::History h;
-  h.nodes = std::move(nodes);
   reference::BreakerConfig config;
   config.failure_threshold = 5;
   config.recovery_timeout = 50 * kMs;
+  return breaker_history(target, std::move(nodes), config);
+}
+
+// Breakers driven by the reference itself: bursts of failures trip them.
+history::History breaker_history(std::size_t target, std::vector<std::string> nodes,
+                                 const reference::BreakerConfig& config) {
+  history::History h;
+  h.nodes = std::move(nodes);
   std::mt19937_64 rng(1);
   std::vector<reference::CircuitBreaker> breakers(64, reference::CircuitBreaker(config));
   std::vector<std::string> names;
@@ -59,11 +64,16 @@ history::History breaker_history(std::size_t target, std::vector<std::string> no
 }
 
 history::History retry_history(std::size_t target, std::vector<std::string> nodes) {
-  history::History h;
-  h.nodes = std::move(nodes);
   reference::RetryConfig config;
   config.max_attempts = 5;
   config.jitter = reference::Jitter::kDecorrelated;
+  return retry_history(target, std::move(nodes), config);
+}
+
+history::History retry_history(std::size_t target, std::vector<std::string> nodes,
+                               const reference::RetryConfig& config) {
+  history::History h;
+  h.nodes = std::move(nodes);
   reference::RetryPolicy policy(config);
   std::mt19937_64 rng(2);
   Nanos t = 0;
