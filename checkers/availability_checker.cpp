@@ -152,6 +152,22 @@ struct Run {
   WindowFigures worst;
   Nanos worst_t = 0;
   std::string why;
+
+  // Adds the failing window at t; the worst is the lowest success rate, then
+  // the highest p99 (percentile index p99).
+  void add(Nanos t, const WindowFigures& f, const std::string& reason, std::size_t p99) {
+    if (!open) {
+      open = true;
+      first = t;
+    }
+    last = t;
+    if (++windows == 1 || f.success_rate < worst.success_rate ||
+        (f.success_rate == worst.success_rate && f.percentiles[p99] > worst.percentiles[p99])) {
+      worst = f;
+      worst_t = t;
+      why = reason;
+    }
+  }
 };
 
 class AvailabilityChecker : public Checker {
@@ -345,22 +361,8 @@ class AvailabilityChecker : public Checker {
         ++steady_windows;
         auto f = meter.measure(a, b);
         auto j = judge(f, steady, q);
-        if (j.ok) {
-          flush();
-        } else {
-          if (!run.open) {
-            run.open = true;
-            run.first = t;
-          }
-          run.last = t;
-          ++run.windows;
-          if (run.windows == 1 || f.success_rate < run.worst.success_rate ||
-              (f.success_rate == run.worst.success_rate && f.percentiles[p99] > run.worst.percentiles[p99])) {
-            run.worst = f;
-            run.worst_t = t;
-            run.why = j.why;
-          }
-        }
+        if (j.ok) flush();
+        else run.add(t, f, j.why, p99);
         return !deadline_passed();
       });
       flush();
@@ -406,20 +408,8 @@ class AvailabilityChecker : public Checker {
         if (!bound.empty()) {
           during_judged_any = true;
           auto j = judge(fig, bound, q);
-          if (j.ok) {
-            flush();
-          } else {
-            if (!run.open) {
-              run.open = true;
-              run.first = t;
-            }
-            run.last = t;
-            if (++run.windows == 1 || fig.success_rate < run.worst.success_rate) {
-              run.worst = fig;
-              run.worst_t = t;
-              run.why = j.why;
-            }
-          }
+          if (j.ok) flush();
+          else run.add(t, fig, j.why, p99);
         }
         return !deadline_passed();
       });
