@@ -51,6 +51,70 @@ std::string clock_text(Nanos ns) {
   return fmt::format("{}m{:02}s", s / 60, s % 60);
 }
 
+// What each rerun needs: the run's suite, sets and seed, the failure to
+// reproduce, and --bin-dir / --wrap as given.
+RerunSetup rerun_setup(const ShrinkArgs& args, const ShrinkInput& input, const std::filesystem::path& work) {
+  const RecordedRun& run = input.run;
+  RerunSetup setup;
+  setup.faultline = self_dir() / "faultline";
+  setup.suite_file = run.suite_path;
+  setup.sets = run.sets;
+  setup.seed = run.seed;
+  setup.work = work;
+  setup.bin_dir = args.bin_dir;
+  std::istringstream words(args.wrap);
+  for (std::string w; words >> w;) setup.wrap.push_back(w);
+  setup.target = input.failure;
+  setup.metadata = {{"shrunk_from", run.dir.string()}, {"shrunk_failure", describe(input.failure)}};
+  setup.interrupted = interrupted;
+  return setup;
+}
+
+// Reruns the best schedule --confirm times (unless interrupted) and returns
+// the exit code: 0 it failed the same way at least once, 1 never, 2
+// interrupted, 255 a rerun could not run.
+int confirm_best(const ShrinkArgs& args, const std::filesystem::path& work, const Candidate& best, Shrinker& shrinker,
+                 const SuiteRerunner& rerunner, ShrinkSummary& summary) {
+  if (interrupted()) {
+    summary.interrupted = true;
+    std::fprintf(stderr, "faultline shrink: interrupted: %s holds the best schedule so far (%zu faults), unconfirmed\n",
+                 (work / "shrunk.yaml").string().c_str(), best.faults.size());
+    return kExitUnknown;
+  }
+  const int confirm_runs = args.confirm > 0 ? args.confirm : args.runs;
+  std::fprintf(stderr, "faultline shrink: confirming %s with %d reruns\n", (work / "shrunk.yaml").string().c_str(),
+               confirm_runs);
+  summary.confirmation = shrinker.confirm(best, confirm_runs);
+  summary.confirmed = summary.confirmation.runs > 0;  // those that ran, even when cut short
+  if (!rerunner.error().empty()) {
+    std::fprintf(stderr, "faultline shrink: confirmation stopped: %s\n", rerunner.error().c_str());
+    return kExitInternal;
+  }
+  if (interrupted()) {
+    summary.interrupted = true;
+    return kExitUnknown;
+  }
+  return summary.confirmation.failures > 0 ? kExitValid : kExitInvalid;
+}
+
+// The last lines on the terminal: original -> shrunk, the reproduction rate,
+// the time spent, and the shrunk schedule fault by fault.
+void print_outcome(const ShrinkSummary& summary, int candidates) {
+  const Candidate& best = summary.shrunk;
+  std::fprintf(stderr, "faultline shrink: %zu → %zu fault%s, run %s → %s; ", summary.original_faults.size(),
+               best.faults.size(), best.faults.size() == 1 ? "" : "s", short_duration(summary.original_duration).c_str(),
+               short_duration(best.duration).c_str());
+  if (summary.confirmed)
+    std::fprintf(stderr, "reproduced in %d of %d confirmation reruns; ", summary.confirmation.failures,
+                 summary.confirmation.runs);
+  std::fprintf(stderr, "%d candidates in %s (budget %s)\n", candidates, clock_text(summary.elapsed).c_str(),
+               clock_text(summary.budget).c_str());
+  for (const auto& f : best.faults)
+    std::fprintf(stderr, "faultline shrink:   %s %s at %s for %s on %s\n", f.id.c_str(), f.spec.dump().c_str(),
+                 short_duration(f.start).c_str(), short_duration(f.end - f.start).c_str(),
+                 f.kind() == "partition" ? nlohmann::json(f.grudge).dump().c_str() : nlohmann::json(f.targets).dump().c_str());
+}
+
 int shrink_main(const ShrinkArgs& args) {
   auto budget = parse_duration(args.budget);
   auto tail = parse_duration(args.tail);
@@ -84,21 +148,7 @@ int shrink_main(const ShrinkArgs& args) {
   }
 
   SignalScope signals;
-  RerunSetup setup;
-  setup.faultline = self_dir() / "faultline";
-  setup.suite_file = run.suite_path;
-  setup.sets = run.sets;
-  setup.seed = run.seed;
-  setup.work = work;
-  setup.bin_dir = args.bin_dir;
-  {
-    std::istringstream words(args.wrap);
-    for (std::string w; words >> w;) setup.wrap.push_back(w);
-  }
-  setup.target = input->failure;
-  setup.metadata = {{"shrunk_from", run.dir.string()}, {"shrunk_failure", describe(input->failure)}};
-  setup.interrupted = interrupted;
-  SuiteRerunner rerunner(setup);
+  SuiteRerunner rerunner(rerun_setup(args, *input, work));
 
   ShrinkOptions options;
   options.runs = args.runs;
@@ -176,28 +226,7 @@ int shrink_main(const ShrinkArgs& args) {
     std::fprintf(stderr, "faultline shrink: budget %s spent after %d candidates: keeping the best so far\n",
                  format_duration(*budget).c_str(), shrinker.candidates());
 
-  int code = kExitValid;
-  if (interrupted()) {
-    summary.interrupted = true;
-    code = kExitUnknown;
-    std::fprintf(stderr, "faultline shrink: interrupted: %s holds the best schedule so far (%zu faults), unconfirmed\n",
-                 (work / "shrunk.yaml").string().c_str(), best.faults.size());
-  } else {
-    const int confirm_runs = args.confirm > 0 ? args.confirm : args.runs;
-    std::fprintf(stderr, "faultline shrink: confirming %s with %d reruns\n", (work / "shrunk.yaml").string().c_str(),
-                 confirm_runs);
-    summary.confirmation = shrinker.confirm(best, confirm_runs);
-    summary.confirmed = summary.confirmation.runs > 0;  // those that ran, even when cut short
-    if (!rerunner.error().empty()) {
-      std::fprintf(stderr, "faultline shrink: confirmation stopped: %s\n", rerunner.error().c_str());
-      code = kExitInternal;
-    } else if (interrupted()) {
-      summary.interrupted = true;
-      code = kExitUnknown;
-    } else {
-      code = summary.confirmation.failures > 0 ? kExitValid : kExitInvalid;
-    }
-  }
+  const int code = confirm_best(args, work, best, shrinker, rerunner, summary);
   summary.elapsed = clock();
   {
     std::ofstream out(work / "summary.json", std::ios::trunc);
@@ -206,18 +235,7 @@ int shrink_main(const ShrinkArgs& args) {
   if (auto r = write_shrink_report(work / "report.html", summary); !r)
     std::fprintf(stderr, "faultline shrink: %s\n", r.error().message.c_str());
 
-  std::fprintf(stderr, "faultline shrink: %zu → %zu fault%s, run %s → %s; ", run.faults.size(), best.faults.size(),
-               best.faults.size() == 1 ? "" : "s", short_duration(suite->duration).c_str(),
-               short_duration(best.duration).c_str());
-  if (summary.confirmed)
-    std::fprintf(stderr, "reproduced in %d of %d confirmation reruns; ", summary.confirmation.failures,
-                 summary.confirmation.runs);
-  std::fprintf(stderr, "%d candidates in %s (budget %s)\n", shrinker.candidates(), clock_text(summary.elapsed).c_str(),
-               clock_text(*budget).c_str());
-  for (const auto& f : best.faults)
-    std::fprintf(stderr, "faultline shrink:   %s %s at %s for %s on %s\n", f.id.c_str(), f.spec.dump().c_str(),
-                 short_duration(f.start).c_str(), short_duration(f.end - f.start).c_str(),
-                 f.kind() == "partition" ? nlohmann::json(f.grudge).dump().c_str() : nlohmann::json(f.targets).dump().c_str());
+  print_outcome(summary, shrinker.candidates());
   std::printf("%s\n", (work / "report.html").string().c_str());
   return code;
 }
