@@ -13,8 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tests/shaper/mechanism_runner.h"
-#include "tests/shaper/udp_probe.h"
+#include "tests/faults/net/shaper/mechanism_runner.h"
+#include "tests/faults/net/shaper/udp_probe.h"
 #include "tests/support/netns.h"
 #include "tests/support/traffic.h"
 

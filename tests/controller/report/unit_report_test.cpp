@@ -15,7 +15,7 @@
 #include "controller/report/findings_html.h"
 #include "controller/report/html.h"
 #include "controller/report/report.h"
-#include "tests/report/sample_history.h"
+#include "tests/controller/report/sample_history.h"
 
 namespace faultline {
 namespace {

@@ -17,8 +17,8 @@
 #include "faults/clock/preload_library.h"
 #include "faults/clock/time_namespace.h"
 #include "faults/registry.h"
-#include "tests/hostfaults/child_process.h"
-#include "tests/hostfaults/fresh_mechanism.h"
+#include "tests/faults/host/child_process.h"
+#include "tests/faults/host/fresh_mechanism.h"
 
 namespace faultline::faults::clock {
 namespace {

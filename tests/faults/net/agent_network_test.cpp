@@ -16,7 +16,7 @@
 #include <thread>
 
 #include "agent/client/agent_client.h"
-#include "tests/net/net_test_util.h"
+#include "tests/faults/net/net_test_util.h"
 
 using namespace faultline;
 using namespace faultline::testing;

@@ -8,7 +8,7 @@
 #include <numeric>
 
 #include "tests/agent/integration/agent_process.h"
-#include "tests/shaper/udp_probe.h"
+#include "tests/faults/net/shaper/udp_probe.h"
 #include "tests/support/netns.h"
 #include "tests/support/traffic.h"
 

@@ -1,5 +1,5 @@
 // The probe of each host mechanism tells the truth: what it says is
-// available is what the other tests in this folder and tests/clock/ apply
+// available is what the other tests in this folder and tests/faults/clock/ apply
 // for real; what it says is unavailable carries the reason.
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 
 #include "faults/clock/preload_library.h"
 #include "faults/registry.h"
-#include "tests/hostfaults/child_process.h"
+#include "tests/faults/host/child_process.h"
 
 namespace faultline::faults {
 namespace {

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "faults/registry.h"
-#include "tests/hostfaults/fresh_mechanism.h"
+#include "tests/faults/host/fresh_mechanism.h"
 
 namespace faultline::faults {
 namespace {

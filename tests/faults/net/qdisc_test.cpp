@@ -15,7 +15,7 @@
 #include "faults/net/tbf.h"
 #include "faults/net/tc_qdisc.h"
 #include "faults/registry.h"
-#include "tests/net/net_test_util.h"
+#include "tests/faults/net/net_test_util.h"
 
 using namespace faultline;
 using namespace faultline::testing;

@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tests/storage/data_fs_fixture.h"
+#include "tests/faults/disk/data_fs_fixture.h"
 
 namespace faultline::storage_test {
 namespace {

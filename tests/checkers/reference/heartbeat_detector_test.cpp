@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/reference/printers.h"
+#include "tests/checkers/reference/printers.h"
 
 namespace faultline::reference {
 namespace {

@@ -15,8 +15,8 @@
 
 #include "faults/net/shaper/shaper_mechanism.h"
 #include "faults/registry.h"
-#include "tests/shaper/mechanism_runner.h"
-#include "tests/shaper/udp_probe.h"
+#include "tests/faults/net/shaper/mechanism_runner.h"
+#include "tests/faults/net/shaper/udp_probe.h"
 #include "tests/support/netns.h"
 
 namespace faultline::faults::shaper {

@@ -1,4 +1,4 @@
-#include "tests/shaper/mechanism_runner.h"
+#include "tests/faults/net/shaper/mechanism_runner.h"
 
 #include <fmt/format.h>
 

@@ -12,8 +12,8 @@
 
 #include "faults/process/cgroup.h"
 #include "faults/registry.h"
-#include "tests/hostfaults/child_process.h"
-#include "tests/hostfaults/fresh_mechanism.h"
+#include "tests/faults/host/child_process.h"
+#include "tests/faults/host/fresh_mechanism.h"
 
 namespace faultline::faults {
 namespace {

@@ -1,4 +1,4 @@
-#include "tests/shaper/udp_probe.h"
+#include "tests/faults/net/shaper/udp_probe.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -7,7 +7,7 @@
 
 #include "checkers/reference/detector_profiles.h"
 #include "checkers/reference/swim_simulation.h"
-#include "tests/reference/printers.h"
+#include "tests/checkers/reference/printers.h"
 
 namespace faultline::reference {
 namespace {

@@ -16,7 +16,7 @@
 
 #include "controller/report/chartjs.h"
 #include "controller/report/report.h"
-#include "tests/report/sample_history.h"
+#include "tests/controller/report/sample_history.h"
 
 namespace faultline {
 namespace {

@@ -8,7 +8,7 @@
 #include "faults/net/iptables_mechanisms.h"
 #include "faults/net/ipset.h"
 #include "faults/net/command.h"
-#include "tests/net/net_test_util.h"
+#include "tests/faults/net/net_test_util.h"
 
 using namespace faultline;
 using namespace faultline::testing;

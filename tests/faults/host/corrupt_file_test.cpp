@@ -10,7 +10,7 @@
 #include <random>
 
 #include "faults/registry.h"
-#include "tests/hostfaults/fresh_mechanism.h"
+#include "tests/faults/host/fresh_mechanism.h"
 
 namespace faultline::faults {
 namespace {

@@ -8,7 +8,7 @@
 #include <cstdio>
 
 #include "tests/agent/integration/agent_process.h"
-#include "tests/storage/data_fs_fixture.h"
+#include "tests/faults/disk/data_fs_fixture.h"
 
 namespace faultline::storage_test {
 namespace {
