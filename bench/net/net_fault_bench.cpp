@@ -36,7 +36,7 @@
 #include "faults/net/shaper/shaper_mechanism.h"
 #include "faults/net/tbf.h"
 #include "faults/registry.h"
-#include "tests/shaper/udp_probe.h"
+#include "tests/faults/net/shaper/udp_probe.h"
 #include "tests/support/netns.h"
 
 using namespace faultline;
