@@ -32,7 +32,7 @@ struct DegradedWindow {
 };
 
 enum class Obligation : std::uint8_t { kNone, kDetect, kRecover };
-enum class Phase : std::uint8_t { kReachable, kUnreachable, kObserverDown };
+using Phase = PairPhase;
 
 struct Pair {
   DetectorStatus declared = DetectorStatus::kAlive;

@@ -16,14 +16,13 @@
 #include "checkers/checker.h"
 #include "checkers/history/jsonl_reader.h"
 #include "checkers/reference/detector_replay.h"
+#include "common/units.h"
 
 namespace faultline::checkers {
 namespace {
 
 using reference::NetworkWindow;
 using reference::Status;
-constexpr Nanos kS = 1'000'000'000;
-constexpr Nanos kMs = 1'000'000;
 
 const std::vector<std::string> kNodes{"n1", "n2", "n3", "n4", "n5"};
 
@@ -67,16 +66,16 @@ Fault process(const std::string& id, const char* kind, Nanos start, Nanos end, c
 Fault delay(const std::string& id, Nanos start, Nanos end) {
   Fault f{id, start, end, {{"kind", "delay"}, {"delay", "200ms"}, {"jitter", "50ms"}}, {}, {}, {}};
   f.window.kind = NetworkWindow::Kind::kDelay;
-  f.window.delay = 200 * kMs;
-  f.window.jitter = 50 * kMs;
+  f.window.delay = 200 * kMillisecond;
+  f.window.jitter = 50 * kMillisecond;
   return f;
 }
 
 // The issue's suite: halves 25s, isolate 30s, a kill, a pause and a delay.
 std::vector<Fault> issue_schedule() {
-  return {halves("f1", 10 * kS, 35 * kS), isolate("f2", 60 * kS, 90 * kS, "n1"),
-          process("f3", "kill", 120 * kS, 135 * kS, "n3"), process("f4", "pause", 160 * kS, 170 * kS, "n4"),
-          delay("f5", 190 * kS, 205 * kS)};
+  return {halves("f1", 10 * kSecond, 35 * kSecond), isolate("f2", 60 * kSecond, 90 * kSecond, "n1"),
+          process("f3", "kill", 120 * kSecond, 135 * kSecond, "n3"), process("f4", "pause", 160 * kSecond, 170 * kSecond, "n4"),
+          delay("f5", 190 * kSecond, 205 * kSecond)};
 }
 
 struct Sut {
@@ -88,7 +87,7 @@ struct Sut {
 
 // A history: the faults, and what `sut` (the reference with its own seed)
 // reports under them, as a service on memberlist would.
-history::History make_history(const std::vector<Fault>& faults, const Sut& sut, Nanos end = 230 * kS) {
+history::History make_history(const std::vector<Fault>& faults, const Sut& sut, Nanos end = 230 * kSecond) {
   reference::ReplayConfig rc;
   rc.nodes = kNodes;
   rc.profile = sut.profile;
@@ -194,8 +193,8 @@ TEST(DetectorReplayChecker, SuspicionsSpreadByGossipAfterAHealAreAccepted) {
 
 TEST(DetectorReplayChecker, SlowerProbingThanDeclaredIsCaughtWithTheReferenceRange) {
   Sut sut;
-  sut.profile.swim.probe_interval = 4 * kS;  // runs 4x slower than memberlist-lan
-  sut.profile.swim.probe_timeout = 2 * kS;
+  sut.profile.swim.probe_interval = 4 * kSecond;  // runs 4x slower than memberlist-lan
+  sut.profile.swim.probe_timeout = 2 * kSecond;
   auto r = judge(make_history(issue_schedule(), sut), {{"profile", "memberlist-lan"}});
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->valid, Validity::kInvalid) << r->text;
@@ -221,7 +220,7 @@ TEST(DetectorReplayChecker, ANodeThatNeverTrustsARestartedPeerAgainIsInvalid) {
   // alone never re-merges a healed split, so a split is no test of this).
   Sut sut;
   sut.never_refuted = "n1>n3";
-  auto r = judge(make_history({process("f1", "kill", 20 * kS, 35 * kS, "n3")}, sut, 150 * kS),
+  auto r = judge(make_history({process("f1", "kill", 20 * kSecond, 35 * kSecond, "n3")}, sut, 150 * kSecond),
                  {{"profile", "memberlist-lan"}});
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->valid, Validity::kInvalid) << r->text;
@@ -232,7 +231,7 @@ TEST(DetectorReplayChecker, ANodeThatNeverTrustsARestartedPeerAgainIsInvalid) {
   EXPECT_EQ(v["subject"], "n3");
   EXPECT_NE(v["message"].get<std::string>().find("the reference (memberlist-lan) recovered in"), std::string::npos) << v;
   // Without the bug: valid.
-  auto ok = judge(make_history({process("f1", "kill", 20 * kS, 35 * kS, "n3")}, Sut{}, 150 * kS),
+  auto ok = judge(make_history({process("f1", "kill", 20 * kSecond, 35 * kSecond, "n3")}, Sut{}, 150 * kSecond),
                   {{"profile", "memberlist-lan"}});
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ(ok->valid, Validity::kValid) << ok->text;
@@ -241,7 +240,7 @@ TEST(DetectorReplayChecker, ANodeThatNeverTrustsARestartedPeerAgainIsInvalid) {
 TEST(DetectorReplayChecker, UnreportedStatusesAreIgnoredWithAWarning) {
   Sut sut;
   sut.report_suspect = true;
-  auto r = judge(make_history({halves("f1", 10 * kS, 35 * kS)}, sut, 80 * kS), {{"profile", "memberlist-lan"}});
+  auto r = judge(make_history({halves("f1", 10 * kSecond, 35 * kSecond)}, sut, 80 * kSecond), {{"profile", "memberlist-lan"}});
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->valid, Validity::kValid) << r->text << violations(*r);
   EXPECT_EQ(r->findings["reports"], nlohmann::json({"alive", "dead"}));
@@ -249,7 +248,7 @@ TEST(DetectorReplayChecker, UnreportedStatusesAreIgnoredWithAWarning) {
 }
 
 TEST(DetectorReplayChecker, ProfilesAndKnobsAreCheckedByName) {
-  auto h = make_history({}, Sut{}, 20 * kS);
+  auto h = make_history({}, Sut{}, 20 * kSecond);
   auto r = judge(h, {{"profile", "memberlist-lam"}});
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("did you mean \"memberlist-lan\""), std::string::npos) << r.error().message;
@@ -280,7 +279,7 @@ TEST(DetectorReplayChecker, HeartbeatAndPhiProfilesJudgeTheirOwnCluster) {
     sut.seed = seed;
     sut.profile = *reference::detector_profile(p);
     sut.report_suspect = true;
-    auto h = make_history({process("f1", "kill", 20 * kS, 50 * kS, "n3"), halves("f2", 70 * kS, 100 * kS)}, sut, 130 * kS);
+    auto h = make_history({process("f1", "kill", 20 * kSecond, 50 * kSecond, "n3"), halves("f2", 70 * kSecond, 100 * kSecond)}, sut, 130 * kSecond);
     auto r = judge(h, {{"profile", p}, {"reports", {"alive", "suspect", "dead"}}});
     ASSERT_TRUE(r.ok()) << p << ": " << r.error().message;
     EXPECT_EQ(r->valid, Validity::kValid) << p << " seed " << seed << "\n" << r->text << violations(*r);
@@ -297,15 +296,15 @@ Fault loss(const std::string& id, Nanos start, Nanos end, const std::string& nod
 // Loss and overlapping faults: the reference's own false suspicions under
 // loss are accepted; a bridge partition (n3 talks to both sides) too.
 TEST(DetectorReplayChecker, CorrectMemberlistIsValidUnderLossAndOverlappingFaults) {
-  Fault bridge{"f3", 70 * kS, 95 * kS, {{"kind", "partition"}, {"mode", "bridge"}}, kNodes, {}, {}};
+  Fault bridge{"f3", 70 * kSecond, 95 * kSecond, {{"kind", "partition"}, {"mode", "bridge"}}, kNodes, {}, {}};
   bridge.window.kind = NetworkWindow::Kind::kDrop;
   for (const char* a : {"n1", "n2"})
     for (const char* b : {"n4", "n5"}) {
       bridge.grudge[a].push_back(b);
       bridge.grudge[b].push_back(a);
     }
-  const std::vector<Fault> faults{loss("f1", 10 * kS, 40 * kS, "n2", 30), process("f2", "kill", 20 * kS, 35 * kS, "n4"),
-                                  bridge, delay("f4", 80 * kS, 90 * kS)};
+  const std::vector<Fault> faults{loss("f1", 10 * kSecond, 40 * kSecond, "n2", 30), process("f2", "kill", 20 * kSecond, 35 * kSecond, "n4"),
+                                  bridge, delay("f4", 80 * kSecond, 90 * kSecond)};
   for (std::uint64_t seed = 1000; seed < 1000 + seeds(); ++seed)
     for (bool suspect : {false, true}) {
       Sut sut;
@@ -313,7 +312,7 @@ TEST(DetectorReplayChecker, CorrectMemberlistIsValidUnderLossAndOverlappingFault
       sut.report_suspect = suspect;
       nlohmann::json config{{"profile", "memberlist-lan"}};
       if (suspect) config["reports"] = {"alive", "suspect", "dead"};
-      auto r = judge(make_history(faults, sut, 130 * kS), config);
+      auto r = judge(make_history(faults, sut, 130 * kSecond), config);
       ASSERT_TRUE(r.ok()) << r.error().message;
       EXPECT_EQ(r->valid, Validity::kValid) << "seed " << seed << " suspect " << suspect << "\n"
                                             << r->text << "\n" << violations(*r);
