@@ -1,4 +1,5 @@
-// "direction":"ingress" on real traffic between two namespaces on a bridge:
+// "direction":"ingress" (delay, loss, bandwidth, duplicate, corrupt) on real
+// traffic between two namespaces on a bridge:
 // the fault is applied in the FAULTED node (a child inside its namespace, as
 // the agent would), its peer sends, and the receivers measure — so the tests
 // see that the fault acts on what arrives at the faulted node and not on
@@ -101,6 +102,12 @@ class IngressLoss : public Ingress {
 class IngressBandwidth : public Ingress {
   std::string kind() const override { return "bandwidth"; }
 };
+class IngressDuplicate : public Ingress {
+  std::string kind() const override { return "duplicate"; }
+};
+class IngressCorrupt : public Ingress {
+  std::string kind() const override { return "corrupt"; }
+};
 
 TEST_P(IngressDelay, Delay50msShowsInRttAndInOneWayTimingAtTheReceiver) {
   auto in_sink = probe::SequenceSink::start(faulted().ns, faulted().address);  // what arrives at the faulted node
@@ -200,6 +207,61 @@ TEST_P(IngressBandwidth, Bandwidth1mbitLimitsIncomingNotOutgoing) {
   EXPECT_EQ(udp_delivered(peer().ns, faulted().ns, faulted().address, 200), 200) << "healed";
 }
 
+TEST_P(IngressDuplicate, Duplicate30PercentIsSeenByTheFaultedNodeNotByItsPeer) {
+  auto in_sink = probe::SequenceSink::start(faulted().ns, faulted().address);
+  auto out_sink = probe::SequenceSink::start(peer().ns, peer().address);
+  ASSERT_TRUE(in_sink.ok() && out_sink.ok());
+  const auto in_port = (*in_sink)->port(), out_port = (*out_sink)->port();
+  const std::string peer_address = peer().address;
+  auto run = with_fault(R"({"kind":"duplicate","percent":30,"direction":"ingress"})", [&] {
+    int in = send_from_peer(in_port, 2000, 64, 200);
+    int out = probe::send_sequence(peer_address, out_port, 500, 64, 200);
+    return nlohmann::json{{"in", in}, {"out", out}};
+  });
+  ASSERT_FALSE(run.contains("error")) << run.dump();
+  EXPECT_EQ(run["record"]["mechanism"], mechanism());
+  auto in = probe::analyze((*in_sink)->collect());
+  auto out = probe::analyze((*out_sink)->collect());
+  std::printf("[ measured ] %s: the faulted node received %d duplicates of 2000 (%d unique); its peer %d of 500\n",
+              mechanism().c_str(), in.duplicates, in.unique, out.duplicates);
+  EXPECT_EQ(in.unique, 2000);
+  EXPECT_NEAR(in.duplicates / 2000.0, 0.30, 0.05);
+  EXPECT_EQ(out.duplicates, 0) << "what the faulted node sends is not duplicated";
+  EXPECT_EQ(out.unique, 500);
+  EXPECT_EQ(probe::leftovers_in(faulted().ns), "") << "heal must leave nothing of ours";
+}
+
+TEST_P(IngressCorrupt, Corrupt20PercentReachesTheFaultedNodeNotItsPeer) {
+  auto in_sink = probe::SequenceSink::start(faulted().ns, faulted().address);
+  auto out_sink = probe::SequenceSink::start(peer().ns, peer().address);
+  ASSERT_TRUE(in_sink.ok() && out_sink.ok());
+  const auto in_port = (*in_sink)->port(), out_port = (*out_sink)->port();
+  const std::string peer_address = peer().address;
+  // The shaper fixes the checksum after the flip, so the payload check sees
+  // the damage; with netem the senders send without a UDP checksum instead.
+  const bool checksum = mechanism() != "netem-ifb";
+  auto run = with_fault(R"({"kind":"corrupt","percent":20,"direction":"ingress")" +
+                            std::string(checksum ? R"(,"recompute_checksum":true})" : "}"),
+                        [&] {
+                          auto sent = NetnsCluster::run_in_capture(peer().ns, [&] {
+                            return std::to_string(
+                                probe::send_sequence(faulted().address, in_port, 2000, 200, 200, checksum));
+                          });
+                          int out = probe::send_sequence(peer_address, out_port, 500, 200, 200, checksum);
+                          return nlohmann::json{{"in", sent ? std::atoi(sent->c_str()) : -1}, {"out", out}};
+                        });
+  ASSERT_FALSE(run.contains("error")) << run.dump();
+  EXPECT_EQ(run["record"]["mechanism"], mechanism());
+  auto in = probe::analyze((*in_sink)->collect());
+  auto out = probe::analyze((*out_sink)->collect());
+  std::printf("[ measured ] %s: the faulted node received %d corrupted of %d; its peer %d of %d\n",
+              mechanism().c_str(), in.corrupted, in.received, out.corrupted, out.received);
+  EXPECT_NEAR(in.corrupted / 2000.0, 0.20, 0.05);
+  EXPECT_EQ(out.corrupted, 0) << "what the faulted node sends is not corrupted";
+  EXPECT_EQ(out.received, 500);
+  EXPECT_EQ(probe::leftovers_in(faulted().ns), "") << "heal must leave nothing of ours";
+}
+
 INSTANTIATE_TEST_SUITE_P(ByMechanism, IngressDelay,
                          ::testing::Values(std::string("netem-ifb"), std::string("nfqueue-shaper")),
                          probe::mechanism_param_name);
@@ -207,6 +269,12 @@ INSTANTIATE_TEST_SUITE_P(ByMechanism, IngressLoss,
                          ::testing::Values(std::string("netem-ifb"), std::string("iptables-statistic")),
                          probe::mechanism_param_name);
 INSTANTIATE_TEST_SUITE_P(ByMechanism, IngressBandwidth, ::testing::Values(std::string("tbf-ifb")),
+                         probe::mechanism_param_name);
+INSTANTIATE_TEST_SUITE_P(ByMechanism, IngressDuplicate,
+                         ::testing::Values(std::string("netem-ifb"), std::string("nfqueue-shaper")),
+                         probe::mechanism_param_name);
+INSTANTIATE_TEST_SUITE_P(ByMechanism, IngressCorrupt,
+                         ::testing::Values(std::string("netem-ifb"), std::string("nfqueue-shaper")),
                          probe::mechanism_param_name);
 
 }  // namespace
