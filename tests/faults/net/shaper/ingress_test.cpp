@@ -262,6 +262,32 @@ TEST_P(IngressCorrupt, Corrupt20PercentReachesTheFaultedNodeNotItsPeer) {
   EXPECT_EQ(probe::leftovers_in(faulted().ns), "") << "heal must leave nothing of ours";
 }
 
+// An ingress qdisc faultline did not install is never replaced nor removed:
+// the IFB apply refuses, leaves no device, and its heal (as the agent runs
+// after a failed apply) leaves the foreign qdisc in place.
+TEST_P(IngressBandwidth, AForeignIngressQdiscIsRefusedAndLeftAlone) {
+  auto added = NetnsCluster::exec(faulted().ns, {"tc", "qdisc", "add", "dev", "eth0", "handle", "ffff:", "ingress"});
+  ASSERT_EQ(added.exit_code, 0) << added.output;
+  auto out = NetnsCluster::run_in_capture(faulted().ns, [&] {
+    auto spec = faults::FaultSpec::parse_text(R"({"kind":"bandwidth","rate":"1mbit","direction":"ingress"})");
+    if (!spec) return spec.error().message;
+    faults::HostContext host;
+    host.default_interface = "eth0";
+    auto found = faults::MechanismRegistry::instance().find("bandwidth", mechanism());
+    if (!found) return found.error().message;
+    auto record = (*found)->plan(*spec, host);
+    if (!record) return record.error().message;
+    auto applied = (*found)->apply(*record, host);
+    auto healed = (*found)->heal(*record, host);
+    return std::string(applied ? "applied" : "refused: " + applied.error().message) +
+           (healed ? "" : "; heal failed: " + healed.error().message);
+  });
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  EXPECT_NE(out->find("refused: interface eth0 already has an ingress qdisc"), std::string::npos) << *out;
+  EXPECT_EQ(out->find("heal failed"), std::string::npos) << *out;
+  EXPECT_EQ(probe::ingress_leftovers_in(faulted().ns), "ingress qdisc on eth0\n") << "the foreign qdisc stays, alone";
+}
+
 INSTANTIATE_TEST_SUITE_P(ByMechanism, IngressDelay,
                          ::testing::Values(std::string("netem-ifb"), std::string("nfqueue-shaper")),
                          probe::mechanism_param_name);
