@@ -20,6 +20,7 @@ Result<HealRecord> IptablesStatisticLoss::plan(const FaultSpec& spec, const Host
   auto destinations = parse_prefix_list(spec.params, "destinations", false);
   if (!destinations) return destinations.error().with_context("loss");
   HealRecord record{{"rule_id", random_id()}, {"percent", *percent}, {"destinations", prefix_texts(*destinations)}};
+  if (direction_of(spec) == Direction::kIngress) record["direction"] = "ingress";
   if (*correlation > 0) record["correlation_ignored"] = *correlation;
   if (auto it = spec.params.find("interface"); it != spec.params.end()) record["interface"] = *it;
   auto ports = PortMatch::parse(spec.params);
@@ -32,8 +33,12 @@ Result<void> IptablesStatisticLoss::apply(const HealRecord& record, const HostCo
   auto destinations = prefixes_from_record(record, "destinations");
   if (!destinations) return destinations.error().with_context("loss record");
   double percent = record.value("percent", 0.0);
-  std::vector<std::string> base = {"!", "-o", "lo"};
-  if (auto it = record.find("interface"); it != record.end() && it->is_string()) base = {"-o", it->get<std::string>()};
+  // Ingress: what arrives (INPUT, -i, the peers as sources); egress: what leaves.
+  const bool ingress = record.value("direction", "") == "ingress";
+  const Hook hook = ingress ? Hook::kInput : Hook::kOutput;
+  const std::string iface_flag = ingress ? "-i" : "-o", peer_flag = ingress ? "-s" : "-d";
+  std::vector<std::string> base = {"!", iface_flag, "lo"};
+  if (auto it = record.find("interface"); it != record.end() && it->is_string()) base = {iface_flag, it->get<std::string>()};
   std::vector<std::string> tail = {"-m", "statistic", "--mode", "random", "--probability",
                                    fmt::format("{:.6f}", percent / 100.0), "-j", "DROP"};
   auto ports = PortMatch::from_json(record);
@@ -41,7 +46,7 @@ Result<void> IptablesStatisticLoss::apply(const HealRecord& record, const HostCo
   std::vector<IptablesRule> rules;
   auto add = [&](std::vector<std::string> extra) {
     for (const auto& alternative : ports->alternatives()) {
-      IptablesRule r{Hook::kOutput, base};
+      IptablesRule r{hook, base};
       r.args.insert(r.args.end(), extra.begin(), extra.end());
       r.args.insert(r.args.end(), alternative.begin(), alternative.end());
       r.args.insert(r.args.end(), tail.begin(), tail.end());
@@ -49,7 +54,7 @@ Result<void> IptablesStatisticLoss::apply(const HealRecord& record, const HostCo
     }
   };
   if (destinations->empty()) add({});
-  for (const auto& d : *destinations) add({"-d", d.text()});
+  for (const auto& d : *destinations) add({peer_flag, d.text()});
   return IptablesChains().apply(record.value("rule_id", ""), rules, host.exemptions);
 }
 
@@ -59,7 +64,8 @@ Result<void> IptablesStatisticLoss::heal(const HealRecord& record, const HostCon
 
 std::string IptablesStatisticLoss::describe(const HealRecord& record) const {
   auto destinations = prefixes_from_record(record, "destinations");
-  std::string to = destinations && !destinations->empty() ? " to " + join_prefixes(*destinations) : "";
+  const bool ingress = record.value("direction", "") == "ingress";
+  std::string to = destinations && !destinations->empty() ? (ingress ? " from " : " to ") + join_prefixes(*destinations) : "";
   std::string where = record.contains("interface") && record["interface"].is_string()
                           ? " on " + record["interface"].get<std::string>()
                           : std::string(" on every interface but lo");
@@ -68,8 +74,9 @@ std::string IptablesStatisticLoss::describe(const HealRecord& record) const {
                                        record["correlation_ignored"].get<double>())
                          : "";
   auto ports = PortMatch::from_json(record);
-  return fmt::format("loss: drop {}% of outgoing packets{}{}{} (iptables statistic){}", record.value("percent", 0.0), to,
-                     where, ports ? ports->describe() : std::string(), note);
+  return fmt::format("loss: drop {}% of {} packets{}{}{} (iptables statistic{}){}", record.value("percent", 0.0),
+                     ingress ? "incoming" : "outgoing", to, where, ports ? ports->describe() : std::string(),
+                     ingress ? ", INPUT" : "", note);
 }
 
 FAULTLINE_REGISTER_MECHANISM("loss", 10, IptablesStatisticLoss);

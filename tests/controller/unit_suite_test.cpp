@@ -223,7 +223,7 @@ TEST(Suite, EveryKindWithAMisspeltFieldIsRefusedAtItsLine) {
   }
   EXPECT_GT(walked, 50);
   // A field the kind lacks, an unknown kind, a value out of range.
-  EXPECT_NE(error_of(replace(kSuite, "{kind: partition, mode: halves}", "{kind: delay, delay: 5ms, direction: out}"))
+  EXPECT_NE(error_of(replace(kSuite, "{kind: partition, mode: halves}", "{kind: blackhole-out, direction: out}"))
                 .find("s.yaml:14: nemesis.schedule[0].fault.direction: unknown field \"direction\""),
             std::string::npos);
   EXPECT_NE(error_of(replace(kSuite, "{kind: partition, mode: halves}", "{kind: dealy, delay: 5ms}"))

@@ -121,14 +121,18 @@ Result<void> ShaperMechanism::apply(const HealRecord& record, const HostContext&
   auto queue = shaper_->add(*rule_id, *fault);
   if (!queue) return queue.error();
 
+  // Egress: OUTPUT, the outgoing interface, the peers as destinations;
+  // ingress: INPUT, the incoming interface, the peers as sources.
+  const net::Hook hook = fault->ingress ? net::Hook::kInput : net::Hook::kOutput;
+  const std::string iface_flag = fault->ingress ? "-i" : "-o", peer_flag = fault->ingress ? "-s" : "-d";
   std::vector<std::string> base;
-  if (fault->interface.empty()) base = {"!", "-o", "lo"};
-  else base = {"-o", fault->interface};
+  if (fault->interface.empty()) base = {"!", iface_flag, "lo"};
+  else base = {iface_flag, fault->interface};
   std::vector<std::string> target = {"-j", "NFQUEUE", "--queue-num", std::to_string(*queue), "--queue-bypass"};
   std::vector<net::IptablesRule> rules;
   auto add_rule = [&](std::vector<std::string> match) {
     for (const auto& alternative : ports->alternatives()) {
-      net::IptablesRule rule{net::Hook::kOutput, base};
+      net::IptablesRule rule{hook, base};
       rule.args.insert(rule.args.end(), match.begin(), match.end());
       rule.args.insert(rule.args.end(), alternative.begin(), alternative.end());
       rule.args.insert(rule.args.end(), target.begin(), target.end());
@@ -136,7 +140,7 @@ Result<void> ShaperMechanism::apply(const HealRecord& record, const HostContext&
     }
   };
   if (fault->destinations.empty()) add_rule({});
-  for (const auto& prefix : fault->destinations) add_rule({"-d", prefix.to_string()});
+  for (const auto& prefix : fault->destinations) add_rule({peer_flag, prefix.to_string()});
 
   // In-process nf_tables transaction where it can express the rules (no
   // program started); else one iptables-restore batch. Same rules either way.
