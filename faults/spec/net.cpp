@@ -88,10 +88,10 @@ std::vector<KindSpec> net_kinds() {
              "two-way cut)")
            .only_in(Scope::kSuite),
        field("direction", T::kEnum,
-             "both; in: drop what the peers send us; out: drop what we send them")
+             "both; in: drop what the peers send us; out: drop what we send them. In a suite, with mode isolate: "
+             "in: the targets hear nobody but still send, out: nobody hears the targets but they still hear")
            .defaults("both")
-           .one_of({"both", "in", "out"})
-           .only_in(Scope::kAgent),
+           .one_of({"both", "in", "out"}),
        field("keep_established", T::kBool,
              "block only new connections (conntrack state NEW): flows opened before the fault keep flowing")
            .defaults("false"),
@@ -99,7 +99,8 @@ std::vector<KindSpec> net_kinds() {
       {R"({"kind":"partition","peers":["198.18.0.3","198.18.0.4"]})",
        R"({"kind":"partition","peers":["198.18.0.3"],"direction":"in","keep_established":true})",
        R"({"kind":"partition","peers":["198.18.0.3"],"ports":[2380],"protocol":"tcp"})",
-       R"({"kind":"partition","mode":"grudge","grudge":{"n1":["n2"]}})"}));
+       R"({"kind":"partition","mode":"grudge","grudge":{"n1":["n2"]}})",
+       R"({"kind":"partition","mode":"isolate","direction":"in"})"}));
   kinds.push_back(kind_spec(
       "delay", "net", "delay outgoing (or, with direction ingress, incoming) packets (netem, or the NFQUEUE shaper)",
       {field("delay", T::kDuration, "added latency").needed().between(0, kMaxNetemNs),

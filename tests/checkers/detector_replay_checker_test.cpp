@@ -57,6 +57,20 @@ Fault isolate(const std::string& id, Nanos start, Nanos end, const std::string& 
   return f;
 }
 
+// One-way isolate, as the nemesis records it: `in` the node drops every
+// other node (it sends, hears nobody); `out` every other node drops it.
+Fault one_way_isolate(const std::string& id, Nanos start, Nanos end, const std::string& node, const std::string& direction) {
+  Fault f{id, start, end, {{"kind", "partition"}, {"mode", "isolate"}, {"direction", direction}}, {}, {}, {}};
+  f.window.kind = NetworkWindow::Kind::kDrop;
+  for (const auto& other : kNodes) {
+    if (other == node) continue;
+    if (direction == "in") f.grudge[node].push_back(other);
+    else f.grudge[other].push_back(node);
+  }
+  for (const auto& [a, bs] : f.grudge) f.targets.push_back(a);
+  return f;
+}
+
 Fault process(const std::string& id, const char* kind, Nanos start, Nanos end, const std::string& node) {
   Fault f{id, start, end, {{"kind", kind}}, {node}, {}, {}};
   f.window.kind = std::string(kind) == "kill" ? NetworkWindow::Kind::kDown : NetworkWindow::Kind::kPause;
@@ -83,6 +97,7 @@ struct Sut {
   std::uint64_t seed = 1000;
   bool report_suspect = false;   // memberlist's API cannot: alive/dead only
   std::string never_refuted;     // "observer>subject": that pair never says alive again
+  std::vector<std::pair<Nanos, nlohmann::json>> injected;  // extra detector lines (a bug's verdicts)
 };
 
 // A history: the faults, and what `sut` (the reference with its own seed)
@@ -131,6 +146,7 @@ history::History make_history(const std::vector<Fault>& faults, const Sut& sut, 
                                               {"status", reference::to_string(visible)}}
                                    .dump());
   }
+  for (const auto& [t, line] : sut.injected) lines.emplace_back(t, line.dump());
   lines.emplace_back(end, nlohmann::json{{"time", end}, {"type", "log"}, {"message", "end"}}.dump());
   std::stable_sort(lines.begin(), lines.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   std::string text = nlohmann::json{{"time", 0}, {"type", "cluster"}, {"nodes", kNodes}}.dump() + "\n";
@@ -189,6 +205,92 @@ TEST(DetectorReplayChecker, SuspicionsSpreadByGossipAfterAHealAreAccepted) {
       if (row["what"] == "mistake" && row.value("verdict", "") == "ok") ++accepted;
   }
   EXPECT_GT(accepted, 0) << "the schedule should make the reference's own mistakes";
+}
+
+// One-way isolates: n1 hears nobody (in), then n5 is heard by nobody (out).
+// The cut node reaches the others one way only: unreachable both ways
+// round, so a correct cluster declares it dead and it declares them dead.
+std::vector<Fault> one_way_schedule() {
+  return {one_way_isolate("f1", 10 * kS, 40 * kS, "n1", "in"), one_way_isolate("f2", 100 * kS, 130 * kS, "n5", "out")};
+}
+
+TEST(DetectorReplayChecker, CorrectMemberlistIsValidUnderOneWayIsolates) {
+  for (std::uint64_t seed = 1000; seed < 1000 + seeds(); ++seed) {
+    Sut sut;
+    sut.seed = seed;
+    sut.report_suspect = true;
+    auto r = judge(make_history(one_way_schedule(), sut, 200 * kS),
+                   {{"profile", "memberlist-lan"}, {"reports", {"alive", "suspect", "dead"}}});
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->valid, Validity::kValid) << "seed " << seed << "\n" << r->text << "\n" << violations(*r);
+    // Every other node had to declare the cut one dead: the reference
+    // detects it in every trial. The cut node's own view follows the
+    // reference: it gets no acks, Lifeguard slows its probing and no peer
+    // confirms its suspicions, so the reference declares the others dead
+    // in only some trials within the window (not required).
+    int owed = 0, cut_view = 0;
+    for (const auto& row : r->findings["envelope"]) {
+      if (row["what"] != "detection") continue;
+      const bool cut = (row["window"] == "partition f1" && row["observer"] == "n1") ||
+                       (row["window"] == "partition f2" && row["observer"] == "n5");
+      if (cut) {
+        ++cut_view;
+        continue;
+      }
+      EXPECT_TRUE(row.contains("allowed")) << row;
+      EXPECT_EQ(row.value("verdict", ""), "ok") << row;
+      ++owed;
+    }
+    EXPECT_EQ(owed, 8) << r->findings["envelope"].dump();
+    EXPECT_EQ(cut_view, 8);
+  }
+}
+
+TEST(DetectorReplayChecker, OneWayIsolateStillCatchesTheNeverRefutedAndTheUnexplainedMistake) {
+  // A node that keeps the healed n5 dead: recovery. (n5 heard its
+  // accusation while nobody heard it, so its refutation arrives at the heal
+  // and the reference revives it in every trial. The healed n1 of f1 heard
+  // nothing, and memberlist does not re-merge a node both sides hold dead:
+  // the reference mostly does not recover it, and nothing is required.)
+  Sut stuck;
+  stuck.never_refuted = "n2>n5";
+  // (Its allowance is two push-pull rounds x 1.5 + 2s = 92s after the heal.)
+  auto r = judge(make_history(one_way_schedule(), stuck, 240 * kS), {{"profile", "memberlist-lan"}});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->valid, Validity::kInvalid) << r->text;
+  ASSERT_FALSE(r->findings["violations"].empty());
+  EXPECT_EQ(r->findings["violations"][0]["property"], "recovery") << violations(*r);
+  EXPECT_EQ(r->findings["violations"][0]["observer"], "n2");
+  EXPECT_EQ(r->findings["violations"][0]["subject"], "n5");
+  // n2 declaring n3 dead while n5 is heard by nobody: n2 and n3 talk both
+  // ways and the reference never makes that mistake; a one-way link of the
+  // partition elsewhere (n2 drops n5) does not excuse it. (Profile swim:
+  // without push-pull no anti-entropy round may repair a mistake late, so
+  // the reference's own mistakes are matched only close by.)
+  Sut wrong;
+  wrong.profile = *reference::detector_profile("swim");
+  wrong.report_suspect = true;
+  auto line = [](Nanos t, const char* status) {
+    return std::pair<Nanos, nlohmann::json>{
+        t, {{"time", t}, {"type", "detector"}, {"node", "n2"}, {"subject", "n3"}, {"status", status}}};
+  };
+  wrong.injected = {line(110 * kS, "dead"), line(125 * kS, "alive")};
+  auto m = judge(make_history(one_way_schedule(), wrong, 200 * kS), {{"profile", "swim"}});
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  EXPECT_EQ(m->valid, Validity::kInvalid) << m->text;
+  ASSERT_FALSE(m->findings["violations"].empty());
+  EXPECT_EQ(m->findings["violations"][0]["property"], "accuracy") << violations(*m);
+  EXPECT_EQ(m->findings["violations"][0]["observer"], "n2");
+  EXPECT_EQ(m->findings["violations"][0]["subject"], "n3");
+  EXPECT_NE(m->findings["violations"][0]["message"].get<std::string>().find("never made such a mistake"), std::string::npos)
+      << violations(*m);
+  // The correct cluster under profile swim: valid.
+  Sut right;
+  right.profile = wrong.profile;
+  right.report_suspect = true;
+  auto ok = judge(make_history(one_way_schedule(), right, 200 * kS), {{"profile", "swim"}});
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ(ok->valid, Validity::kValid) << ok->text << violations(*ok);
 }
 
 TEST(DetectorReplayChecker, SlowerProbingThanDeclaredIsCaughtWithTheReferenceRange) {

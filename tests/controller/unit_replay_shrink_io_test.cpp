@@ -146,6 +146,30 @@ TEST(ShrinkInput, TakesAFailingRunAndNarrowsToAFinding) {
   EXPECT_NE(gone.error().message.find("--suite"), std::string::npos);
 }
 
+// A one-way isolate comes back as its one-way grudge, with the flags the
+// nodes applied it with.
+TEST(SuiteWriter, OneWayPartitionLoadsBackOneWay) {
+  TempDir dir;
+  std::vector<ScheduledFault> faults(1);
+  faults[0].id = "f1";
+  faults[0].spec = {{"kind", "partition"}, {"mode", "isolate"}, {"direction", "out"}, {"keep_established", true}};
+  faults[0].grudge = {{"n1", {"n3"}}, {"n2", {"n3"}}};
+  faults[0].targets = {"n1", "n2"};
+  faults[0].start = 1000 * kMs;
+  faults[0].end = 3000 * kMs;
+  auto yaml = shrink::schedule_suite_yaml(kSuites / "partition-heal.yaml", {}, faults, 10 * 1000 * kMs, 7, {});
+  ASSERT_TRUE(yaml) << yaml.error().message;
+  const auto file = dir.path / "shrunk.yaml";
+  std::ofstream(file) << *yaml;
+  auto suite = load_suite(file);
+  ASSERT_TRUE(suite) << suite.error().message << "\n" << *yaml;
+  auto schedule = build_schedule(*suite);
+  ASSERT_TRUE(schedule) << schedule.error().message;
+  ASSERT_EQ(schedule->size(), 1u);
+  EXPECT_EQ((*schedule)[0].grudge, faults[0].grudge);
+  EXPECT_EQ((*schedule)[0].spec.value("keep_established", false), true) << (*schedule)[0].spec;
+}
+
 TEST(SuiteWriter, ExplicitScheduleLoadsBackAsTheSameFaults) {
   TempDir dir;
   std::vector<ScheduledFault> faults(3);

@@ -237,6 +237,21 @@ TEST(Suite, EveryKindWithAMisspeltFieldIsRefusedAtItsLine) {
             std::string::npos);
 }
 
+// A partition's direction in a suite: one-way isolate; any other mode
+// refuses it at its line (a grudge is one-way as written).
+TEST(Suite, PartitionDirectionOnlyWithIsolate) {
+  auto ok = parse_suite(replace(kSuite, "{kind: partition, mode: halves}", "{kind: partition, mode: isolate, direction: in}"),
+                        "s.yaml");
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ(ok->nemesis.schedule[0].fault.spec.value("direction", ""), "in");
+  EXPECT_NE(error_of(replace(kSuite, "{kind: partition, mode: halves}", "{kind: partition, mode: halves, direction: out}"))
+                .find("s.yaml:14: nemesis.schedule[0].fault.direction: direction \"out\" needs mode isolate"),
+            std::string::npos);
+  EXPECT_NE(error_of(replace(kSuite, "{kind: partition, mode: halves}", "{kind: partition, mode: isolate, direction: up}"))
+                .find("s.yaml:14: nemesis.schedule[0].fault.direction"),
+            std::string::npos);
+}
+
 TEST(Suite, EveryExampleSuiteLoads) {
   for (const auto& entry : std::filesystem::directory_iterator(std::string(FAULTLINE_SOURCE_DIR) + "/examples/suites")) {
     if (entry.path().extension() != ".yaml") continue;
