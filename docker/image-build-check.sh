@@ -84,7 +84,7 @@ build() {  # log-file clean|cached; prints the seconds it took
     "${compose[@]}" -f docker/compose.yaml build n1 >>"$log" 2>&1 &&
       "${compose[@]}" -f docker/compose.yaml build controller >>"$log" 2>&1 || rc=$?
   fi
-  # The agent stage shares builder and runtime-libs with the node's build.
+  # The agent stage (users' images build on it) shares the builder stage with the node's build.
   local nocache=()
   [ "$mode" = clean ] && [ "${compose[0]} ${compose[1]:-}" = "docker compose" ] && nocache=(--no-cache)
   [ $rc -eq 0 ] && { docker build "${nocache[@]}" -f "$context/docker/Dockerfile" --target agent -t faultline/agent:local \

@@ -17,7 +17,9 @@
 #    controller: the controller container removed, `compose down -v
 #    --remove-orphans` (containers, networks, volumes; images stay).
 # Exit: the controller's (0 valid, 1 invalid, 2 unknown, 254 refused, 255
-# internal), 3 when a step before it failed, 130 on Ctrl-C.
+# internal; Ctrl-C during the run: it heals, writes what it has and says
+# unknown, 2; `docker kill` of it: 137), 3 when a step before it failed,
+# 130 on Ctrl-C before it started.
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 if docker compose version >/dev/null 2>&1; then compose=(docker compose); else compose=(docker-compose); fi

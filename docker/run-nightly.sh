@@ -2,8 +2,9 @@
 # The whole nightly job in one command, for faultline's own demo cluster or
 # for any compose project. Exits with the verdict (0 valid, 1 invalid,
 # 2 unknown, 254 refused: bad suite or a node that cannot serve its faults;
-# 3 build/infrastructure failure; 130 interrupted; the controller's own
-# status otherwise) and tears the project down (containers, networks,
+# 3 build/infrastructure failure; 130 interrupted before the run; the
+# controller's own status otherwise: a run stopped by Ctrl-C heals, writes
+# what it has and says unknown, 2) and tears the project down (containers, networks,
 # volumes), also on failure, Ctrl-C or a killed controller.
 #
 # faultline's own 5-node demo cluster (docker/compose.yaml): builds the base
