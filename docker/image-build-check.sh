@@ -17,7 +17,10 @@
 #  4. build 2 of the same inputs: every step must come from the cache
 #     ("Using cache" / "CACHED" lines are counted) and the image IDs must be
 #     those of build 1;
-#  5. prints each build's time and the node and controller image sizes.
+#  5. prints each build's time, the node and controller image sizes, and
+#     what the agent image (faultline/agent:local, the base users' own
+#     images build on or copy /opt/faultline from) adds to the base image:
+#     at most 60 MiB, else the check fails.
 # Exit 0 when all of that holds, 1 when it does not, 3 on a setup failure.
 # Uses COMPOSE_PROJECT_NAME (default faultline-imagecheck); starts no container.
 set -uo pipefail
@@ -25,7 +28,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 if docker compose version >/dev/null 2>&1; then compose=(docker compose); else compose=(docker-compose); fi
 export COMPOSE_PROJECT_NAME=${COMPOSE_PROJECT_NAME:-faultline-imagecheck}
-images=(faultline/node:local faultline/controller:local)
+images=(faultline/node:local faultline/controller:local faultline/agent:local)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 say() { echo "image-build-check: $*"; }
@@ -34,9 +37,11 @@ docker/base-image.sh || { say "no base image"; exit 3; }
 # compose wants the secret's file to exist even to build; the images never hold it.
 docker/agent-token.sh "$work/agent-token"
 export FAULTLINE_AGENT_TOKEN_FILE="$work/agent-token"
+context=$repo
 if [ $# -gt 0 ]; then
   docker/prepare-prebuilt.sh "$work/context" "$@" || exit 3
   export FAULTLINE_CONTEXT="$work/context" FAULTLINE_PREBUILT=prebuilt
+  context=$work/context
   say "binaries from $*"
 else
   say "binaries compiled in the builder stage"
@@ -79,6 +84,12 @@ build() {  # log-file clean|cached; prints the seconds it took
     "${compose[@]}" -f docker/compose.yaml build n1 >>"$log" 2>&1 &&
       "${compose[@]}" -f docker/compose.yaml build controller >>"$log" 2>&1 || rc=$?
   fi
+  # The agent stage (users' images build on it) shares the builder stage with the node's build.
+  local nocache=()
+  [ "$mode" = clean ] && [ "${compose[0]} ${compose[1]:-}" = "docker compose" ] && nocache=(--no-cache)
+  [ $rc -eq 0 ] && { docker build "${nocache[@]}" -f "$context/docker/Dockerfile" --target agent -t faultline/agent:local \
+    --build-arg PREBUILT="${FAULTLINE_PREBUILT:-}" --build-arg BUILD_JOBS="${FAULTLINE_BUILD_JOBS:-}" \
+    --build-arg BUILD_NICE="${FAULTLINE_BUILD_NICE:-0}" "$context" >>"$log" 2>&1 || rc=$?; }
   echo $((SECONDS - start))
   return $rc
 }
@@ -104,5 +115,9 @@ if [ "$(hits "$work/build2.log")" -eq 0 ]; then
 fi
 size() { docker image inspect -f '{{.Size}}' "$1" | numfmt --to=iec-i --suffix=B; }
 say "node image $(size faultline/node:local), controller image $(size faultline/controller:local)"
+base_bytes=$(docker image inspect -f '{{.Size}}' "${BASE:-debian:bookworm-slim}")
+agent_adds=$(( $(docker image inspect -f '{{.Size}}' faultline/agent:local) - base_bytes ))
+say "agent image adds $(numfmt --to=iec-i --suffix=B "$agent_adds") to ${BASE:-debian:bookworm-slim} (limit 60MiB)"
+if [ "$agent_adds" -gt $((60 * 1024 * 1024)) ]; then say "the agent image adds more than 60MiB"; status=1; fi
 [ "$status" -eq 0 ] && say "ok" || say "FAILED (${rebuilt} step(s) ran again)"
 exit $status

@@ -28,7 +28,7 @@ for name in faultline faultline-agent faultline-demo-node faultline-demo-client;
 done
 cp "$(find_one lib libfaultline_clock.so)" "$out/prebuilt/lib/"
 strip "$out"/prebuilt/bin/* "$out"/prebuilt/lib/*
-cp -r "$repo/docker/Dockerfile" "$repo/docker/node-entrypoint.sh" "$repo/docker/suites" "$out/docker/"
+cp -r "$repo/docker/Dockerfile" "$repo/docker/node-entrypoint.sh" "$repo/docker/agent-entrypoint.sh" "$repo/docker/suites" "$out/docker/"
 cp -r "$repo/examples/suites" "$out/examples/"
 # Empty stand-ins for the source parts the Dockerfile's builder stage copies
 # (it compiles from them only without PREBUILT).

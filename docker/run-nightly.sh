@@ -1,21 +1,42 @@
 #!/usr/bin/env bash
-# The whole nightly job in one command: builds the base image if missing
-# (docker/base-image.sh), builds the node and controller images, brings the
-# 5-node compose cluster up, runs the suite (default docker/suites/nightly.yaml:
-# a partition and a kill), exits with its verdict (0 valid, 1 invalid,
-# 2 unknown, other: infrastructure failure) and tears the cluster down
-# (containers, network, volumes), also on failure or Ctrl-C.
+# The whole nightly job in one command, for faultline's own demo cluster or
+# for any compose project. Exits with the verdict (0 valid, 1 invalid,
+# 2 unknown, 254 refused: bad suite or a node that cannot serve its faults;
+# 3 build/infrastructure failure; 130 interrupted before the run; the
+# controller's own status otherwise: a run stopped by Ctrl-C heals, writes
+# what it has and says unknown, 2) and tears the project down (containers, networks,
+# volumes), also on failure, Ctrl-C or a killed controller.
 #
-#   docker/run-nightly.sh                      # images compile faultline from source
+# faultline's own 5-node demo cluster (docker/compose.yaml): builds the base
+# image if missing (docker/base-image.sh), the node and controller images,
+# brings n1..n5 up and runs the suite (default docker/suites/nightly.yaml: a
+# partition and a kill) from the controller container.
+#   docker/run-nightly.sh
 #   FAULTLINE_PREBUILT_DIRS="build/default" docker/run-nightly.sh
-#                                              # images take a host build's binaries
+#                                 # images take a host build's binaries
 # Env: FAULTLINE_OUT (results, default ./out), FAULTLINE_SUITE (path inside the
 # controller image, e.g. /suites/examples/partition-heal.yaml),
 # COMPOSE_PROJECT_NAME (default faultline-nightly).
+#
+# Your own compose project (docs/compose.md): its node services run the
+# agent as entrypoint (image built on, or copying from, faultline/agent:local)
+# and carry the label io.faultline.node: NAME (or the suite lists them).
+#   docker/run-nightly.sh -f compose.yaml [-f override.yaml] --suite suite.yaml
+#       [--client-dir DIR] [--network NAME] [-p PROJECT] [--out DIR]
+# builds faultline/agent:local and faultline/controller:local, then the
+# project's images, brings the project up with a fresh agent token
+# (FAULTLINE_AGENT_TOKEN_FILE, the project's agent_token secret), and runs
+# the controller in a container on the project's network (NAME, or its only
+# network) with the engine's socket (the docker provider finds the nodes by
+# their labels and checks their capabilities), the suite's directory at
+# /suite and --client-dir (the suite's client programs) on its PATH. Results
+# go to --out (default ./out). -p defaults to faultline-<the compose file's
+# directory name>. FAULTLINE_CONTROLLER_IMAGE replaces the controller image.
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
-cd "$repo"
 if docker compose version >/dev/null 2>&1; then compose=(docker compose); else compose=(docker-compose); fi
+if [ $# -gt 0 ]; then exec "$repo/docker/run-compose-project.sh" "$@"; fi
+cd "$repo"
 export COMPOSE_PROJECT_NAME=${COMPOSE_PROJECT_NAME:-faultline-nightly}
 export FAULTLINE_OUT=${FAULTLINE_OUT:-$repo/out}
 mkdir -p "$FAULTLINE_OUT"

@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "controller/cluster/exec.h"
+#include "controller/cluster/compose_nodes.h"
 #include "controller/cluster/recorded_cluster.h"
 #include "controller/cluster/tcp_wait.h"
 
@@ -45,27 +45,6 @@ std::filesystem::path token_file_of(const ClusterConfig& config) {
   return "docker/agent-token";
 }
 
-// The address of compose service `service` in `project`, from the docker CLI.
-Result<std::string> inspect_address(const std::string& project, const std::string& service) {
-  auto ids = run_command({"docker", "ps", "-q", "--filter", "label=com.docker.compose.project=" + project, "--filter",
-                          "label=com.docker.compose.service=" + service});
-  if (!ids) return unavailable(fmt::format("node {}: docker ps failed: {}", service, ids.error().message));
-  std::istringstream in(*ids);
-  std::string id;
-  if (!(in >> id))
-    return unavailable(fmt::format("node {}: no running container of service '{}' in compose project '{}' "
-                                   "(start it: docker-compose -p {} -f docker/compose.yaml up -d; or set "
-                                   "cluster.options.project)",
-                                   service, service, project, project));
-  auto out = run_command({"docker", "inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}", id});
-  if (!out) return unavailable(fmt::format("node {}: docker inspect failed: {}", service, out.error().message));
-  std::istringstream words(*out);
-  std::string address;
-  while (words >> address)
-    if (is_ipv4(address)) return address;
-  return unavailable(fmt::format("node {}: container {} has no IPv4 address", service, id));
-}
-
 }  // namespace
 
 Result<std::map<std::string, std::string>> parse_docker_nodes(const std::string& text) {
@@ -92,13 +71,19 @@ Result<void> DockerProvider::validate(const ClusterConfig& config) const {
       if (key == "agent_port") {
         if (!value.is_number_integer() || value.get<int>() < 1 || value.get<int>() > 65535)
           return invalid_input("cluster.options.agent_port: expected a port number");
-      } else if (key == "project" || key == "token_file" || key == "state_dir" || key == "data_dir") {
+      } else if (key == "project" || key == "token_file" || key == "state_dir" || key == "data_dir" ||
+                 key == "network") {
         if (!value.is_string() || value.get<std::string>().empty())
           return invalid_input(fmt::format("cluster.options.{}: expected a non-empty string", key));
+      } else if (key == "services") {
+        if (!value.is_object()) return invalid_input("cluster.options.services: expected a map of node: service");
+        for (auto& [node, service] : value.items())
+          if (!service.is_string() || service.get<std::string>().empty())
+            return invalid_input(fmt::format("cluster.options.services.{}: expected a service name", node));
       } else {
-        return invalid_input(fmt::format(
-            "cluster.options.{}: unknown option for the docker provider (project, agent_port, token_file, state_dir, data_dir)",
-            key));
+        return invalid_input(fmt::format("cluster.options.{}: unknown option for the docker provider (project, "
+                                         "network, services, agent_port, token_file, state_dir, data_dir)",
+                                         key));
       }
     }
   }
@@ -132,17 +117,23 @@ Result<std::unique_ptr<Cluster>> DockerProvider::up(const ClusterConfig& config,
   std::map<std::string, std::string> from_env;
   if (const char* env = std::getenv("FAULTLINE_DOCKER_NODES"); env && *env) from_env = *parse_docker_nodes(env);
 
+  const auto services = config.options.value("services", nlohmann::json::object());
   std::vector<NodeInfo> nodes;
   nlohmann::json recorded = nlohmann::json::array();
+  std::vector<std::string> limits;
   for (const auto& name : config.nodes) {
     if (options.interrupted && options.interrupted()) return unavailable("interrupted while finding the docker nodes");
     std::string address;
     if (!from_env.empty()) {
       address = from_env[name];
     } else {
-      auto found = inspect_address(project, name);
+      ComposeQuery query{project, name, services.value(name, name), config.options.value("network", std::string())};
+      auto found = find_compose_node(query);
       if (!found) return found.error();
-      address = *found;
+      address = found->address;
+      auto lacks = find_node_limits(*found, options.fault_kinds);
+      if (!lacks) return Error{lacks.error().code, fmt::format("node {}: {}", name, lacks.error().message)};
+      for (const auto& l : *lacks) limits.push_back(fmt::format("node {}: {}", name, l));
     }
     NodeInfo node;
     node.name = name;
@@ -153,6 +144,11 @@ Result<std::unique_ptr<Cluster>> DockerProvider::up(const ClusterConfig& config,
     node.events = state_dir + "/events.sock";
     nodes.push_back(node);
     recorded.push_back({{"name", name}, {"address", address}, {"agent_port", agent_port}});
+  }
+  if (!limits.empty()) {
+    std::string all;
+    for (const auto& l : limits) all += (all.empty() ? "" : "\n  ") + l;
+    return invalid_input(fmt::format("these nodes cannot serve the suite's faults (nothing was injected):\n  {}", all));
   }
   for (const auto& node : nodes)
     if (!wait_for_tcp(node.address, agent_port, 60'000'000'000, options.interrupted))

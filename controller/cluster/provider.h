@@ -62,6 +62,10 @@ struct ProviderOptions {
   std::filesystem::path bin_dir;         // where faultline-agent lives (same build)
   std::function<bool()> interrupted;     // polled during long steps; may be empty
   std::function<void(const std::string&)> notice;  // tells the user a choice made for them; may be empty
+  // Every fault kind the run can inject (plus "data-fs" when the SUT's data
+  // dir is a faultable FUSE mount), so a provider that can see a node's
+  // limits (a container's capabilities) refuses up front, naming the fix.
+  std::vector<std::string> fault_kinds;
 };
 
 class Provider {

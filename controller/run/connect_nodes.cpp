@@ -100,6 +100,10 @@ bool connect_nodes(RunContext& ctx) {
   popts.bin_dir = ctx.options.bin_dir.empty() ? self_dir() : ctx.options.bin_dir;
   popts.interrupted = interrupted;
   popts.notice = [&ctx](const std::string& message) { ctx.console.line(message); };
+  // A given schedule (a replay) needs exactly its kinds; a suite's, every kind any seed could draw.
+  const auto kinds = ctx.options.schedule ? schedule_kinds(ctx.schedule) : possible_kinds(ctx.suite);
+  popts.fault_kinds = kinds;
+  if (ctx.suite.sut.data_fs) popts.fault_kinds.push_back("data-fs");
   ctx.console.line(fmt::format("bringing up the {} cluster", ctx.suite.cluster.provider));
   auto up = ctx.provider->up(ctx.suite.cluster, popts);
   if (!up) {
@@ -128,8 +132,6 @@ bool connect_nodes(RunContext& ctx) {
     }
   if (!ok) return false;
 
-  // A given schedule (a replay) needs exactly its kinds; a suite's, every kind any seed could draw.
-  auto kinds = ctx.options.schedule ? schedule_kinds(ctx.schedule) : possible_kinds(ctx.suite);
   auto refusals = capability_refusals(ctx.suite, kinds, ingress_kinds(ctx), links);
   for (const auto& r : refusals) ctx.error("refused: " + r);
   if (!refusals.empty()) {

@@ -114,6 +114,7 @@ TEST(DockerImages, BuildFromCleanStateThenFromTheLayerCache) {
   ASSERT_EQ(r.status, 0) << r.output.substr(r.output.size() > 6000 ? r.output.size() - 6000 : 0);
   EXPECT_NE(r.output.find("image IDs identical"), std::string::npos);
   EXPECT_NE(r.output.find("node image "), std::string::npos);
+  EXPECT_NE(r.output.find("agent image adds "), std::string::npos);  // and at most 60MiB, or the check fails
   EXPECT_EQ(project_resources(project), "") << "the image check left containers, networks or volumes behind";
 }
 
