@@ -423,28 +423,42 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  // faultline agent 1: in the target's namespace, on its address (the local
-  // provider's and docker provider's transport: TCP from the controller).
-  auto direct_pid = c.spawn(target_ns,
-                            {FAULTLINE_BIN_DIR "/faultline-agent", "--listen", target + ":" + std::to_string(kAgentPort),
-                             "--token-file", (scratch / "agent" / "token").string(), "--state-dir",
-                             (scratch / "agent" / "state").string(), "--interface", "eth0", "--log-level", "warn"},
-                            (scratch / "agent" / "agent.log").string());
-  if (!direct_pid) {
-    std::fprintf(stderr, "fault_time_bench: agent: %s\n", direct_pid.error().message.c_str());
-    return 1;
-  }
-  std::unique_ptr<agent::AgentClient> direct;
-  for (int i = 0; i < 100 && !direct; ++i) {
-    if (auto client = agent::AgentClient::connect({target, kAgentPort, token}, 1'000'000'000); client)
-      direct = std::move(*client);
-    else std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  if (!direct) {
+  // faultline agents 1 and 1b: in the target's namespace, on its address (the
+  // local provider's and docker provider's transport: TCP from the
+  // controller); 1 journals on this machine's disk as the providers do,
+  // 1b on a tmpfs, to show what the journal's fsync costs.
+  const fs::path shm_state = fs::path("/dev/shm") / scratch.filename();
+  struct ShmGuard {
+    fs::path path;
+    ~ShmGuard() {
+      std::error_code ec;
+      fs::remove_all(path, ec);
+    }
+  } shm_guard{shm_state};
+  auto start_agent = [&](std::uint16_t port, const fs::path& state, const std::string& log)
+      -> std::pair<std::optional<pid_t>, std::unique_ptr<agent::AgentClient>> {
+    auto pid = c.spawn(target_ns,
+                       {FAULTLINE_BIN_DIR "/faultline-agent", "--listen", target + ":" + std::to_string(port),
+                        "--token-file", (scratch / "agent" / "token").string(), "--state-dir", state.string(),
+                        "--interface", "eth0", "--log-level", "warn"},
+                       (scratch / "agent" / log).string());
+    if (!pid) {
+      std::fprintf(stderr, "fault_time_bench: agent: %s\n", pid.error().message.c_str());
+      return {};
+    }
+    for (int i = 0; i < 100; ++i) {
+      if (auto client = agent::AgentClient::connect({target, port, token}, 1'000'000'000); client)
+        return {*pid, std::move(*client)};
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
     std::fprintf(stderr, "fault_time_bench: the agent in %s did not answer (log %s)\n", target_ns.c_str(),
-                 (scratch / "agent" / "agent.log").c_str());
-    return 1;
-  }
+                 (scratch / "agent" / log).c_str());
+    return {*pid, nullptr};
+  };
+  auto [direct_pid, direct] = start_agent(kAgentPort, scratch / "agent" / "state", "agent.log");
+  if (!direct) return 1;
+  auto [shm_pid, shm_direct] = start_agent(kAgentPort + 1, shm_state, "agent-tmpfs.log");
+  if (!shm_direct) return 1;
 
   // faultline agent 2: brought up by the ssh provider through that sshd,
   // reached through its forwarded channel.
@@ -555,6 +569,8 @@ int main(int argc, char** argv) {
     std::vector<Path> paths;
     paths.push_back(faultline_path("faultline: agent, TCP (local/docker provider)", *direct, partition_spec,
                                    partition_present, in_target, observe_partition, blocked));
+    paths.push_back(faultline_path("  the same, agent's journal on tmpfs (no disk fsync)", *shm_direct, partition_spec,
+                                   partition_present, in_target, observe_partition, {}));
     paths.push_back(faultline_path("faultline: agent, ssh provider's forwarded channel", **forwarded, partition_spec,
                                    partition_present, in_target, observe_partition, blocked));
     if (docker_client)
@@ -584,6 +600,8 @@ int main(int argc, char** argv) {
     std::vector<Path> paths;
     paths.push_back(faultline_path("faultline: agent, TCP (local/docker provider)", *direct, delay_spec, shaper_present,
                                    in_target, observe_delay, {}));
+    paths.push_back(faultline_path("  the same, agent's journal on tmpfs (no disk fsync)", *shm_direct, delay_spec,
+                                   shaper_present, in_target, observe_delay, {}));
     paths.push_back(faultline_path("faultline: agent, ssh provider's forwarded channel", **forwarded, delay_spec,
                                    shaper_present, in_target, observe_delay, {}));
     if (docker_client)
@@ -664,6 +682,8 @@ int main(int argc, char** argv) {
   if (auto down = (*ssh_cluster)->teardown(); !down)
     std::fprintf(stderr, "fault_time_bench: ssh cluster down: %s\n", down.error().message.c_str());
   direct->close();
+  shm_direct->close();
   c.kill(*direct_pid);
+  c.kill(*shm_pid);
   return g_stop ? 130 : 0;
 }
