@@ -40,13 +40,15 @@ ScratchDir ScratchDir::create() {
 
 void ScratchDir::remove_leftovers() {
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator("/tmp", ec)) {
-    const auto name = entry.path().filename().string();
-    if (name.rfind(kPrefix, 0) != 0) continue;
-    const pid_t owner = static_cast<pid_t>(std::atol(name.c_str() + kPrefix.size()));
-    if (owner <= 0 || ::kill(owner, 0) == 0 || errno != ESRCH) continue;
-    kill_processes_naming(entry.path());
-    fs::remove_all(entry.path(), ec);
+  for (const char* parent : {"/tmp", "/dev/shm"}) {
+    for (const auto& entry : fs::directory_iterator(parent, ec)) {
+      const auto name = entry.path().filename().string();
+      if (name.rfind(kPrefix, 0) != 0) continue;
+      const pid_t owner = static_cast<pid_t>(std::atol(name.c_str() + kPrefix.size()));
+      if (owner <= 0 || ::kill(owner, 0) == 0 || errno != ESRCH) continue;
+      kill_processes_naming(entry.path());
+      fs::remove_all(entry.path(), ec);
+    }
   }
 }
 

@@ -7,7 +7,8 @@
 // path inside it (sshd, ssh masters, agents started through SSH that run
 // in their own session) and removes it. remove_leftovers() does the same
 // for directories of bench processes that died without cleaning up (their
-// pid is gone). Needs root to kill processes it did not start itself.
+// pid is gone), and removes their /dev/shm/faultline-e2e-bench-<pid> too.
+// Needs root to kill processes it did not start itself.
 #pragma once
 
 #include <filesystem>
