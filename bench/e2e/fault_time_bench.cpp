@@ -337,6 +337,7 @@ std::string tc_kernel_note(const TcKernel& k) {
 
 int main(int argc, char** argv) {
   const Options options = parse(argc, argv);
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // a run cut short still shows its tables
   if (::geteuid() != 0) {
     std::fprintf(stderr, "fault_time_bench: needs root (network namespaces, sshd, iptables)\n");
     return 1;
