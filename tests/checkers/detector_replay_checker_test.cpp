@@ -211,7 +211,7 @@ TEST(DetectorReplayChecker, SuspicionsSpreadByGossipAfterAHealAreAccepted) {
 // The cut node reaches the others one way only: unreachable both ways
 // round, so a correct cluster declares it dead and it declares them dead.
 std::vector<Fault> one_way_schedule() {
-  return {one_way_isolate("f1", 10 * kS, 40 * kS, "n1", "in"), one_way_isolate("f2", 100 * kS, 130 * kS, "n5", "out")};
+  return {one_way_isolate("f1", 10 * kSecond, 40 * kSecond, "n1", "in"), one_way_isolate("f2", 100 * kSecond, 130 * kSecond, "n5", "out")};
 }
 
 TEST(DetectorReplayChecker, CorrectMemberlistIsValidUnderOneWayIsolates) {
@@ -219,7 +219,7 @@ TEST(DetectorReplayChecker, CorrectMemberlistIsValidUnderOneWayIsolates) {
     Sut sut;
     sut.seed = seed;
     sut.report_suspect = true;
-    auto r = judge(make_history(one_way_schedule(), sut, 200 * kS),
+    auto r = judge(make_history(one_way_schedule(), sut, 200 * kSecond),
                    {{"profile", "memberlist-lan"}, {"reports", {"alive", "suspect", "dead"}}});
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_EQ(r->valid, Validity::kValid) << "seed " << seed << "\n" << r->text << "\n" << violations(*r);
@@ -255,7 +255,7 @@ TEST(DetectorReplayChecker, OneWayIsolateStillCatchesTheNeverRefutedAndTheUnexpl
   Sut stuck;
   stuck.never_refuted = "n2>n5";
   // (Its allowance is two push-pull rounds x 1.5 + 2s = 92s after the heal.)
-  auto r = judge(make_history(one_way_schedule(), stuck, 240 * kS), {{"profile", "memberlist-lan"}});
+  auto r = judge(make_history(one_way_schedule(), stuck, 240 * kSecond), {{"profile", "memberlist-lan"}});
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->valid, Validity::kInvalid) << r->text;
   ASSERT_FALSE(r->findings["violations"].empty());
@@ -274,8 +274,8 @@ TEST(DetectorReplayChecker, OneWayIsolateStillCatchesTheNeverRefutedAndTheUnexpl
     return std::pair<Nanos, nlohmann::json>{
         t, {{"time", t}, {"type", "detector"}, {"node", "n2"}, {"subject", "n3"}, {"status", status}}};
   };
-  wrong.injected = {line(110 * kS, "dead"), line(125 * kS, "alive")};
-  auto m = judge(make_history(one_way_schedule(), wrong, 200 * kS), {{"profile", "swim"}});
+  wrong.injected = {line(110 * kSecond, "dead"), line(125 * kSecond, "alive")};
+  auto m = judge(make_history(one_way_schedule(), wrong, 200 * kSecond), {{"profile", "swim"}});
   ASSERT_TRUE(m.ok()) << m.error().message;
   EXPECT_EQ(m->valid, Validity::kInvalid) << m->text;
   ASSERT_FALSE(m->findings["violations"].empty());
@@ -288,7 +288,7 @@ TEST(DetectorReplayChecker, OneWayIsolateStillCatchesTheNeverRefutedAndTheUnexpl
   Sut right;
   right.profile = wrong.profile;
   right.report_suspect = true;
-  auto ok = judge(make_history(one_way_schedule(), right, 200 * kS), {{"profile", "swim"}});
+  auto ok = judge(make_history(one_way_schedule(), right, 200 * kSecond), {{"profile", "swim"}});
   ASSERT_TRUE(ok.ok()) << ok.error().message;
   EXPECT_EQ(ok->valid, Validity::kValid) << ok->text << violations(*ok);
 }

@@ -155,9 +155,9 @@ TEST(SuiteWriter, OneWayPartitionLoadsBackOneWay) {
   faults[0].spec = {{"kind", "partition"}, {"mode", "isolate"}, {"direction", "out"}, {"keep_established", true}};
   faults[0].grudge = {{"n1", {"n3"}}, {"n2", {"n3"}}};
   faults[0].targets = {"n1", "n2"};
-  faults[0].start = 1000 * kMs;
-  faults[0].end = 3000 * kMs;
-  auto yaml = shrink::schedule_suite_yaml(kSuites / "partition-heal.yaml", {}, faults, 10 * 1000 * kMs, 7, {});
+  faults[0].start = 1000 * kMillisecond;
+  faults[0].end = 3000 * kMillisecond;
+  auto yaml = shrink::schedule_suite_yaml(kSuites / "partition-heal.yaml", {}, faults, 10 * 1000 * kMillisecond, 7, {});
   ASSERT_TRUE(yaml) << yaml.error().message;
   const auto file = dir.path / "shrunk.yaml";
   std::ofstream(file) << *yaml;

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/close_range.h>
 
 #include <atomic>
 #include <cerrno>
@@ -222,6 +223,9 @@ Result<pid_t> NetnsCluster::spawn(const std::string& ns, const std::vector<std::
     }
     int devnull = ::open("/dev/null", O_RDONLY);
     if (devnull >= 0) ::dup2(devnull, 0);
+    // A long-lived child must not keep the test's other descriptors open
+    // (e.g. the lock of a `flock` wrapping the test run would outlive it).
+    ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
     ::execvp(args[0], args.data());
     ::_exit(127);
   }
