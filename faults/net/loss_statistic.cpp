@@ -1,4 +1,5 @@
 #include <fmt/format.h>
+#include <optional>
 
 #include "faults/net/iptables_chain.h"
 #include "faults/net/iptables_mechanisms.h"
@@ -32,24 +33,26 @@ Result<void> IptablesStatisticLoss::apply(const HealRecord& record, const HostCo
   auto destinations = prefixes_from_record(record, "destinations");
   if (!destinations) return destinations.error().with_context("loss record");
   double percent = record.value("percent", 0.0);
-  std::vector<std::string> base = {"!", "-o", "lo"};
-  if (auto it = record.find("interface"); it != record.end() && it->is_string()) base = {"-o", it->get<std::string>()};
-  std::vector<std::string> tail = {"-m", "statistic", "--mode", "random", "--probability",
-                                   fmt::format("{:.6f}", percent / 100.0), "-j", "DROP"};
   auto ports = PortMatch::from_json(record);
   if (!ports) return ports.error();
-  std::vector<IptablesRule> rules;
-  auto add = [&](std::vector<std::string> extra) {
-    for (const auto& alternative : ports->alternatives()) {
-      IptablesRule r{Hook::kOutput, base};
-      r.args.insert(r.args.end(), extra.begin(), extra.end());
-      r.args.insert(r.args.end(), alternative.begin(), alternative.end());
-      r.args.insert(r.args.end(), tail.begin(), tail.end());
+  std::vector<Rule> rules;
+  auto add = [&](const std::optional<Ipv4Prefix>& destination) {
+    for (auto r : ports->alternatives()) {
+      r.hook = Hook::kOutput;
+      r.interface = "lo";
+      r.interface_negated = true;
+      if (auto it = record.find("interface"); it != record.end() && it->is_string()) {
+        r.interface = it->get<std::string>();
+        r.interface_negated = false;
+      }
+      r.destination = destination;
+      r.probability = percent / 100.0;
+      r.target = Rule::Target::kDrop;
       rules.push_back(std::move(r));
     }
   };
-  if (destinations->empty()) add({});
-  for (const auto& d : *destinations) add({"-d", d.text()});
+  if (destinations->empty()) add(std::nullopt);
+  for (const auto& d : *destinations) add(d);
   return IptablesChains().apply(record.value("rule_id", ""), rules, host.exemptions);
 }
 

@@ -31,8 +31,7 @@ void Messages::begin(std::uint16_t type, std::uint16_t flags, std::uint8_t famil
   h->nlmsg_type = type;
   h->nlmsg_flags = static_cast<std::uint16_t>(NLM_F_REQUEST | flags);
   h->nlmsg_seq = next_seq();
-  if (count_++ == 0) first_seq_ = h->nlmsg_seq;
-  last_seq_ = h->nlmsg_seq;
+  ++count_;
   nfgenmsg g{};
   g.nfgen_family = family;
   g.version = NFNETLINK_V0;
@@ -82,8 +81,6 @@ void Messages::append(const Messages& other) {
   std::size_t at = buf_.size();
   buf_.insert(buf_.end(), other.buf_.begin(), other.buf_.end());
   current_ = at + other.current_;
-  if (count_ == 0) first_seq_ = other.first_seq_;
-  last_seq_ = other.last_seq_;
   count_ += other.count_;
 }
 

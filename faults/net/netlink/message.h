@@ -48,16 +48,12 @@ class Messages {
 
   const std::vector<std::uint8_t>& bytes() const { return buf_; }
   int count() const { return count_; }
-  // The sequence numbers of the first and the last message.
-  std::uint32_t first_seq() const { return first_seq_; }
-  std::uint32_t last_seq() const { return last_seq_; }
 
  private:
   void append_raw(const void* data, std::size_t n);
   std::vector<std::uint8_t> buf_;
   std::size_t current_ = 0;
   int count_ = 0;
-  std::uint32_t first_seq_ = 0, last_seq_ = 0;
 };
 
 class Attributes {

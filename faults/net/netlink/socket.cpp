@@ -4,6 +4,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fmt/format.h>
@@ -73,9 +74,14 @@ Result<void> Socket::exchange(const Messages& request, const std::function<void(
   if (::sendto(fd_, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) !=
       static_cast<ssize_t>(bytes.size()))
     return kernel_error(errno, "send");
-  // Sequence numbers of one request are consecutive (one counter), except
-  // across a wrap, which the unsigned difference handles.
-  const std::uint32_t first = request.first_seq(), span = request.last_seq() - first;
+  // The sequence numbers of this request's messages (an nf_tables batch's
+  // BEGIN/END are numbered after the messages they wrap).
+  std::vector<std::uint32_t> ours;
+  {
+    int left = static_cast<int>(bytes.size());
+    for (auto* h = reinterpret_cast<const nlmsghdr*>(bytes.data()); NLMSG_OK(h, left); h = NLMSG_NEXT(h, left))
+      ours.push_back(h->nlmsg_seq);
+  }
   auto* data = reinterpret_cast<std::uint8_t*>(buffer_.data());
   const std::size_t size = buffer_.size() * sizeof(std::uint64_t);
   for (;;) {
@@ -86,7 +92,7 @@ Result<void> Socket::exchange(const Messages& request, const std::function<void(
     }
     int n = static_cast<int>(got);
     for (auto* h = reinterpret_cast<nlmsghdr*>(data); NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
-      if (h->nlmsg_seq - first > span) continue;  // a stale answer to an earlier request
+      if (std::find(ours.begin(), ours.end(), h->nlmsg_seq) == ours.end()) continue;  // a stale answer
       if (h->nlmsg_type == NLMSG_DONE) return ok_result();
       if (h->nlmsg_type == NLMSG_ERROR) {
         int error = static_cast<const nlmsgerr*>(NLMSG_DATA(h))->error;
