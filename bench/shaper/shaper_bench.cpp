@@ -18,7 +18,7 @@
 
 #include "faults/net/shaper/shaper_mechanism.h"
 #include "faults/registry.h"
-#include "tests/shaper/udp_probe.h"
+#include "tests/faults/net/shaper/udp_probe.h"
 #include "tests/support/netns.h"
 
 using faultline::testing::NetnsCluster;
