@@ -29,10 +29,20 @@ struct DegradedWindow {
   Nanos start = 0;
   Nanos end = kNever;
   std::vector<int> targets;  // empty = every pair
+  std::vector<std::pair<int, int>> pairs;  // non-empty: only these pairs (either way round)
+
+  bool touches(int o, int s) const {
+    if (!pairs.empty())
+      return std::find_if(pairs.begin(), pairs.end(), [&](const auto& p) {
+               return (p.first == o && p.second == s) || (p.first == s && p.second == o);
+             }) != pairs.end();
+    return targets.empty() ||
+           std::find_if(targets.begin(), targets.end(), [&](int t) { return t == o || t == s; }) != targets.end();
+  }
 };
 
 enum class Obligation : std::uint8_t { kNone, kDetect, kRecover };
-enum class Phase : std::uint8_t { kReachable, kUnreachable, kObserverDown };
+using Phase = PairPhase;
 
 struct Pair {
   DetectorStatus declared = DetectorStatus::kAlive;
@@ -192,12 +202,18 @@ class Run {
       if (!f) continue;
       if (f->phase == FaultEvent::Phase::kStart) {
         const std::string kind = f->kind();
-        // A one-way grudge (a drops b, b does not drop a): the pairs that it
-        // leaves reachable only one way round (through other nodes) are
-        // judged as degraded, with or without a replay: a detector may or
-        // may not get through there, as the reference's own probes may or
-        // may not. Other kinds the replay models are judged against it.
+        // A one-way grudge (a drops b, b does not drop a): a pair whose own
+        // link works one way only, yet reachable the other way round
+        // (through other nodes), is judged as degraded, with or without a
+        // replay: a detector may or may not get through there, as the
+        // reference's own probes may or may not. Without a replay every
+        // pair touching such a node is (a third node's gossip carries the
+        // cut node's suspicions); with one, only the one-way pairs
+        // themselves: the others' mistakes are judged against the
+        // reference, which replays the same one-way drops. Other kinds the
+        // replay models are judged against it.
         std::vector<int> one_way;
+        std::vector<std::pair<int, int>> one_way_pairs;
         if (kind == "partition")
           for (const auto& [a, dropped] : f->grudge)
             for (const auto& b : dropped) {
@@ -205,15 +221,17 @@ class Run {
               if (back == f->grudge.end() || std::find(back->second.begin(), back->second.end(), a) == back->second.end()) {
                 one_way.push_back(nodes_.find(a));
                 one_way.push_back(nodes_.find(b));
+                one_way_pairs.emplace_back(nodes_.find(a), nodes_.find(b));
               }
             }
         const bool degraded = (degraded_kinds_.count(kind) && !(env_ && modelled_kind(kind))) ||
                               (kind == "partition" && (f->grudge.empty() || !one_way.empty()));
         if (!degraded || open.count(f->id)) continue;
         DegradedWindow w{f->id, fmt::format("{} ({}{})", f->id, kind, one_way.empty() ? "" : ", one-way"), e.time,
-                         kNever, {}};
+                         kNever, {}, {}};
         for (const auto& t : f->targets) w.targets.push_back(nodes_.find(t));
         if (kind == "partition") w.targets = one_way;  // empty (every pair) for a partition without a grudge
+        if (kind == "partition" && env_) w.pairs = one_way_pairs;
         open[f->id] = degraded_.size();
         degraded_.push_back(std::move(w));
       } else if (auto it = open.find(f->id); it != open.end()) {
@@ -227,9 +245,7 @@ class Run {
   std::string degraded_during(int o, int s, Nanos lo, Nanos hi) const {
     for (const auto& w : degraded_) {
       if (w.start > hi || w.end < lo) continue;
-      if (w.targets.empty() || std::find_if(w.targets.begin(), w.targets.end(),
-                                            [&](int t) { return t == o || t == s; }) != w.targets.end())
-        return w.label;
+      if (w.touches(o, s)) return w.label;
     }
     return "";
   }
@@ -600,9 +616,7 @@ class Run {
   bool still_degraded(int o, int s, Nanos t, const DegradedWindow* ended) const {
     for (const auto& w : degraded_) {
       if (&w == ended || w.start > t || w.end <= t) continue;
-      if (w.targets.empty() || std::find_if(w.targets.begin(), w.targets.end(),
-                                            [&](int x) { return x == o || x == s; }) != w.targets.end())
-        return true;
+      if (w.touches(o, s)) return true;
     }
     return false;
   }
@@ -621,9 +635,7 @@ class Run {
     for (int o = 0; o < n; ++o)
       for (int s = 0; s < n; ++s) {
         if (o == s) continue;
-        if (!w->targets.empty() && std::find_if(w->targets.begin(), w->targets.end(),
-                                                [&](int x) { return x == o || x == s; }) == w->targets.end())
-          continue;
+        if (!w->touches(o, s)) continue;
         if (still_degraded(o, s, t, w)) continue;  // another delay/loss still excuses the pair
         Pair& p = pair(o, s);
         settle(p, o, s, t, false);

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "checkers/findings.h"
+#include "checkers/ground_truth.h"
 #include "checkers/reference/detector_replay.h"
 #include "common/units.h"
 
@@ -18,7 +19,7 @@ using history::FaultEvent;
 using reference::NetworkWindow;
 using reference::Status;
 
-enum class Phase : std::uint8_t { kReachable, kUnreachable, kObserverDown };
+using Phase = PairPhase;
 
 struct Span {
   Nanos start = 0;

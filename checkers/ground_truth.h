@@ -18,6 +18,7 @@
 // start afresh). Unknown fault kinds do not change reachability.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <set>
 #include <string>
@@ -27,6 +28,9 @@
 #include "checkers/history/event.h"
 
 namespace faultline::checkers {
+
+// Where a (observer, subject) pair stands, as the detector checkers judge it.
+enum class PairPhase : std::uint8_t { kReachable, kUnreachable, kObserverDown };
 
 class NodeIndex {
  public:

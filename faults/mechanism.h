@@ -14,6 +14,10 @@
 //  - heal() removes exactly what apply() added. It is idempotent: healing a
 //    fault that was never applied, half applied, or already healed succeeds.
 //  - describe() is one line for humans ("partition: drop 198.18.0.2, .3 on eth0").
+//  - serves(direction) says which traffic a network mechanism shapes: what the
+//    host sends (egress, every mechanism's default) or what it receives
+//    (ingress, a spec's "direction":"ingress"). The registry plans a spec only
+//    with mechanisms that serve its direction.
 // The record always carries "kind" and "mechanism" (set by the registry), so
 // the journal knows which mechanism to ask for heal.
 #pragma once
@@ -59,6 +63,20 @@ struct HostContext {
   std::string default_interface;          // for network faults without "interface"
 };
 
+// Which traffic a shaping fault acts on: what this host sends (the default)
+// or what it receives ("direction":"ingress" in the spec).
+enum class Direction { kEgress, kIngress };
+
+inline Direction direction_of(const FaultSpec& spec) {
+  auto it = spec.params.find("direction");
+  return it != spec.params.end() && it->is_string() && it->get<std::string>() == "ingress" ? Direction::kIngress
+                                                                                          : Direction::kEgress;
+}
+
+inline const char* direction_name(Direction direction) {
+  return direction == Direction::kIngress ? "ingress" : "egress";
+}
+
 struct Availability {
   bool available = false;
   std::string mechanism;  // e.g. "netem", "iptables-statistic", "nfqueue-shaper"
@@ -74,6 +92,7 @@ class Mechanism {
   virtual Result<void> apply(const HealRecord& record, const HostContext& host) = 0;
   virtual Result<void> heal(const HealRecord& record, const HostContext& host) = 0;
   virtual std::string describe(const HealRecord& record) const = 0;
+  virtual bool serves(Direction direction) const { return direction == Direction::kEgress; }
 };
 
 }  // namespace faultline::faults

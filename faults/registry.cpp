@@ -30,15 +30,19 @@ std::vector<Mechanism*> MechanismRegistry::candidates(const std::string& kind) {
   return out;
 }
 
-Result<Mechanism*> MechanismRegistry::select(const std::string& kind, const HostContext& host) {
+Result<Mechanism*> MechanismRegistry::select(const std::string& kind, const HostContext& host,
+                                             Direction direction) {
   auto list = candidates(kind);
   if (list.empty()) return unavailable(fmt::format("no mechanism is built for fault kind '{}'", kind));
   std::string reasons;
   for (auto* mechanism : list) {
+    if (!mechanism->serves(direction)) continue;
     auto availability = mechanism->probe(host);
     if (availability.available) return mechanism;
     reasons += fmt::format("{}{}: {}", reasons.empty() ? "" : "; ", mechanism->name(), availability.reason);
   }
+  if (reasons.empty())
+    return unavailable(fmt::format("no mechanism for fault kind '{}' shapes {} traffic", kind, direction_name(direction)));
   return unavailable(fmt::format("fault kind '{}' cannot be served on this host ({})", kind, reasons));
 }
 
@@ -68,11 +72,15 @@ Result<HealRecord> MechanismRegistry::plan(const FaultSpec& spec, const HostCont
   // A spec may ask for one mechanism by name ("mechanism":"system"); then
   // only that one is used, and its unavailability is the error.
   Result<Mechanism*> mechanism = internal_error("unset");
+  const Direction direction = direction_of(spec);
   auto asked = spec.params.find("mechanism");
   if (asked != spec.params.end()) {
     if (!asked->is_string()) return invalid_input("fault field \"mechanism\" must be a string");
     mechanism = find(spec.kind, asked->get<std::string>());
     if (!mechanism) return invalid_input(mechanism.error().message);
+    if (!(*mechanism)->serves(direction))
+      return invalid_input(fmt::format("mechanism '{}' for fault kind '{}' does not shape {} traffic",
+                                       asked->get<std::string>(), spec.kind, direction_name(direction)));
     auto availability = (*mechanism)->probe(host);
     if (!availability.available)
       return unavailable(fmt::format("mechanism '{}' for fault kind '{}' cannot be used on this host: {}",
@@ -85,6 +93,7 @@ Result<HealRecord> MechanismRegistry::plan(const FaultSpec& spec, const HostCont
     if (list.empty()) return unavailable(fmt::format("no mechanism is built for fault kind '{}'", spec.kind));
     std::string reasons;
     for (auto* candidate : list) {
+      if (!candidate->serves(direction)) continue;
       auto availability = candidate->probe(host);
       if (!availability.available) {
         reasons += fmt::format("{}{}: {}", reasons.empty() ? "" : "; ", candidate->name(), availability.reason);
@@ -100,7 +109,11 @@ Result<HealRecord> MechanismRegistry::plan(const FaultSpec& spec, const HostCont
       (*record)["mechanism"] = std::string(candidate->name());
       return record;
     }
-    return unavailable(fmt::format("fault kind '{}' cannot be served on this host ({})", spec.kind, reasons));
+    if (reasons.empty())
+      return unavailable(fmt::format("no mechanism for fault kind '{}' shapes {} traffic", spec.kind,
+                                     direction_name(direction)));
+    return unavailable(fmt::format("fault kind '{}'{} cannot be served on this host ({})", spec.kind,
+                                   direction == Direction::kIngress ? " (ingress)" : "", reasons));
   }
   if (!mechanism) return mechanism.error();
   auto record = (*mechanism)->plan(spec, host);

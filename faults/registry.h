@@ -3,7 +3,8 @@
 // Contract: a mechanism file registers itself with a static
 // `FAULTLINE_REGISTER_MECHANISM(kind, preference, Class)`; lower preference is
 // tried first (netem 0 before its fallbacks 10, 20). select() returns the
-// first mechanism whose probe() says it is available on this host, or an
+// first mechanism that serves the direction (Mechanism::serves, egress unless
+// asked) and whose probe() says it is available on this host, or an
 // kUnavailable Error listing every candidate's reason. find() returns the
 // mechanism named in a HealRecord, for heal after a restart. Mechanism
 // instances are created once per registry and live as long as it does
@@ -34,17 +35,19 @@ class MechanismRegistry {
 
   // All mechanisms for a kind, in preference order.
   std::vector<Mechanism*> candidates(const std::string& kind);
-  Result<Mechanism*> select(const std::string& kind, const HostContext& host);
+  Result<Mechanism*> select(const std::string& kind, const HostContext& host,
+                            Direction direction = Direction::kEgress);
   Result<Mechanism*> find(const std::string& kind, const std::string& mechanism_name);
 
   // A new, separate instance of the named mechanism (not the registry's
   // long-lived one): what a restarted agent would have. For tests.
   Result<std::unique_ptr<Mechanism>> create_fresh(const std::string& kind, const std::string& mechanism_name);
 
-  // Plans with the first available mechanism whose plan() serves the spec (a
-  // plan that answers kUnavailable passes it to the next candidate: netem
-  // cannot select by port, the NFQUEUE shaper can) and stamps "kind" and
-  // "mechanism" into the record.
+  // Plans with the first available mechanism that serves the spec's
+  // direction (direction_of) and whose plan() serves the spec (a plan that
+  // answers kUnavailable passes it to the next candidate: netem cannot select
+  // by port, the NFQUEUE shaper can) and stamps "kind" and "mechanism" into
+  // the record.
   // A spec field "mechanism" (e.g. "system" for clock faults) names the one to
   // use instead of the preference order; unknown or unavailable is an error.
   Result<HealRecord> plan(const FaultSpec& spec, const HostContext& host);

@@ -4,9 +4,14 @@
 // Contract: probe_capabilities() asks every registered candidate of every
 // kind in faults::all_fault_kinds(), in preference order, and changes
 // nothing. Each kind maps to {"available": bool, "mechanism": the first
-// available candidate's name (or ""), "reason": why not (each candidate's
-// reason, or "no mechanism is built for this kind"), "candidates": [{"mechanism",
-// "available", "reason"}...]}. format_probe_table() renders it for humans.
+// available candidate that shapes egress (the default direction) (or ""),
+// "reason": why not (each candidate's reason, or "no mechanism is built for
+// this kind"), "candidates": [{"mechanism", "available", "reason",
+// "directions": ["egress"|"ingress"...]}...]}; kinds that some candidate
+// serves with "direction":"ingress" also carry "ingress": {"available",
+// "mechanism", "reason"}, chosen the same way among the candidates that shape
+// ingress. format_probe_table() renders it for humans (a "<kind> ingress"
+// row under such kinds).
 #pragma once
 
 #include <string>

@@ -27,6 +27,7 @@
 #include "checkers/reference/circuit_breaker.h"
 #include "checkers/reference/detector_replay.h"
 #include "checkers/reference/retry_policy.h"
+#include "common/units.h"
 
 using namespace faultline;
 using history::Event;
@@ -34,7 +35,6 @@ using history::Event;
 namespace {
 
 constexpr double kBaseline = 1'000'000;
-constexpr Nanos kMs = 1'000'000;
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -78,10 +78,10 @@ history::History availability_history(std::size_t target_ops) {
   h.nodes = {"n1", "n2", "n3"};
   push(h, 0, history::ClusterEvent{h.nodes});
   std::mt19937_64 rng(5);
-  const Nanos kS = 1'000'000'000, gap = 100'000;  // an op every 100us
+  const Nanos kSecond = 1'000'000'000, gap = 100'000;  // an op every 100us
   std::size_t ops = 0;
   int fault = 0;
-  for (Nanos block = 0; ops < target_ops; block += 20 * kS) {
+  for (Nanos block = 0; ops < target_ops; block += 20 * kSecond) {
     const std::string id = "f" + std::to_string(fault++);
     history::FaultEvent start;
     start.id = id;
@@ -91,10 +91,10 @@ history::History availability_history(std::size_t target_ops) {
     end.phase = history::FaultEvent::Phase::kEnd;
     end.id = id;
     bool started = false, ended = false;
-    for (Nanos t = block; t < block + 20 * kS && ops < target_ops; t += gap, ++ops) {
-      if (!started && t >= block + 5 * kS) push(h, t, start), started = true;
-      if (!ended && t >= block + 10 * kS) push(h, t, end), ended = true;
-      const bool during = started && !ended, after = ended && t < block + 11 * kS;
+    for (Nanos t = block; t < block + 20 * kSecond && ops < target_ops; t += gap, ++ops) {
+      if (!started && t >= block + 5 * kSecond) push(h, t, start), started = true;
+      if (!ended && t >= block + 10 * kSecond) push(h, t, end), ended = true;
+      const bool during = started && !ended, after = ended && t < block + 11 * kSecond;
       const auto roll = rng() % 100;
       const bool ok = during ? roll >= 30 : after ? roll >= 10 : roll != 0;
       const std::int64_t process = static_cast<std::int64_t>(ops % 8);
@@ -102,7 +102,7 @@ history::History availability_history(std::size_t target_ops) {
       push(h, t + 1'000'000 + static_cast<Nanos>(rng() % 500'000),
            history::ClientEvent{ok ? history::OpType::kOk : history::OpType::kFail, process, "read", nullptr, std::nullopt, "n1"});
     }
-    if (started && !ended) push(h, block + 10 * kS, end);
+    if (started && !ended) push(h, block + 10 * kSecond, end);
   }
   std::stable_sort(h.events.begin(), h.events.end(), [](const Event& a, const Event& b) { return a.time < b.time; });
   for (std::size_t i = 0; i < h.events.size(); ++i) h.events[i].index = i;
@@ -145,7 +145,7 @@ void bench_checker(const char* name, const history::History& h, nlohmann::json c
 // them, and client operations around them up to `target` events.
 history::History replay_history(std::size_t target) {
   using reference::NetworkWindow;
-  const Nanos kS = 1'000'000'000;
+  const Nanos kSecond = 1'000'000'000;
   history::History h;
   h.nodes = {"n1", "n2", "n3", "n4", "n5"};
   push(h, 0, history::ClusterEvent{h.nodes});
@@ -154,7 +154,7 @@ history::History replay_history(std::size_t target) {
   rc.profile = *reference::detector_profile("memberlist-lan");
   rc.seed = 4242;
   for (int k = 0; k < 10; ++k) {
-    const Nanos at = 10 * kS + k * 40 * kS;
+    const Nanos at = 10 * kSecond + k * 40 * kSecond;
     history::FaultEvent start;
     start.id = "f" + std::to_string(k + 1);
     NetworkWindow w;
@@ -164,7 +164,7 @@ history::History replay_history(std::size_t target) {
       case 0:
       case 1: {
         const bool halves = k % 5 == 0;
-        length = halves ? 25 * kS : 30 * kS;
+        length = halves ? 25 * kSecond : 30 * kSecond;
         start.fault = {{"kind", "partition"}, {"mode", halves ? "halves" : "isolate"}};
         start.targets = h.nodes;
         w.kind = NetworkWindow::Kind::kDrop;
@@ -179,18 +179,18 @@ history::History replay_history(std::size_t target) {
       }
       case 2:
       case 3:
-        length = k % 5 == 2 ? 15 * kS : 10 * kS;
+        length = k % 5 == 2 ? 15 * kSecond : 10 * kSecond;
         start.fault = {{"kind", k % 5 == 2 ? "kill" : "pause"}};
         start.targets = {h.nodes[static_cast<std::size_t>(2 + k % 2)]};
         w.kind = k % 5 == 2 ? NetworkWindow::Kind::kDown : NetworkWindow::Kind::kPause;
         w.nodes = {2 + k % 2};
         break;
       default:
-        length = 15 * kS;
+        length = 15 * kSecond;
         start.fault = {{"kind", "delay"}, {"delay", "200ms"}, {"jitter", "50ms"}};
         w.kind = NetworkWindow::Kind::kDelay;
-        w.delay = 200 * kMs;
-        w.jitter = 50 * kMs;
+        w.delay = 200 * kMillisecond;
+        w.jitter = 50 * kMillisecond;
     }
     w.end = at + length;
     rc.schedule.push_back(w);
@@ -200,7 +200,7 @@ history::History replay_history(std::size_t target) {
     end.id = start.id;
     push(h, at + length, end);
   }
-  rc.duration = 10 * kS + 10 * 40 * kS;
+  rc.duration = 10 * kSecond + 10 * 40 * kSecond;
   auto replay = reference::run_detector_replay(rc);
   if (replay) {
     for (const auto& c : replay->changes) {
@@ -221,7 +221,7 @@ history::History replay_history(std::size_t target) {
     push(h, at, invoke);
     history::ClientEvent ok = invoke;
     ok.type = history::OpType::kOk;
-    push(h, at + 1 * kMs, ok);
+    push(h, at + 1 * kMillisecond, ok);
   }
   std::stable_sort(h.events.begin(), h.events.end(), [](const Event& a, const Event& b) { return a.time < b.time; });
   for (std::size_t i = 0; i < h.events.size(); ++i) h.events[i].index = i;

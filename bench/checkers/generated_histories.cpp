@@ -5,12 +5,12 @@
 
 #include "checkers/reference/circuit_breaker.h"
 #include "checkers/reference/retry_policy.h"
+#include "common/units.h"
 
 namespace faultline::bench {
 namespace {
 
 using history::Event;
-constexpr Nanos kMs = 1'000'000;
 
 }  // namespace
 
@@ -25,7 +25,7 @@ void push(history::History& h, Nanos t, history::EventBody body) {
 history::History breaker_history(std::size_t target, std::vector<std::string> nodes) {
   reference::BreakerConfig config;
   config.failure_threshold = 5;
-  config.recovery_timeout = 50 * kMs;
+  config.recovery_timeout = 50 * kMillisecond;
   return breaker_history(target, std::move(nodes), config);
 }
 
@@ -57,7 +57,7 @@ history::History breaker_history(std::size_t target, std::vector<std::string> no
       push(h, r.time, e);
     });
     auto d = breakers[b].allow(t);
-    const bool outage = (t / (200 * kMs)) % 3 == 0;
+    const bool outage = (t / (200 * kMillisecond)) % 3 == 0;
     if (d.permitted) breakers[b].record(t, d.call, !(outage ? rng() % 10 < 8 : rng() % 10 == 0));
   }
   return h;
@@ -105,7 +105,7 @@ history::History detector_history(std::size_t target, int n) {
   std::mt19937_64 rng(3);
   Nanos t = 0;
   int fault = 0;
-  const Nanos kS = 1'000'000'000;
+  const Nanos kSecond = 1'000'000'000;
   while (h.events.size() < target) {
     const int victim = fault % n;
     const std::string id = "f" + std::to_string(fault++);
@@ -113,22 +113,22 @@ history::History detector_history(std::size_t target, int n) {
     start.id = id;
     start.fault = {{"kind", "kill"}};
     start.targets = {h.nodes[victim]};
-    push(h, t + 5 * kS, start);
+    push(h, t + 5 * kSecond, start);
     for (int o = 0; o < n; ++o)
-      if (o != victim) push(h, t + 6 * kS, history::DetectorEvent{h.nodes[o], h.nodes[victim], history::DetectorStatus::kDead, 0});
+      if (o != victim) push(h, t + 6 * kSecond, history::DetectorEvent{h.nodes[o], h.nodes[victim], history::DetectorStatus::kDead, 0});
     history::FaultEvent end;
     end.phase = history::FaultEvent::Phase::kEnd;
     end.id = id;
-    push(h, t + 10 * kS, end);
+    push(h, t + 10 * kSecond, end);
     for (int o = 0; o < n; ++o)
-      if (o != victim) push(h, t + 11 * kS, history::DetectorEvent{h.nodes[o], h.nodes[victim], history::DetectorStatus::kAlive, 0});
+      if (o != victim) push(h, t + 11 * kSecond, history::DetectorEvent{h.nodes[o], h.nodes[victim], history::DetectorStatus::kAlive, 0});
     // Loss on one node from 12s to 19s: suspicions (mistakes) and refutations.
     history::FaultEvent loss;
     loss.id = id + "-loss";
     loss.fault = {{"kind", "loss"}, {"percent", 20}};
     loss.targets = {h.nodes[(victim + 1) % n]};
-    push(h, t + 12 * kS, loss);
-    for (Nanos at = t + 12 * kS + 1000; at < t + 19 * kS && h.events.size() < target; at += 20'000) {
+    push(h, t + 12 * kSecond, loss);
+    for (Nanos at = t + 12 * kSecond + 1000; at < t + 19 * kSecond && h.events.size() < target; at += 20'000) {
       // suspicions of the node under loss: mistakes, not violations
       const int s = (victim + 1) % n;
       int o = static_cast<int>(rng() % n);
@@ -139,8 +139,8 @@ history::History detector_history(std::size_t target, int n) {
     history::FaultEvent loss_end;
     loss_end.phase = history::FaultEvent::Phase::kEnd;
     loss_end.id = id + "-loss";
-    push(h, t + 19 * kS, loss_end);
-    t += 20 * kS;
+    push(h, t + 19 * kSecond, loss_end);
+    t += 20 * kSecond;
   }
   return h;
 }

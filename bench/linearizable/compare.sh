@@ -14,7 +14,7 @@
 # cas-register models (`linearizable_bench --check`, which is
 # read_history_file + the linearizable checker, as `faultline check` runs it).
 #
-# --generated adds the Knossos histories from ../shared/testdata and the
+# --generated adds the Knossos histories (tests/data/published/knossos) and the
 # generated ones of linearizable_bench, written as faultline JSONL, which
 # Porcupine checks through the adapter in porcupine/main.go (Porcupine's
 # checker, a JSONL reader and models with faultline's Jepsen semantics).

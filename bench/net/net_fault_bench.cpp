@@ -8,6 +8,9 @@
 // committed, for delay the shaper's queue bound) - the same "in effect" as
 // the mechanism rows, whose apply() returns once the rules are committed.
 // The delay is also checked, untimed, by the RTT of UDP probes.
+// The ingress variants ("direction":"ingress": delay, loss, bandwidth on what
+// the node receives) are timed through the mechanism the registry chooses
+// here, beside the commands a command-driven tool would run for the same.
 // The same run then prints the NFQUEUE shaper's sustained packet rate with a
 // 10 ms delay and its delay error p50/p99 (bench/shaper/shaper_bench).
 // Usage: net_fault_bench [iterations (default 40)] [shaper seconds per rate (default 1; 0 = skip)]
@@ -480,6 +483,85 @@ int main(int argc, char** argv) {
   std::string direct_name = "delay 10ms to 2 peers (" + delay_via + ")";
   row(direct_name.c_str(), ours, baseline_name, delay_base);
   if (!have_netem) row("", ours, delayer_baseline_name.c_str(), delay_base_start);
+
+  // 5. The ingress variants: what the node receives, through the mechanism
+  // the registry chooses on this kernel (an IFB device where it has the
+  // qdisc; else INPUT rules), beside the commands for the same effect.
+  auto ingress_row = [&](const std::string& what, const std::string& json,
+                         const std::vector<std::vector<std::string>>& add,
+                         const std::vector<std::vector<std::string>>& del, const char* theirs) {
+    auto ingress_spec = spec(json);
+    auto planned = faults::MechanismRegistry::instance().plan(ingress_spec, host);
+    if (!planned) {
+      std::printf("%-44s   not available here: %s\n", what.c_str(), planned.error().message.c_str());
+      return;
+    }
+    const std::string via = planned->value("mechanism", std::string("?"));
+    auto mechanism = faults::MechanismRegistry::instance().find(ingress_spec.kind, via);
+    if (!mechanism) return;
+    Stats mine = measure(
+        iterations,
+        [&] {
+          auto again = (*mechanism)->plan(ingress_spec, host);
+          if (!again) return false;
+          record = *again;
+          auto applied = (*mechanism)->apply(record, host);
+          if (!applied) std::fprintf(stderr, "%s\n", applied.error().message.c_str());
+          return applied.ok();
+        },
+        [&] { (void)(*mechanism)->heal(record, host); });
+    Stats theirs_stats = measure(iterations, [&] { return run_all(add); }, [&] { run_all(del); });
+    const std::string name = what + " (" + via + ")";
+    row(name.c_str(), mine, theirs, theirs_stats);
+  };
+  {
+    std::vector<std::vector<std::string>> add, del;
+    for (const auto& p : {p1, p2}) {
+      std::vector<std::string> r = {"-i", "eth0", "-s", p, "-j", "NFQUEUE", "--queue-num",
+                                    std::to_string(faults::shaper::kDefaultFirstQueue + 512), "--queue-bypass"};
+      std::vector<std::string> a = {"iptables", "-w", "-t", "mangle", "-A", "INPUT"};
+      std::vector<std::string> d = {"iptables", "-w", "-t", "mangle", "-D", "INPUT"};
+      a.insert(a.end(), r.begin(), r.end());
+      d.insert(d.end(), r.begin(), r.end());
+      add.push_back(a);
+      del.push_back(d);
+    }
+    ingress_row("delay 10ms ingress from 2 peers",
+                R"({"kind":"delay","delay":"10ms","direction":"ingress","destinations":[")" + p1 + R"(",")" + p2 +
+                    R"("]})",
+                add, del, "2x iptables -t mangle -A INPUT -j NFQUEUE");
+  }
+  {
+    std::vector<std::vector<std::string>> add, del;
+    for (const auto& p : {p1, p2}) {
+      std::vector<std::string> r = {"-s", p, "-m", "statistic", "--mode", "random", "--probability", "0.3", "-j", "DROP"};
+      std::vector<std::string> a = {"iptables", "-w", "-A", "INPUT"}, d = {"iptables", "-w", "-D", "INPUT"};
+      a.insert(a.end(), r.begin(), r.end());
+      d.insert(d.end(), r.begin(), r.end());
+      add.push_back(a);
+      del.push_back(d);
+    }
+    ingress_row("loss 30% ingress from 2 peers",
+                R"({"kind":"loss","percent":30,"direction":"ingress","destinations":[")" + p1 + R"(",")" + p2 +
+                    R"("]})",
+                add, del, "2x iptables -A INPUT -m statistic");
+  }
+  {
+    // What tcconfig/Pumba-style tools run for ingress shaping: an ifb device,
+    // the ingress qdisc, a mirred redirect, the qdisc on the ifb.
+    const std::vector<std::vector<std::string>> add = {
+        {"ip", "link", "add", "flifbbench", "type", "ifb"},
+        {"ip", "link", "set", "flifbbench", "up"},
+        {"tc", "qdisc", "add", "dev", "eth0", "handle", "ffff:", "ingress"},
+        {"tc", "filter", "add", "dev", "eth0", "parent", "ffff:", "protocol", "all", "u32", "match", "u32", "0", "0",
+         "action", "mirred", "egress", "redirect", "dev", "flifbbench"},
+        {"tc", "qdisc", "add", "dev", "flifbbench", "root", "handle", "fa17:", "tbf", "rate", "1mbit", "burst", "3028",
+         "latency", "50ms"}};
+    const std::vector<std::vector<std::string>> del = {{"tc", "qdisc", "del", "dev", "eth0", "ingress"},
+                                                       {"ip", "link", "del", "flifbbench"}};
+    ingress_row("bandwidth 1mbit ingress", R"({"kind":"bandwidth","rate":"1mbit","direction":"ingress"})", add, del,
+                "5x ip/tc (ifb, up, ingress, mirred, tbf)");
+  }
 
   // Through a real agent and AgentClient (journal on disk, then on tmpfs).
   const auto scratch = std::filesystem::temp_directory_path() / ("faultline-net-bench-" + std::to_string(::getpid()));

@@ -9,13 +9,13 @@
 #include "checkers/reference/heartbeat_detector.h"
 #include "checkers/reference/phi_accrual.h"
 #include "checkers/reference/swim.h"
+#include "common/units.h"
 
 namespace ref = faultline::reference;
 using faultline::Nanos;
+using faultline::kMillisecond;
 
 namespace {
-
-constexpr Nanos kMs = 1'000'000;
 
 std::vector<std::string> names(int n) {
   std::vector<std::string> out;
@@ -31,7 +31,7 @@ void BM_HeartbeatDetector(benchmark::State& state) {
   Nanos now = 0;
   std::size_t i = 0;
   for (auto _ : state) {
-    now += kMs;
+    now += kMillisecond;
     detector.heartbeat(nodes[i % nodes.size()], now);
     if (++i % 100 == 0) benchmark::DoNotOptimize(detector.evaluate(now));
   }
@@ -47,10 +47,10 @@ void BM_PhiAccrual(benchmark::State& state) {
   Nanos now = 0;
   std::size_t i = 0;
   for (auto _ : state) {
-    now += kMs;
+    now += kMillisecond;
     const std::string& node = nodes[i++ % nodes.size()];
     detector.heartbeat(node, now);
-    benchmark::DoNotOptimize(detector.phi(node, now + 500 * kMs));
+    benchmark::DoNotOptimize(detector.phi(node, now + 500 * kMillisecond));
   }
   state.SetItemsProcessed(state.iterations());
 }
@@ -69,7 +69,7 @@ void BM_SwimNode(benchmark::State& state) {
   Nanos now = 0;
   std::uint64_t i = 0;
   for (auto _ : state) {
-    now += kMs;
+    now += kMillisecond;
     ping.from = nodes[1 + i % (nodes.size() - 1)];
     ping.seq = ++i;
     benchmark::DoNotOptimize(node.receive(ping, now));

@@ -44,7 +44,7 @@
 //    a dead state is never tried (dead_info()); a configuration that leaves
 //    a value "starved" (an ok op behind the frontier needs it, no writer
 //    invoked in time is left) is pruned (starved()). Each is argued where it
-//    is defined; tests/linearizable/pruning_test.cpp checks the verdicts
+//    is defined; tests/checkers/linearizable/pruning_test.cpp checks the verdicts
 //    against a brute-force oracle.
 //  - Configurations are cached exactly (linearized_set.h, state_cache.h); a
 //    configuration is also pruned when one with the same state, the same

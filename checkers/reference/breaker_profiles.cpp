@@ -1,12 +1,10 @@
 #include "checkers/reference/breaker_profiles.h"
 
 #include "checkers/reference/profile_lookup.h"
+#include "common/units.h"
 
 namespace faultline::reference {
 namespace {
-
-constexpr Nanos kMs = 1'000'000;
-constexpr Nanos kS = 1'000 * kMs;
 
 using P = BreakerPolicy;
 using E = HalfOpenEntry;
@@ -17,7 +15,7 @@ using O = OpenResults;
 
 // Each profile lists every knob, in BreakerConfig order; the comments name the
 // library's setting. Unused knobs carry the library's value where it has one.
-std::vector<BreakerProfile> make_profiles() {
+std::vector<BreakerProfile> make_breaker_profiles() {
   std::vector<BreakerProfile> out;
   // sony/gobreaker v2 (gobreaker.go): ReadyToTrip default ConsecutiveFailures > 5,
   // Interval 0 (closed counts never cleared), Timeout 60s with expiry.Before(now),
@@ -26,10 +24,10 @@ std::vector<BreakerProfile> make_profiles() {
   // failure opens, results of an older generation ignored.
   out.push_back({"gobreaker", "sony/gobreaker v2.4.0", true,
                  BreakerConfig{.policy = P::kConsecutive, .failure_threshold = 6, .window_size = 1,
-                               .window_duration = 60 * kS, .window_buckets = 0, .minimum_calls = 0,
+                               .window_duration = 60 * kSecond, .window_buckets = 0, .minimum_calls = 0,
                                .failure_rate_threshold = 0, .window_failure_threshold = 0,
                                .slow_call_rate_threshold = 100, .slow_call_duration = 0, .closed_interval = 0,
-                               .recovery_timeout = 60 * kS, .recovery_inclusive = false,
+                               .recovery_timeout = 60 * kSecond, .recovery_inclusive = false,
                                .half_open_entry = E::kOnAccess, .results_in_open = O::kIgnore,
                                .half_open_limit = L::kPerState, .half_open_max_calls = 1,
                                .half_open_verdict = V::kCount, .success_threshold = 1,
@@ -44,10 +42,10 @@ std::vector<BreakerProfile> make_profiles() {
   // false, maxWaitDurationInHalfOpenState 0; results count in the current state.
   out.push_back({"resilience4j", "resilience4j-circuitbreaker 2.2.0", false,
                  BreakerConfig{.policy = P::kRate, .failure_threshold = 1, .window_size = 100,
-                               .window_duration = 100 * kS, .window_buckets = 100, .minimum_calls = 100,
+                               .window_duration = 100 * kSecond, .window_buckets = 100, .minimum_calls = 100,
                                .failure_rate_threshold = 50, .window_failure_threshold = 0,
-                               .slow_call_rate_threshold = 100, .slow_call_duration = 60 * kS,
-                               .closed_interval = 0, .recovery_timeout = 60 * kS, .recovery_inclusive = false,
+                               .slow_call_rate_threshold = 100, .slow_call_duration = 60 * kSecond,
+                               .closed_interval = 0, .recovery_timeout = 60 * kSecond, .recovery_inclusive = false,
                                .half_open_entry = E::kOnCall, .results_in_open = O::kIgnore,
                                .half_open_limit = L::kPerState, .half_open_max_calls = 10,
                                .half_open_verdict = V::kRate, .success_threshold = 10,
@@ -60,10 +58,10 @@ std::vector<BreakerProfile> make_profiles() {
   // success closes, a failure reopens, whichever call it belongs to.
   out.push_back({"polly", "Polly.Core 8.4", false,
                  BreakerConfig{.policy = P::kTime, .failure_threshold = 1, .window_size = 100,
-                               .window_duration = 30 * kS, .window_buckets = 10, .minimum_calls = 100,
+                               .window_duration = 30 * kSecond, .window_buckets = 10, .minimum_calls = 100,
                                .failure_rate_threshold = 10, .window_failure_threshold = 0,
                                .slow_call_rate_threshold = 100, .slow_call_duration = 0, .closed_interval = 0,
-                               .recovery_timeout = 5 * kS, .recovery_inclusive = true,
+                               .recovery_timeout = 5 * kSecond, .recovery_inclusive = true,
                                .half_open_entry = E::kOnCall, .results_in_open = O::kIgnore,
                                .half_open_limit = L::kPerState, .half_open_max_calls = 1,
                                .half_open_verdict = V::kCount, .success_threshold = 1,
@@ -77,10 +75,10 @@ std::vector<BreakerProfile> make_profiles() {
   // `threshold` failures; results count in the current state.
   out.push_back({"failsafe-go", "failsafe-go v0.9.8", true,
                  BreakerConfig{.policy = P::kRate, .failure_threshold = 1, .window_size = 1,
-                               .window_duration = 60 * kS, .window_buckets = 10, .minimum_calls = 0,
+                               .window_duration = 60 * kSecond, .window_buckets = 10, .minimum_calls = 0,
                                .failure_rate_threshold = 0, .window_failure_threshold = 1,
                                .slow_call_rate_threshold = 100, .slow_call_duration = 0, .closed_interval = 0,
-                               .recovery_timeout = 60 * kS, .recovery_inclusive = true,
+                               .recovery_timeout = 60 * kSecond, .recovery_inclusive = true,
                                .half_open_entry = E::kOnCall, .results_in_open = O::kIgnore,
                                .half_open_limit = L::kInFlight, .half_open_max_calls = 1,
                                .half_open_verdict = V::kCount, .success_threshold = 1,
@@ -93,10 +91,10 @@ std::vector<BreakerProfile> make_profiles() {
   // single trial (CAS OPEN -> HALF_OPEN) whose result closes or reopens.
   out.push_back({"hystrix", "Netflix Hystrix 1.5.18", false,
                  BreakerConfig{.policy = P::kTime, .failure_threshold = 1, .window_size = 20,
-                               .window_duration = 10 * kS, .window_buckets = 10, .minimum_calls = 20,
+                               .window_duration = 10 * kSecond, .window_buckets = 10, .minimum_calls = 20,
                                .failure_rate_threshold = 50, .window_failure_threshold = 0,
                                .slow_call_rate_threshold = 100, .slow_call_duration = 0, .closed_interval = 0,
-                               .recovery_timeout = 5 * kS, .recovery_inclusive = false,
+                               .recovery_timeout = 5 * kSecond, .recovery_inclusive = false,
                                .half_open_entry = E::kOnCall, .results_in_open = O::kIgnore,
                                .half_open_limit = L::kPerState, .half_open_max_calls = 1,
                                .half_open_verdict = V::kCount, .success_threshold = 1,
@@ -109,10 +107,10 @@ std::vector<BreakerProfile> make_profiles() {
   // reopens, in whatever state, for whichever call.
   out.push_back({"python-circuitbreaker", "circuitbreaker 1.4.0 (Python)", true,
                  BreakerConfig{.policy = P::kConsecutive, .failure_threshold = 5, .window_size = 1,
-                               .window_duration = 60 * kS, .window_buckets = 0, .minimum_calls = 0,
+                               .window_duration = 60 * kSecond, .window_buckets = 0, .minimum_calls = 0,
                                .failure_rate_threshold = 0, .window_failure_threshold = 0,
                                .slow_call_rate_threshold = 100, .slow_call_duration = 0, .closed_interval = 0,
-                               .recovery_timeout = 30 * kS, .recovery_inclusive = true,
+                               .recovery_timeout = 30 * kSecond, .recovery_inclusive = true,
                                .half_open_entry = E::kOnAccess, .results_in_open = O::kCount,
                                .half_open_limit = L::kUnlimited, .half_open_max_calls = 1,
                                .half_open_verdict = V::kCount, .success_threshold = 1,
@@ -123,10 +121,10 @@ std::vector<BreakerProfile> make_profiles() {
   // uses: the defaults of BreakerConfig.
   out.push_back({"faultline", "faultline checkers/reference", true,
                  BreakerConfig{.policy = P::kConsecutive, .failure_threshold = 5, .window_size = 100,
-                               .window_duration = 60 * kS, .window_buckets = 0, .minimum_calls = 100,
+                               .window_duration = 60 * kSecond, .window_buckets = 0, .minimum_calls = 100,
                                .failure_rate_threshold = 50, .window_failure_threshold = 0,
                                .slow_call_rate_threshold = 100, .slow_call_duration = 0, .closed_interval = 0,
-                               .recovery_timeout = 1 * kS, .recovery_inclusive = true,
+                               .recovery_timeout = 1 * kSecond, .recovery_inclusive = true,
                                .half_open_entry = E::kOnCall, .results_in_open = O::kIgnore,
                                .half_open_limit = L::kInFlight, .half_open_max_calls = 1,
                                .half_open_verdict = V::kCount, .success_threshold = 1,
@@ -139,7 +137,7 @@ std::vector<BreakerProfile> make_profiles() {
 }  // namespace
 
 const std::vector<BreakerProfile>& breaker_profiles() {
-  static const std::vector<BreakerProfile> profiles = make_profiles();
+  static const std::vector<BreakerProfile> profiles = make_breaker_profiles();
   return profiles;
 }
 

@@ -168,7 +168,7 @@ int shrink_main(const ShrinkArgs& args) {
   summary.runs = args.runs;
 
   std::fprintf(stderr,
-               "faultline shrink: %s failed as %s with %zu faults over %s; searching (ddmin, earlier, durations, "
+               "faultline shrink: %s failed as %s with %zu faults over %s; searching (compact, ddmin, earlier, durations, "
                "targets), %d rerun(s) per candidate, budget %s\n",
                run.dir.string().c_str(), describe(input->failure).c_str(), run.faults.size(),
                short_duration(suite->duration).c_str(), args.runs, format_duration(*budget).c_str());

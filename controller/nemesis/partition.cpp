@@ -16,6 +16,11 @@ void cut(Drops& drops, const std::string& a, const std::string& b) {
   drops[b].insert(a);
 }
 
+// One way only: `a` drops what `b` sends.
+void drop_from(Drops& drops, const std::string& a, const std::string& b) {
+  if (a != b) drops[a].insert(b);
+}
+
 void cut_groups(Drops& drops, const std::vector<std::string>& left, const std::vector<std::string>& right) {
   for (const auto& a : left)
     for (const auto& b : right) cut(drops, a, b);
@@ -26,10 +31,20 @@ void cut_groups(Drops& drops, const std::vector<std::string>& left, const std::v
 Result<Grudge> compute_grudge(const nlohmann::json& spec, const std::vector<std::string>& targets,
                               const std::vector<std::string>& nodes, Rng& rng) {
   std::string mode = spec.value("mode", std::string("halves"));
+  const std::string direction = spec.value("direction", std::string("both"));
+  if (direction != "both" && direction != "in" && direction != "out")
+    return invalid_input(fmt::format("unknown partition direction '{}' (both, in, out)", direction));
+  if (direction != "both" && mode != "isolate")
+    return invalid_input(fmt::format("partition direction '{}' needs mode isolate (mode {} cuts both ways; a grudge "
+                                     "is one-way as written)", direction, mode));
   Drops drops;
   if (mode == "isolate") {
     for (const auto& t : targets)
-      for (const auto& other : nodes) cut(drops, t, other);
+      for (const auto& other : nodes) {
+        if (direction == "both") cut(drops, t, other);
+        else if (direction == "in") drop_from(drops, t, other);  // t hears nobody, still sends
+        else drop_from(drops, other, t);                         // nobody hears t, t still hears them
+      }
   } else if (mode == "halves") {
     auto shuffled = targets;
     rng.shuffle(shuffled);

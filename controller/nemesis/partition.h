@@ -2,10 +2,16 @@
 //
 // Contract: compute_grudge() turns a partition mode over the chosen nodes
 // into a grudge: node -> the nodes whose packets it drops. The modes below
-// make symmetric grudges (a drops b iff b drops a); an explicit grudge is
-// taken as written, one-way where it says so. A grudge never contains a node
-// itself and lists nodes in cluster order. Modes (Jepsen's names):
+// make symmetric grudges (a drops b iff b drops a) unless the spec's
+// `direction` says otherwise; an explicit grudge is taken as written, one-way
+// where it says so. A grudge never contains a node itself and lists nodes in
+// cluster order. Modes (Jepsen's names):
 //  - isolate: each target is cut off from every other node of the cluster;
+//    with direction `in` only what reaches it is cut (each target drops
+//    every other node: it sends but hears nobody), with `out` only what
+//    leaves it (every other node drops the targets: they hear but are not
+//    heard); `both` (the default) cuts both. Other modes refuse a direction
+//    other than both;
 //  - halves: the targets, shuffled, split into two halves (first has ⌊n/2⌋)
 //    that drop each other; non-targets are untouched;
 //  - majority-ring: targets, shuffled, on a ring; each sees itself and its

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <set>
+
 #include "controller/output/exit_codes.h"
 #include "controller/run/fan_out.h"
 #include "controller/run/signals.h"
@@ -31,8 +33,33 @@ std::string link_up(NodeLink& link, const AgentConnector& connect) {
   return {};
 }
 
-// Every kind the schedule can produce, on every node: what no agent offers.
+bool asks_ingress(const nlohmann::json& spec) {
+  return spec.is_object() && spec.value("direction", nlohmann::json()) == "ingress";
+}
+
+// The kinds some fault of the run shapes ingress with ("direction":"ingress"):
+// a given schedule's, else every variant the suite could draw.
+std::vector<std::string> ingress_kinds(const RunContext& ctx) {
+  std::set<std::string> kinds;
+  auto note = [&](const nlohmann::json& spec) {
+    if (asks_ingress(spec)) kinds.insert(spec.value("kind", std::string()));
+  };
+  if (ctx.options.schedule) {
+    for (const auto& f : ctx.schedule) note(f.spec);
+  } else {
+    for (const auto& entry : ctx.suite.nemesis.schedule) {
+      note(entry.fault.spec);
+      for (const auto& package : entry.packages)
+        for (const auto& v : package.variants) note(v.spec);
+    }
+  }
+  return {kinds.begin(), kinds.end()};
+}
+
+// Every kind the schedule can produce, on every node: what no agent offers
+// (for ingress_kinds, what no agent offers with "direction":"ingress").
 std::vector<std::string> capability_refusals(const Suite& suite, const std::vector<std::string>& kinds,
+                                             const std::vector<std::string>& ingress,
                                              const std::vector<NodeLink>& links) {
   std::vector<std::string> refusals;
   for (const auto& kind : kinds)
@@ -45,6 +72,17 @@ std::vector<std::string> capability_refusals(const Suite& suite, const std::vect
       const auto& cap = caps[kind];
       if (cap.is_object() && !cap.value("available", false))
         refusals.push_back(fmt::format("node {}: fault kind '{}': {}", link.info.name, kind,
+                                       cap.value("reason", std::string("unavailable"))));
+    }
+  for (const auto& kind : ingress)
+    for (const auto& link : links) {
+      const auto& caps = link.capabilities;
+      auto cap = caps.is_object() && caps.contains(kind) ? caps[kind].value("ingress", nlohmann::json()) : nlohmann::json();
+      if (!cap.is_object())
+        refusals.push_back(fmt::format("node {}: fault kind '{}' with direction ingress: the agent does not offer it",
+                                       link.info.name, kind));
+      else if (!cap.value("available", false))
+        refusals.push_back(fmt::format("node {}: fault kind '{}' with direction ingress: {}", link.info.name, kind,
                                        cap.value("reason", std::string("unavailable"))));
     }
   if (suite.sut.data_fs)  // the data fs is FUSE, as the disk-slow kind's mechanism says
@@ -92,7 +130,7 @@ bool connect_nodes(RunContext& ctx) {
 
   // A given schedule (a replay) needs exactly its kinds; a suite's, every kind any seed could draw.
   auto kinds = ctx.options.schedule ? schedule_kinds(ctx.schedule) : possible_kinds(ctx.suite);
-  auto refusals = capability_refusals(ctx.suite, kinds, links);
+  auto refusals = capability_refusals(ctx.suite, kinds, ingress_kinds(ctx), links);
   for (const auto& r : refusals) ctx.error("refused: " + r);
   if (!refusals.empty()) {
     ctx.refused_code = kExitBadInput;

@@ -71,7 +71,11 @@ Result<std::string> schedule_suite_yaml(const std::filesystem::path& suite_file,
     out += fmt::format("    - at: {}  # {}\n", millis(f.start), f.id);
     out += fmt::format("      duration: {}\n", millis(std::max<Nanos>(f.end - f.start, 1'000'000)));
     if (f.kind() == "partition") {
+      // The grudge as recorded (one-way where it was), with what the nodes
+      // were told beside their peers.
       nlohmann::json spec{{"kind", "partition"}, {"mode", "grudge"}, {"grudge", f.grudge}};
+      for (const char* field : {"keep_established", "ports", "protocol"})
+        if (f.spec.is_object() && f.spec.contains(field)) spec[field] = f.spec[field];
       out += fmt::format("      fault: {}\n", spec.dump());
     } else {
       out += fmt::format("      fault: {}\n", f.spec.dump());

@@ -350,6 +350,10 @@ class Parser {
       static const std::set<std::string> modes{"isolate", "halves", "majority-ring", "bridge", "grudge"};
       if (!modes.count(mode))
         fail(child(spec_field, "mode"), fmt::format("unknown partition mode '{}' (isolate, halves, majority-ring, bridge, grudge)", mode));
+      if (spec.contains("direction") && spec["direction"] != "both" && mode != "isolate")
+        fail(child(spec_field, "direction"),
+             fmt::format("direction {} needs mode isolate (mode {} cuts both ways; a grudge is one-way as written)",
+                         spec["direction"].dump(), mode));
       if (mode == "grudge") {
         auto grudge_field = child(spec_field, "grudge");
         if (!spec.contains("grudge") || !spec["grudge"].is_object())

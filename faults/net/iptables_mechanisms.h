@@ -16,7 +16,9 @@
 //    share of outgoing packets at random (statistic match, mode random) on
 //    every interface but loopback, or on "interface", optionally only towards
 //    "destinations". netem's "correlation" cannot be expressed: it is
-//    recorded as ignored and describe() says so.
+//    recorded as ignored and describe() says so. With "direction":"ingress"
+//    it drops that share of incoming packets instead (INPUT, -i, the
+//    destinations read as sources).
 // All exempt HostContext::exemptions (the control connection) and heal by the
 // record's "rule_id" tag alone, so a fresh instance in a restarted agent heals.
 #pragma once
@@ -48,6 +50,7 @@ class IptablesBlackholeOut : public Mechanism {
 class IptablesStatisticLoss : public Mechanism {
  public:
   std::string_view name() const override { return "iptables-statistic"; }
+  bool serves(Direction) const override { return true; }
   Availability probe(const HostContext& host) const override;
   Result<HealRecord> plan(const FaultSpec& spec, const HostContext& host) override;
   Result<void> apply(const HealRecord& record, const HostContext& host) override;

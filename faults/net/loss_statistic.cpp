@@ -21,6 +21,7 @@ Result<HealRecord> IptablesStatisticLoss::plan(const FaultSpec& spec, const Host
   auto destinations = parse_prefix_list(spec.params, "destinations", false);
   if (!destinations) return destinations.error().with_context("loss");
   HealRecord record{{"rule_id", random_id()}, {"percent", *percent}, {"destinations", prefix_texts(*destinations)}};
+  if (direction_of(spec) == Direction::kIngress) record["direction"] = "ingress";
   if (*correlation > 0) record["correlation_ignored"] = *correlation;
   if (auto it = spec.params.find("interface"); it != spec.params.end()) record["interface"] = *it;
   auto ports = PortMatch::parse(spec.params);
@@ -33,19 +34,21 @@ Result<void> IptablesStatisticLoss::apply(const HealRecord& record, const HostCo
   auto destinations = prefixes_from_record(record, "destinations");
   if (!destinations) return destinations.error().with_context("loss record");
   double percent = record.value("percent", 0.0);
+  // Ingress: what arrives (INPUT, -i, the peers as sources); egress: what leaves.
+  const bool ingress = record.value("direction", "") == "ingress";
   auto ports = PortMatch::from_json(record);
   if (!ports) return ports.error();
   std::vector<Rule> rules;
-  auto add = [&](const std::optional<Ipv4Prefix>& destination) {
+  auto add = [&](const std::optional<Ipv4Prefix>& peer) {
     for (auto r : ports->alternatives()) {
-      r.hook = Hook::kOutput;
+      r.hook = ingress ? Hook::kInput : Hook::kOutput;
       r.interface = "lo";
       r.interface_negated = true;
       if (auto it = record.find("interface"); it != record.end() && it->is_string()) {
         r.interface = it->get<std::string>();
         r.interface_negated = false;
       }
-      r.destination = destination;
+      (ingress ? r.source : r.destination) = peer;
       r.probability = percent / 100.0;
       r.target = Rule::Target::kDrop;
       rules.push_back(std::move(r));
@@ -62,7 +65,8 @@ Result<void> IptablesStatisticLoss::heal(const HealRecord& record, const HostCon
 
 std::string IptablesStatisticLoss::describe(const HealRecord& record) const {
   auto destinations = prefixes_from_record(record, "destinations");
-  std::string to = destinations && !destinations->empty() ? " to " + join_prefixes(*destinations) : "";
+  const bool ingress = record.value("direction", "") == "ingress";
+  std::string to = destinations && !destinations->empty() ? (ingress ? " from " : " to ") + join_prefixes(*destinations) : "";
   std::string where = record.contains("interface") && record["interface"].is_string()
                           ? " on " + record["interface"].get<std::string>()
                           : std::string(" on every interface but lo");
@@ -71,8 +75,9 @@ std::string IptablesStatisticLoss::describe(const HealRecord& record) const {
                                        record["correlation_ignored"].get<double>())
                          : "";
   auto ports = PortMatch::from_json(record);
-  return fmt::format("loss: drop {}% of outgoing packets{}{}{} (iptables statistic){}", record.value("percent", 0.0), to,
-                     where, ports ? ports->describe() : std::string(), note);
+  return fmt::format("loss: drop {}% of {} packets{}{}{} (iptables statistic{}){}", record.value("percent", 0.0),
+                     ingress ? "incoming" : "outgoing", to, where, ports ? ports->describe() : std::string(),
+                     ingress ? ", INPUT" : "", note);
 }
 
 FAULTLINE_REGISTER_MECHANISM("loss", 10, IptablesStatisticLoss);

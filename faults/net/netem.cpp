@@ -285,7 +285,8 @@ Result<void> NetemMechanism::apply(const HealRecord& record, const HostContext&)
   if (!destinations) return destinations.error().with_context("netem record");
   std::string interface = record.value("interface", "");
   auto installed = install_qdisc(
-      interface, "netem", [&](rtnl_qdisc* q) { return configure_netem(q, *params); }, *destinations);
+      interface, "netem", [&](rtnl_qdisc* q) { return configure_netem(q, *params); }, *destinations,
+      record.value("match_source", false));
   if (!installed) return installed.error();
   return ok_result();
 }

@@ -77,7 +77,8 @@ Result<void> TbfBandwidth::apply(const HealRecord& record, const HostContext&) {
   auto destinations = prefixes_from_record(record, "destinations");
   if (!destinations) return destinations.error().with_context("bandwidth record");
   auto installed = install_qdisc(
-      record.value("interface", ""), "tbf", [&](rtnl_qdisc* q) { return configure_tbf(q, p); }, *destinations);
+      record.value("interface", ""), "tbf", [&](rtnl_qdisc* q) { return configure_tbf(q, p); }, *destinations,
+      record.value("match_source", false));
   if (!installed) return installed.error();
   return ok_result();
 }

@@ -97,7 +97,8 @@ Result<std::string> add_classful_root(nl_sock* sock, int ifindex, std::uint32_t*
   return std::string("htb");
 }
 
-Result<void> add_u32_filter(nl_sock* sock, int ifindex, const Ipv4Prefix& destination, std::uint32_t flowid) {
+Result<void> add_u32_filter(nl_sock* sock, int ifindex, const Ipv4Prefix& destination, std::uint32_t flowid,
+                            bool match_source) {
   std::unique_ptr<rtnl_cls, ClsDeleter> cls(rtnl_cls_alloc());
   if (!cls) return io_error("libnl: cannot allocate classifier");
   rtnl_tc_set_ifindex(TC_CAST(cls.get()), ifindex);
@@ -106,8 +107,8 @@ Result<void> add_u32_filter(nl_sock* sock, int ifindex, const Ipv4Prefix& destin
     return internal_error(fmt::format("libnl: u32 classifier: {}", nl_geterror(err)));
   rtnl_cls_set_prio(cls.get(), 1);
   rtnl_cls_set_protocol(cls.get(), ETH_P_IP);
-  // IPv4 destination address: offset 16 of the IP header.
-  rtnl_u32_add_key_uint32(cls.get(), destination.address, destination.mask(), 16, 0);
+  // IPv4 destination address: offset 16 of the IP header; the source: 12.
+  rtnl_u32_add_key_uint32(cls.get(), destination.address, destination.mask(), match_source ? 12 : 16, 0);
   rtnl_u32_set_classid(cls.get(), flowid);
   rtnl_u32_set_cls_terminal(cls.get());
   if (int err = rtnl_cls_add(sock, cls.get(), NLM_F_CREATE); err < 0)
@@ -156,7 +157,8 @@ Result<RootQdisc> read_root_qdisc(const std::string& interface) {
 }
 
 Result<std::string> install_qdisc(const std::string& interface, const std::string& kind,
-                                  const ConfigureQdisc& configure, const std::vector<Ipv4Prefix>& destinations) {
+                                  const ConfigureQdisc& configure, const std::vector<Ipv4Prefix>& destinations,
+                                  bool match_source) {
   auto index = ifindex_of(interface);
   if (!index) return index.error();
   auto root = read_root_qdisc(interface);
@@ -194,7 +196,8 @@ Result<std::string> install_qdisc(const std::string& interface, const std::strin
   if (int err = rtnl_qdisc_add(sock->get(), leaf.get(), NLM_F_CREATE | NLM_F_EXCL); err < 0)
     return undo(qdisc_error(kind, fmt::format("cannot add qdisc {} on {}", kind, interface), err));
   for (const auto& d : destinations)
-    if (auto added = add_u32_filter(sock->get(), *index, d, leaf_parent); !added) return undo(added.error());
+    if (auto added = add_u32_filter(sock->get(), *index, d, leaf_parent, match_source); !added)
+      return undo(added.error());
   return root_kind;
 }
 

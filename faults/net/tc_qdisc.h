@@ -10,8 +10,10 @@
 //    the root is classful: prio (bands 4, normal traffic in bands 0..2, ours in
 //    band 4) where the kernel has sch_prio, else htb (unclassified traffic goes
 //    unshaped through htb's direct queue, ours through class fa17:1), and one
-//    u32 filter per destination (match ip dst) sends packets to the leaf, as
-//    Jepsen's packet nemesis does with prio.
+//    u32 filter per destination (match ip dst; with match_source, ip src: on
+//    an IFB device, whose traffic is what the host receives, the peers are
+//    the sources) sends packets to the leaf, as Jepsen's packet nemesis does
+//    with prio.
 //  - remove_our_qdisc() deletes the root qdisc (and with it the classes,
 //    filters and leaf) only if its handle is 0xfa17: and its kind is one of
 //    `kinds`; anything else is left alone. Removing what is not there succeeds.
@@ -50,7 +52,8 @@ Result<RootQdisc> read_root_qdisc(const std::string& interface);
 // Installs leaf `kind` configured by `configure` (see contract). Returns the
 // root kind used ("netem", "tbf", "prio" or "htb").
 Result<std::string> install_qdisc(const std::string& interface, const std::string& kind,
-                                  const ConfigureQdisc& configure, const std::vector<Ipv4Prefix>& destinations);
+                                  const ConfigureQdisc& configure, const std::vector<Ipv4Prefix>& destinations,
+                                  bool match_source = false);
 
 Result<void> remove_our_qdisc(const std::string& interface, const std::vector<std::string>& kinds);
 

@@ -13,8 +13,18 @@ FieldSpec interface_field() {
 }
 
 FieldSpec destinations_field() {
-  return field("destinations", T::kAddresses, "only traffic to these IPv4 addresses or CIDR blocks")
+  return field("destinations", T::kAddresses,
+               "only traffic to these IPv4 addresses or CIDR blocks (with direction ingress: from them)")
       .defaults("all traffic");
+}
+
+FieldSpec shaping_direction_field() {
+  return field("direction", T::kEnum,
+               "egress: what this node sends; ingress: what it receives (an IFB device with netem/tbf where the "
+               "kernel has them, else the NFQUEUE shaper or the iptables statistic match on INPUT; see "
+               "faultline-agent --probe)")
+      .defaults("egress")
+      .one_of({"egress", "ingress"});
 }
 
 FieldSpec correlation_field() {
@@ -51,11 +61,11 @@ std::vector<KindSpec> net_kinds() {
              "NFQUEUE shaper only: fix the checksum after the flip, so the corruption reaches the application "
              "instead of being dropped by the receiver's stack")
            .defaults("false"),
-       interface_field(), destinations_field(), ports_field(), protocol_field()},
+       interface_field(), destinations_field(), ports_field(), protocol_field(), shaping_direction_field()},
       {R"({"kind":"corrupt","percent":5})"}));
   kinds.push_back(kind_spec("duplicate", "net", "send a share of outgoing packets twice (netem, or the NFQUEUE shaper)",
                             {percent_field("share of packets duplicated"), correlation_field(), interface_field(),
-                             destinations_field(), ports_field(), protocol_field()},
+                             destinations_field(), ports_field(), protocol_field(), shaping_direction_field()},
                             {R"({"kind":"duplicate","percent":10})"}));
   kinds.push_back(kind_spec(
       "blackhole-out", "net", "send nothing, still receive everything (iptables OUTPUT drop)",
@@ -78,10 +88,10 @@ std::vector<KindSpec> net_kinds() {
              "two-way cut)")
            .only_in(Scope::kSuite),
        field("direction", T::kEnum,
-             "both; in: drop what the peers send us; out: drop what we send them")
+             "both; in: drop what the peers send us; out: drop what we send them. In a suite, with mode isolate: "
+             "in: the targets hear nobody but still send, out: nobody hears the targets but they still hear")
            .defaults("both")
-           .one_of({"both", "in", "out"})
-           .only_in(Scope::kAgent),
+           .one_of({"both", "in", "out"}),
        field("keep_established", T::kBool,
              "block only new connections (conntrack state NEW): flows opened before the fault keep flowing")
            .defaults("false"),
@@ -89,34 +99,36 @@ std::vector<KindSpec> net_kinds() {
       {R"({"kind":"partition","peers":["198.18.0.3","198.18.0.4"]})",
        R"({"kind":"partition","peers":["198.18.0.3"],"direction":"in","keep_established":true})",
        R"({"kind":"partition","peers":["198.18.0.3"],"ports":[2380],"protocol":"tcp"})",
-       R"({"kind":"partition","mode":"grudge","grudge":{"n1":["n2"]}})"}));
+       R"({"kind":"partition","mode":"grudge","grudge":{"n1":["n2"]}})",
+       R"({"kind":"partition","mode":"isolate","direction":"in"})"}));
   kinds.push_back(kind_spec(
-      "delay", "net", "delay outgoing packets (netem, or the NFQUEUE shaper)",
+      "delay", "net", "delay outgoing (or, with direction ingress, incoming) packets (netem, or the NFQUEUE shaper)",
       {field("delay", T::kDuration, "added latency").needed().between(0, kMaxNetemNs),
        field("jitter", T::kDuration, "random variation around delay").defaults("0").between(0, kMaxNetemNs),
        correlation_field(),
        field("distribution", T::kEnum, "shape of the jitter (needs jitter)")
            .defaults("uniform")
            .one_of({"normal", "pareto", "paretonormal", "uniform"}),
-       interface_field(), destinations_field(), ports_field(), protocol_field()},
-      {R"({"kind":"delay","delay":"50ms","jitter":"10ms"})", R"({"kind":"delay","delay":"100ms","ports":["8000-8100"]})"}));
-  kinds.push_back(kind_spec("loss", "net", "drop a share of outgoing packets (netem, or the iptables statistic match)",
+       interface_field(), destinations_field(), ports_field(), protocol_field(), shaping_direction_field()},
+      {R"({"kind":"delay","delay":"50ms","jitter":"10ms"})", R"({"kind":"delay","delay":"100ms","ports":["8000-8100"]})",
+       R"({"kind":"delay","delay":"50ms","direction":"ingress"})"}));
+  kinds.push_back(kind_spec("loss", "net", "drop a share of outgoing (or incoming) packets (netem, or the iptables statistic match)",
                             {percent_field("share of packets dropped"), correlation_field(), interface_field(),
-                             destinations_field(), ports_field(), protocol_field()},
-                            {R"({"kind":"loss","percent":30})"}));
+                             destinations_field(), ports_field(), protocol_field(), shaping_direction_field()},
+                            {R"({"kind":"loss","percent":30})", R"({"kind":"loss","percent":30,"direction":"ingress"})"}));
   kinds.push_back(kind_spec(
-      "bandwidth", "net", "limit the outgoing rate (tbf)",
+      "bandwidth", "net", "limit the outgoing (or incoming) rate (tbf; ingress through an IFB device)",
       {field("rate", T::kRate, "the rate, e.g. 1mbit, 512kbit, 10mbps (bytes)").needed(),
        field("burst", T::kSize, "bucket size").defaults("rate/100, at least 3028 bytes").between(1600, 1073741824.0),
        field("latency", T::kDuration, "longest a packet may wait in the bucket").defaults("50ms").above(0),
-       interface_field(), destinations_field()},
-      {R"({"kind":"bandwidth","rate":"1mbit"})"}));
+       interface_field(), destinations_field(), shaping_direction_field()},
+      {R"({"kind":"bandwidth","rate":"1mbit"})", R"({"kind":"bandwidth","rate":"1mbit","direction":"ingress"})"}));
   kinds.push_back(kind_spec(
       "reorder", "net", "send a share of packets at once and delay the rest (netem, or the NFQUEUE shaper)",
       {percent_field("share of packets sent at once (ahead of the others)"), correlation_field(),
        field("delay", T::kDuration, "how long the other packets wait").defaults("10ms").above(0),
        field("gap", T::kInteger, "reorder every gap-th packet only").defaults("0").between(0, 1000000),
-       interface_field(), destinations_field(), ports_field(), protocol_field()},
+       interface_field(), destinations_field(), ports_field(), protocol_field(), shaping_direction_field()},
       {R"({"kind":"reorder","percent":25,"delay":"20ms"})"}));
   return kinds;
 }

@@ -8,6 +8,7 @@
 #include "checkers/availability_config.h"
 #include "checkers/availability_windows.h"
 #include "checkers/checker.h"
+#include "common/units.h"
 
 namespace faultline::checkers {
 namespace {
@@ -18,9 +19,6 @@ using history::FaultEvent;
 using history::History;
 using history::OpType;
 using nlohmann::json;
-
-constexpr Nanos kMs = 1'000'000;
-constexpr Nanos kS = 1'000'000'000;
 
 // Builds a history in memory; events are sorted by time (stable) at the end.
 class Builder {
@@ -106,39 +104,39 @@ TEST(AvailabilityWindows, NearestRankPercentiles) {
   EXPECT_EQ(nearest_rank(0.5, 1), 0u);
   EXPECT_EQ(nearest_rank(0.5, 4), 1u);
   std::vector<ClientOp> ops;
-  for (int i = 1; i <= 100; ++i) ops.push_back({i * kMs, i * kMs, OpOutcome::kOk});
-  ops.push_back({200 * kMs, 10 * kS, OpOutcome::kFail});  // failures carry no latency
+  for (int i = 1; i <= 100; ++i) ops.push_back({i * kMillisecond, i * kMillisecond, OpOutcome::kOk});
+  ops.push_back({200 * kMillisecond, 10 * kSecond, OpOutcome::kFail});  // failures carry no latency
   WindowMeter meter({0.5, 0.99});
   auto f = meter.measure(ops.data(), ops.data() + ops.size());
   EXPECT_EQ(f.ops, 101u);
   EXPECT_EQ(f.ok, 100u);
-  EXPECT_EQ(f.percentiles[0], 50 * kMs);
-  EXPECT_EQ(f.percentiles[1], 99 * kMs);
+  EXPECT_EQ(f.percentiles[0], 50 * kMillisecond);
+  EXPECT_EQ(f.percentiles[1], 99 * kMillisecond);
 }
 
 TEST(AvailabilityWindows, SlideVisitsEveryFullWindowAndStops) {
   std::vector<ClientOp> ops;
-  for (int i = 0; i < 10; ++i) ops.push_back({i * kS / 2, kMs, OpOutcome::kOk});  // 0, 0.5, ... 4.5 s
+  for (int i = 0; i < 10; ++i) ops.push_back({i * kSecond / 2, kMillisecond, OpOutcome::kOk});  // 0, 0.5, ... 4.5 s
   std::vector<std::pair<Nanos, std::ptrdiff_t>> seen;
-  slide(ops, 0, 5 * kS, 2 * kS, kS, [&](Nanos t, const ClientOp* a, const ClientOp* b) {
+  slide(ops, 0, 5 * kSecond, 2 * kSecond, kSecond, [&](Nanos t, const ClientOp* a, const ClientOp* b) {
     seen.push_back({t, b - a});
     return true;
   });
   // [0,2) [1,3) [2,4) [3,5): four ops each.
   ASSERT_EQ(seen.size(), 4u);
-  for (std::size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i], std::make_pair(static_cast<Nanos>(i) * kS, std::ptrdiff_t{4}));
+  for (std::size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i], std::make_pair(static_cast<Nanos>(i) * kSecond, std::ptrdiff_t{4}));
   // A span shorter than one window is one window.
   seen.clear();
-  slide(ops, kS, 2 * kS, 5 * kS, kS, [&](Nanos t, const ClientOp* a, const ClientOp* b) {
+  slide(ops, kSecond, 2 * kSecond, 5 * kSecond, kSecond, [&](Nanos t, const ClientOp* a, const ClientOp* b) {
     seen.push_back({t, b - a});
     return true;
   });
   ASSERT_EQ(seen.size(), 1u);
-  EXPECT_EQ(seen[0], std::make_pair(kS, std::ptrdiff_t{2}));
+  EXPECT_EQ(seen[0], std::make_pair(kSecond, std::ptrdiff_t{2}));
 }
 
 TEST(AvailabilityChecker, NoClientOpsIsUnknownWithTheReason) {
-  auto h = Builder().fault("f1", "partition", 1 * kS, 2 * kS).end_at(5 * kS).build();
+  auto h = Builder().fault("f1", "partition", 1 * kSecond, 2 * kSecond).end_at(5 * kSecond).build();
   auto r = run(h, json::object());
   EXPECT_EQ(r.valid, Validity::kUnknown) << r.text;
   EXPECT_NE(r.findings["reason"].get<std::string>().find("no client operations"), std::string::npos) << r.text;
@@ -149,17 +147,17 @@ TEST(AvailabilityChecker, NoClientOpsIsUnknownWithTheReason) {
 TEST(AvailabilityChecker, SuccessRateExactlyAtTheBoundPasses) {
   // Window [1s, 2s): 10 ops, 9 ok: exactly 0.9.
   Builder b;
-  b.ops(0, kS, 10, kMs, OpType::kOk).ops(kS, 2 * kS - kS / 10, 9, kMs, OpType::kOk).op(2 * kS - kS / 20, kMs, OpType::kFail);
-  b.ops(2 * kS, 3 * kS, 10, kMs, OpType::kOk).end_at(3 * kS);
+  b.ops(0, kSecond, 10, kMillisecond, OpType::kOk).ops(kSecond, 2 * kSecond - kSecond / 10, 9, kMillisecond, OpType::kOk).op(2 * kSecond - kSecond / 20, kMillisecond, OpType::kFail);
+  b.ops(2 * kSecond, 3 * kSecond, 10, kMillisecond, OpType::kOk).end_at(3 * kSecond);
   auto r = run(b.build(), fixed({{"steady", {{"success_rate", 0.9}, {"p99", "10ms"}}}}));
   EXPECT_EQ(r.valid, Validity::kValid) << r.text;
   EXPECT_EQ(r.findings["steady"]["windows_judged"], 3);
 
   // One more failure in that window: 0.8 < 0.9, named with its window.
   Builder c;
-  c.ops(0, kS, 10, kMs, OpType::kOk).ops(kS, 2 * kS - kS / 5, 8, kMs, OpType::kOk);
-  c.op(2 * kS - kS / 10, kMs, OpType::kFail).op(2 * kS - kS / 20, kMs, OpType::kFail);
-  c.ops(2 * kS, 3 * kS, 10, kMs, OpType::kOk).end_at(3 * kS);
+  c.ops(0, kSecond, 10, kMillisecond, OpType::kOk).ops(kSecond, 2 * kSecond - kSecond / 5, 8, kMillisecond, OpType::kOk);
+  c.op(2 * kSecond - kSecond / 10, kMillisecond, OpType::kFail).op(2 * kSecond - kSecond / 20, kMillisecond, OpType::kFail);
+  c.ops(2 * kSecond, 3 * kSecond, 10, kMillisecond, OpType::kOk).end_at(3 * kSecond);
   r = run(c.build(), fixed({{"steady", {{"success_rate", 0.9}, {"p99", "10ms"}}}}));
   ASSERT_EQ(r.valid, Validity::kInvalid) << r.text;
   ASSERT_EQ(r.findings["violations"].size(), 1u);
@@ -175,21 +173,21 @@ TEST(AvailabilityChecker, SuccessRateExactlyAtTheBoundPasses) {
 TEST(AvailabilityChecker, LatencyExactlyAtTheBoundPasses) {
   auto history_with = [](Nanos slow) {
     Builder b;
-    b.ops(0, kS, 99, kMs, OpType::kOk).op(kS - kMs * 5, slow, OpType::kOk).end_at(2 * kS);
+    b.ops(0, kSecond, 99, kMillisecond, OpType::kOk).op(kSecond - kMillisecond * 5, slow, OpType::kOk).end_at(2 * kSecond);
     return b.build();
   };
   // 100 ops in [0, 1s): the p99 is the 99th smallest; two slow ones make it slow.
   auto config = fixed({{"steady", {{"success_rate", 0.99}, {"p99", "50ms"}}}});
   Builder at;
-  at.ops(0, kS, 98, kMs, OpType::kOk).op(kS / 2 + 1, 50 * kMs, OpType::kOk).op(kS / 2 + 2, 50 * kMs, OpType::kOk).end_at(2 * kS);
+  at.ops(0, kSecond, 98, kMillisecond, OpType::kOk).op(kSecond / 2 + 1, 50 * kMillisecond, OpType::kOk).op(kSecond / 2 + 2, 50 * kMillisecond, OpType::kOk).end_at(2 * kSecond);
   EXPECT_EQ(run(at.build(), config).valid, Validity::kValid);
   Builder over;
-  over.ops(0, kS, 98, kMs, OpType::kOk).op(kS / 2 + 1, 50 * kMs + 1, OpType::kOk).op(kS / 2 + 2, 50 * kMs + 1, OpType::kOk).end_at(2 * kS);
+  over.ops(0, kSecond, 98, kMillisecond, OpType::kOk).op(kSecond / 2 + 1, 50 * kMillisecond + 1, OpType::kOk).op(kSecond / 2 + 2, 50 * kMillisecond + 1, OpType::kOk).end_at(2 * kSecond);
   auto r = run(over.build(), config);
   EXPECT_EQ(r.valid, Validity::kInvalid) << r.text;
   EXPECT_NE(r.text.find("p99 50.000001ms of 100 ok ops, bound 50ms"), std::string::npos) << r.text;
   // One slow op of 100 is not the p99.
-  EXPECT_EQ(run(history_with(80 * kMs), config).valid, Validity::kValid);
+  EXPECT_EQ(run(history_with(80 * kMillisecond), config).valid, Validity::kValid);
 }
 
 TEST(AvailabilityChecker, LatencyIsJudgedOnlyWithEnoughOpsForThePercentile) {
@@ -197,15 +195,15 @@ TEST(AvailabilityChecker, LatencyIsJudgedOnlyWithEnoughOpsForThePercentile) {
   // so the window is not judged on p99; with 100 it is.
   auto config = fixed({{"steady", {{"success_rate", 0.99}, {"p99", "50ms"}}}});
   Builder b;
-  b.ops(0, kS, 96, kMs, OpType::kOk).op(kS / 2 + 1, 80 * kMs, OpType::kOk).op(kS / 2 + 2, 80 * kMs, OpType::kOk);
-  b.op(kS / 2 + 3, 80 * kMs, OpType::kOk).end_at(2 * kS);
+  b.ops(0, kSecond, 96, kMillisecond, OpType::kOk).op(kSecond / 2 + 1, 80 * kMillisecond, OpType::kOk).op(kSecond / 2 + 2, 80 * kMillisecond, OpType::kOk);
+  b.op(kSecond / 2 + 3, 80 * kMillisecond, OpType::kOk).end_at(2 * kSecond);
   EXPECT_EQ(run(b.build(), config).valid, Validity::kValid);
-  b.op(kS / 2 + 4, kMs, OpType::kOk);
+  b.op(kSecond / 2 + 4, kMillisecond, OpType::kOk);
   EXPECT_EQ(run(b.build(), config).valid, Validity::kInvalid);
   // Derived: a baseline with 200 ops per window gives a p99 bound of the
   // larger of 2x and 5ms more than its worst window's p99.
   Builder d;
-  d.ops(0, 10 * kS, 2000, 3 * kMs, OpType::kOk).end_at(10 * kS);
+  d.ops(0, 10 * kSecond, 2000, 3 * kMillisecond, OpType::kOk).end_at(10 * kSecond);
   auto r = run(d.build(), json::object());
   EXPECT_EQ(r.valid, Validity::kValid) << r.text;
   EXPECT_EQ(r.findings["config"]["derived"], json({"success_rate", "p99"}));
@@ -214,7 +212,7 @@ TEST(AvailabilityChecker, LatencyIsJudgedOnlyWithEnoughOpsForThePercentile) {
 
 TEST(AvailabilityChecker, InfoOpsCountAsFailures) {
   Builder b;
-  b.ops(0, kS, 8, kMs, OpType::kOk).op(kS / 2 + 3, kMs, OpType::kInfo).op(kS / 2 + 4, kMs, OpType::kInfo).end_at(2 * kS);
+  b.ops(0, kSecond, 8, kMillisecond, OpType::kOk).op(kSecond / 2 + 3, kMillisecond, OpType::kInfo).op(kSecond / 2 + 4, kMillisecond, OpType::kInfo).end_at(2 * kSecond);
   auto r = run(b.build(), fixed({{"steady", {{"success_rate", 0.85}}}}));
   EXPECT_EQ(r.valid, Validity::kInvalid) << r.text;
   EXPECT_EQ(r.findings["ops"]["info"], 2);
@@ -222,7 +220,7 @@ TEST(AvailabilityChecker, InfoOpsCountAsFailures) {
   // An invoke that never completes, long before the end, is an info op too;
   // one cut off by the end of the history (within a window of it) is not judged.
   Builder c;
-  c.ops(0, kS, 9, kMs, OpType::kOk).op(kS / 2 + 3, 0, OpType::kInvoke).op(5 * kS + kS / 2, 0, OpType::kInvoke).end_at(6 * kS);
+  c.ops(0, kSecond, 9, kMillisecond, OpType::kOk).op(kSecond / 2 + 3, 0, OpType::kInvoke).op(5 * kSecond + kSecond / 2, 0, OpType::kInvoke).end_at(6 * kSecond);
   r = run(c.build(), fixed({{"steady", {{"success_rate", 0.95}}}}));
   EXPECT_EQ(r.findings["ops"]["never_completed"], 1);
   EXPECT_EQ(r.findings["ops"]["unfinished"], 1);
@@ -233,7 +231,7 @@ TEST(AvailabilityChecker, InfoOpsCountAsFailures) {
 // fail_means: answered it counts as served, and is still reported as a fail.
 TEST(AvailabilityChecker, FailMeansAnsweredCountsFailsAsServed) {
   Builder b;
-  b.ops(0, kS, 6, kMs, OpType::kOk).ops(kS / 2 + 3, kS, 4, kMs, OpType::kFail).end_at(2 * kS);
+  b.ops(0, kSecond, 6, kMillisecond, OpType::kOk).ops(kSecond / 2 + 3, kSecond, 4, kMillisecond, OpType::kFail).end_at(2 * kSecond);
   auto r = run(b.build(), fixed({{"steady", {{"success_rate", 0.9}}}}));
   EXPECT_EQ(r.valid, Validity::kInvalid) << r.text;
   r = run(b.build(), fixed({{"steady", {{"success_rate", 0.9}}}, {"fail_means", "answered"}}));
@@ -247,9 +245,9 @@ TEST(AvailabilityChecker, OpsSpanningAFaultBoundaryBelongToTheFault) {
   // at 2.5s overlaps the fault: it is the fault's, not the baseline's. An op
   // invoked at 3.9s that fails at 4.6s is the fault's too, not the recovery's.
   Builder b;
-  b.ops(0, 2 * kS - kS / 5, 18, kMs, OpType::kOk).op(2 * kS - kS / 10, 600 * kMs, OpType::kFail);
-  b.ops(2 * kS, 4 * kS - kS / 5, 9, kMs, OpType::kFail).op(4 * kS - kS / 10, 700 * kMs, OpType::kFail);
-  b.ops(4 * kS, 8 * kS, 40, kMs, OpType::kOk).fault("f1", "partition", 2 * kS, 4 * kS).end_at(8 * kS);
+  b.ops(0, 2 * kSecond - kSecond / 5, 18, kMillisecond, OpType::kOk).op(2 * kSecond - kSecond / 10, 600 * kMillisecond, OpType::kFail);
+  b.ops(2 * kSecond, 4 * kSecond - kSecond / 5, 9, kMillisecond, OpType::kFail).op(4 * kSecond - kSecond / 10, 700 * kMillisecond, OpType::kFail);
+  b.ops(4 * kSecond, 8 * kSecond, 40, kMillisecond, OpType::kOk).fault("f1", "partition", 2 * kSecond, 4 * kSecond).end_at(8 * kSecond);
   auto r = run(b.build(), fixed({{"steady", {{"success_rate", 1.0}, {"p99", "10ms"}}}, {"recovery_time", "1s"}}));
   EXPECT_EQ(r.valid, Validity::kValid) << r.text;
   const auto& f = r.findings["faults"][0];
@@ -271,18 +269,18 @@ TEST(AvailabilityChecker, OpsSpanningAFaultBoundaryBelongToTheFault) {
 }
 
 // A fault [10s, 20s); ops fail from 10s until `back`, then succeed.
-History slow_recovery(Nanos back, Nanos end = 40 * kS) {
+History slow_recovery(Nanos back, Nanos end = 40 * kSecond) {
   Builder b;
-  b.ops(0, 10 * kS, 200, kMs, OpType::kOk);
+  b.ops(0, 10 * kSecond, 200, kMillisecond, OpType::kOk);
   const Nanos fail_until = std::min(back, end);
-  b.ops(10 * kS, fail_until, static_cast<std::size_t>((fail_until - 10 * kS) / (50 * kMs)), kMs, OpType::kFail);
-  if (back < end) b.ops(back, end, static_cast<std::size_t>((end - back) / (50 * kMs)), kMs, OpType::kOk);
-  b.fault("f1", "partition", 10 * kS, 20 * kS).end_at(end);
+  b.ops(10 * kSecond, fail_until, static_cast<std::size_t>((fail_until - 10 * kSecond) / (50 * kMillisecond)), kMillisecond, OpType::kFail);
+  if (back < end) b.ops(back, end, static_cast<std::size_t>((end - back) / (50 * kMillisecond)), kMillisecond, OpType::kOk);
+  b.fault("f1", "partition", 10 * kSecond, 20 * kSecond).end_at(end);
   return b.build();
 }
 
 TEST(AvailabilityChecker, RecoveryTimeAfterTheHealIsMeasuredAndBounded) {
-  auto h = slow_recovery(27 * kS);
+  auto h = slow_recovery(27 * kSecond);
   auto r = run(h, {{"window", "1s"}, {"step", "100ms"}, {"recovery_time", "5s"}});
   ASSERT_EQ(r.valid, Validity::kInvalid) << r.text;
   EXPECT_EQ(r.findings["recovery_times_s"]["f1"], 7.0);
@@ -306,11 +304,11 @@ TEST(AvailabilityChecker, RecoveryTimeAfterTheHealIsMeasuredAndBounded) {
 
 TEST(AvailabilityChecker, RecoveryCutShortByTheNextFaultIsUnknown) {
   // Still failing when the history ends 3 s after the heal: within the 5 s bound, not judged.
-  auto r = run(slow_recovery(30 * kS, 23 * kS), {{"recovery_time", "5s"}});
+  auto r = run(slow_recovery(30 * kSecond, 23 * kSecond), {{"recovery_time", "5s"}});
   EXPECT_EQ(r.valid, Validity::kUnknown) << r.text;
   EXPECT_EQ(r.findings["faults"][0]["recovery"]["valid"], "unknown");
   // 8 s after the heal, past the bound: a violation.
-  r = run(slow_recovery(30 * kS, 28 * kS), {{"recovery_time", "5s"}});
+  r = run(slow_recovery(30 * kSecond, 28 * kSecond), {{"recovery_time", "5s"}});
   EXPECT_EQ(r.valid, Validity::kInvalid) << r.text;
   EXPECT_NE(r.text.find("not back within the steady bound"), std::string::npos) << r.text;
   EXPECT_EQ(r.findings["properties"]["recovery.f1"], "not recovered");
@@ -318,7 +316,7 @@ TEST(AvailabilityChecker, RecoveryCutShortByTheNextFaultIsUnknown) {
 
 TEST(AvailabilityChecker, BoundsCannotBeDerivedWithoutABaseline) {
   Builder b;
-  b.ops(0, 10 * kS, 100, kMs, OpType::kOk).fault("f1", "kill", 0, 5 * kS).end_at(10 * kS);
+  b.ops(0, 10 * kSecond, 100, kMillisecond, OpType::kOk).fault("f1", "kill", 0, 5 * kSecond).end_at(10 * kSecond);
   auto r = run(b.build(), json::object());
   EXPECT_EQ(r.valid, Validity::kUnknown) << r.text;
   EXPECT_NE(r.findings["reason"].get<std::string>().find("cannot derive"), std::string::npos) << r.text;
@@ -329,8 +327,8 @@ TEST(AvailabilityChecker, BoundsCannotBeDerivedWithoutABaseline) {
 
 TEST(AvailabilityChecker, OverlappingFaultsShareTheLastHealsRecovery) {
   Builder b;
-  b.ops(0, 30 * kS, 600, kMs, OpType::kOk);
-  b.fault("f1", "kill", 5 * kS, 15 * kS).fault("f2", "clock-skew", 8 * kS, 12 * kS).end_at(30 * kS);
+  b.ops(0, 30 * kSecond, 600, kMillisecond, OpType::kOk);
+  b.fault("f1", "kill", 5 * kSecond, 15 * kSecond).fault("f2", "clock-skew", 8 * kSecond, 12 * kSecond).end_at(30 * kSecond);
   auto r = run(b.build(), json::object());
   EXPECT_EQ(r.valid, Validity::kValid) << r.text;
   EXPECT_EQ(r.findings["faults"][1]["recovery"]["masked_by"], "f1");
@@ -356,15 +354,15 @@ TEST(AvailabilityConfig, UnknownKeysAreRefusedWithASuggestion) {
   auto ok = parse_availability_config(json::parse(R"({"steady": {"success_rate": 0.99, "p99": "50ms"},
       "during": {"success_rate": 0.5, "partition": {"success_rate": 0.6}}, "recovery_time": "5s", "window": "2s"})"));
   ASSERT_TRUE(ok.ok()) << ok.error().message;
-  EXPECT_EQ(ok->step, 200 * kMs);
+  EXPECT_EQ(ok->step, 200 * kMillisecond);
   EXPECT_EQ(ok->during_for("partition").success_rate, 0.6);
   EXPECT_EQ(ok->during_for("kill").success_rate, 0.5);
-  EXPECT_EQ(ok->steady.latency.at(0).limit, 50 * kMs);
+  EXPECT_EQ(ok->steady.latency.at(0).limit, 50 * kMillisecond);
 }
 
 TEST(AvailabilityChecker, RunsFromTheRegistryAndTheRunner) {
   Builder b;
-  b.ops(0, 5 * kS, 100, kMs, OpType::kOk).end_at(5 * kS);
+  b.ops(0, 5 * kSecond, 100, kMillisecond, OpType::kOk).end_at(5 * kSecond);
   RunOptions options;
   options.config = {{"availability", {{"window", "1s"}}}};
   auto report = run_checkers(b.build(), options);

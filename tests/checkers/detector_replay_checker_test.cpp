@@ -16,14 +16,13 @@
 #include "checkers/checker.h"
 #include "checkers/history/jsonl_reader.h"
 #include "checkers/reference/detector_replay.h"
+#include "common/units.h"
 
 namespace faultline::checkers {
 namespace {
 
 using reference::NetworkWindow;
 using reference::Status;
-constexpr Nanos kS = 1'000'000'000;
-constexpr Nanos kMs = 1'000'000;
 
 const std::vector<std::string> kNodes{"n1", "n2", "n3", "n4", "n5"};
 
@@ -58,6 +57,20 @@ Fault isolate(const std::string& id, Nanos start, Nanos end, const std::string& 
   return f;
 }
 
+// One-way isolate, as the nemesis records it: `in` the node drops every
+// other node (it sends, hears nobody); `out` every other node drops it.
+Fault one_way_isolate(const std::string& id, Nanos start, Nanos end, const std::string& node, const std::string& direction) {
+  Fault f{id, start, end, {{"kind", "partition"}, {"mode", "isolate"}, {"direction", direction}}, {}, {}, {}};
+  f.window.kind = NetworkWindow::Kind::kDrop;
+  for (const auto& other : kNodes) {
+    if (other == node) continue;
+    if (direction == "in") f.grudge[node].push_back(other);
+    else f.grudge[other].push_back(node);
+  }
+  for (const auto& [a, bs] : f.grudge) f.targets.push_back(a);
+  return f;
+}
+
 Fault process(const std::string& id, const char* kind, Nanos start, Nanos end, const std::string& node) {
   Fault f{id, start, end, {{"kind", kind}}, {node}, {}, {}};
   f.window.kind = std::string(kind) == "kill" ? NetworkWindow::Kind::kDown : NetworkWindow::Kind::kPause;
@@ -67,16 +80,16 @@ Fault process(const std::string& id, const char* kind, Nanos start, Nanos end, c
 Fault delay(const std::string& id, Nanos start, Nanos end) {
   Fault f{id, start, end, {{"kind", "delay"}, {"delay", "200ms"}, {"jitter", "50ms"}}, {}, {}, {}};
   f.window.kind = NetworkWindow::Kind::kDelay;
-  f.window.delay = 200 * kMs;
-  f.window.jitter = 50 * kMs;
+  f.window.delay = 200 * kMillisecond;
+  f.window.jitter = 50 * kMillisecond;
   return f;
 }
 
 // The issue's suite: halves 25s, isolate 30s, a kill, a pause and a delay.
 std::vector<Fault> issue_schedule() {
-  return {halves("f1", 10 * kS, 35 * kS), isolate("f2", 60 * kS, 90 * kS, "n1"),
-          process("f3", "kill", 120 * kS, 135 * kS, "n3"), process("f4", "pause", 160 * kS, 170 * kS, "n4"),
-          delay("f5", 190 * kS, 205 * kS)};
+  return {halves("f1", 10 * kSecond, 35 * kSecond), isolate("f2", 60 * kSecond, 90 * kSecond, "n1"),
+          process("f3", "kill", 120 * kSecond, 135 * kSecond, "n3"), process("f4", "pause", 160 * kSecond, 170 * kSecond, "n4"),
+          delay("f5", 190 * kSecond, 205 * kSecond)};
 }
 
 struct Sut {
@@ -84,11 +97,12 @@ struct Sut {
   std::uint64_t seed = 1000;
   bool report_suspect = false;   // memberlist's API cannot: alive/dead only
   std::string never_refuted;     // "observer>subject": that pair never says alive again
+  std::vector<std::pair<Nanos, nlohmann::json>> injected;  // extra detector lines (a bug's verdicts)
 };
 
 // A history: the faults, and what `sut` (the reference with its own seed)
 // reports under them, as a service on memberlist would.
-history::History make_history(const std::vector<Fault>& faults, const Sut& sut, Nanos end = 230 * kS) {
+history::History make_history(const std::vector<Fault>& faults, const Sut& sut, Nanos end = 230 * kSecond) {
   reference::ReplayConfig rc;
   rc.nodes = kNodes;
   rc.profile = sut.profile;
@@ -132,6 +146,7 @@ history::History make_history(const std::vector<Fault>& faults, const Sut& sut, 
                                               {"status", reference::to_string(visible)}}
                                    .dump());
   }
+  for (const auto& [t, line] : sut.injected) lines.emplace_back(t, line.dump());
   lines.emplace_back(end, nlohmann::json{{"time", end}, {"type", "log"}, {"message", "end"}}.dump());
   std::stable_sort(lines.begin(), lines.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   std::string text = nlohmann::json{{"time", 0}, {"type", "cluster"}, {"nodes", kNodes}}.dump() + "\n";
@@ -192,10 +207,96 @@ TEST(DetectorReplayChecker, SuspicionsSpreadByGossipAfterAHealAreAccepted) {
   EXPECT_GT(accepted, 0) << "the schedule should make the reference's own mistakes";
 }
 
+// One-way isolates: n1 hears nobody (in), then n5 is heard by nobody (out).
+// The cut node reaches the others one way only: unreachable both ways
+// round, so a correct cluster declares it dead and it declares them dead.
+std::vector<Fault> one_way_schedule() {
+  return {one_way_isolate("f1", 10 * kS, 40 * kS, "n1", "in"), one_way_isolate("f2", 100 * kS, 130 * kS, "n5", "out")};
+}
+
+TEST(DetectorReplayChecker, CorrectMemberlistIsValidUnderOneWayIsolates) {
+  for (std::uint64_t seed = 1000; seed < 1000 + seeds(); ++seed) {
+    Sut sut;
+    sut.seed = seed;
+    sut.report_suspect = true;
+    auto r = judge(make_history(one_way_schedule(), sut, 200 * kS),
+                   {{"profile", "memberlist-lan"}, {"reports", {"alive", "suspect", "dead"}}});
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->valid, Validity::kValid) << "seed " << seed << "\n" << r->text << "\n" << violations(*r);
+    // Every other node had to declare the cut one dead: the reference
+    // detects it in every trial. The cut node's own view follows the
+    // reference: it gets no acks, Lifeguard slows its probing and no peer
+    // confirms its suspicions, so the reference declares the others dead
+    // in only some trials within the window (not required).
+    int owed = 0, cut_view = 0;
+    for (const auto& row : r->findings["envelope"]) {
+      if (row["what"] != "detection") continue;
+      const bool cut = (row["window"] == "partition f1" && row["observer"] == "n1") ||
+                       (row["window"] == "partition f2" && row["observer"] == "n5");
+      if (cut) {
+        ++cut_view;
+        continue;
+      }
+      EXPECT_TRUE(row.contains("allowed")) << row;
+      EXPECT_EQ(row.value("verdict", ""), "ok") << row;
+      ++owed;
+    }
+    EXPECT_EQ(owed, 8) << r->findings["envelope"].dump();
+    EXPECT_EQ(cut_view, 8);
+  }
+}
+
+TEST(DetectorReplayChecker, OneWayIsolateStillCatchesTheNeverRefutedAndTheUnexplainedMistake) {
+  // A node that keeps the healed n5 dead: recovery. (n5 heard its
+  // accusation while nobody heard it, so its refutation arrives at the heal
+  // and the reference revives it in every trial. The healed n1 of f1 heard
+  // nothing, and memberlist does not re-merge a node both sides hold dead:
+  // the reference mostly does not recover it, and nothing is required.)
+  Sut stuck;
+  stuck.never_refuted = "n2>n5";
+  // (Its allowance is two push-pull rounds x 1.5 + 2s = 92s after the heal.)
+  auto r = judge(make_history(one_way_schedule(), stuck, 240 * kS), {{"profile", "memberlist-lan"}});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->valid, Validity::kInvalid) << r->text;
+  ASSERT_FALSE(r->findings["violations"].empty());
+  EXPECT_EQ(r->findings["violations"][0]["property"], "recovery") << violations(*r);
+  EXPECT_EQ(r->findings["violations"][0]["observer"], "n2");
+  EXPECT_EQ(r->findings["violations"][0]["subject"], "n5");
+  // n2 declaring n3 dead while n5 is heard by nobody: n2 and n3 talk both
+  // ways and the reference never makes that mistake; a one-way link of the
+  // partition elsewhere (n2 drops n5) does not excuse it. (Profile swim:
+  // without push-pull no anti-entropy round may repair a mistake late, so
+  // the reference's own mistakes are matched only close by.)
+  Sut wrong;
+  wrong.profile = *reference::detector_profile("swim");
+  wrong.report_suspect = true;
+  auto line = [](Nanos t, const char* status) {
+    return std::pair<Nanos, nlohmann::json>{
+        t, {{"time", t}, {"type", "detector"}, {"node", "n2"}, {"subject", "n3"}, {"status", status}}};
+  };
+  wrong.injected = {line(110 * kS, "dead"), line(125 * kS, "alive")};
+  auto m = judge(make_history(one_way_schedule(), wrong, 200 * kS), {{"profile", "swim"}});
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  EXPECT_EQ(m->valid, Validity::kInvalid) << m->text;
+  ASSERT_FALSE(m->findings["violations"].empty());
+  EXPECT_EQ(m->findings["violations"][0]["property"], "accuracy") << violations(*m);
+  EXPECT_EQ(m->findings["violations"][0]["observer"], "n2");
+  EXPECT_EQ(m->findings["violations"][0]["subject"], "n3");
+  EXPECT_NE(m->findings["violations"][0]["message"].get<std::string>().find("never made such a mistake"), std::string::npos)
+      << violations(*m);
+  // The correct cluster under profile swim: valid.
+  Sut right;
+  right.profile = wrong.profile;
+  right.report_suspect = true;
+  auto ok = judge(make_history(one_way_schedule(), right, 200 * kS), {{"profile", "swim"}});
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ(ok->valid, Validity::kValid) << ok->text << violations(*ok);
+}
+
 TEST(DetectorReplayChecker, SlowerProbingThanDeclaredIsCaughtWithTheReferenceRange) {
   Sut sut;
-  sut.profile.swim.probe_interval = 4 * kS;  // runs 4x slower than memberlist-lan
-  sut.profile.swim.probe_timeout = 2 * kS;
+  sut.profile.swim.probe_interval = 4 * kSecond;  // runs 4x slower than memberlist-lan
+  sut.profile.swim.probe_timeout = 2 * kSecond;
   auto r = judge(make_history(issue_schedule(), sut), {{"profile", "memberlist-lan"}});
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->valid, Validity::kInvalid) << r->text;
@@ -221,7 +322,7 @@ TEST(DetectorReplayChecker, ANodeThatNeverTrustsARestartedPeerAgainIsInvalid) {
   // alone never re-merges a healed split, so a split is no test of this).
   Sut sut;
   sut.never_refuted = "n1>n3";
-  auto r = judge(make_history({process("f1", "kill", 20 * kS, 35 * kS, "n3")}, sut, 150 * kS),
+  auto r = judge(make_history({process("f1", "kill", 20 * kSecond, 35 * kSecond, "n3")}, sut, 150 * kSecond),
                  {{"profile", "memberlist-lan"}});
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->valid, Validity::kInvalid) << r->text;
@@ -232,7 +333,7 @@ TEST(DetectorReplayChecker, ANodeThatNeverTrustsARestartedPeerAgainIsInvalid) {
   EXPECT_EQ(v["subject"], "n3");
   EXPECT_NE(v["message"].get<std::string>().find("the reference (memberlist-lan) recovered in"), std::string::npos) << v;
   // Without the bug: valid.
-  auto ok = judge(make_history({process("f1", "kill", 20 * kS, 35 * kS, "n3")}, Sut{}, 150 * kS),
+  auto ok = judge(make_history({process("f1", "kill", 20 * kSecond, 35 * kSecond, "n3")}, Sut{}, 150 * kSecond),
                   {{"profile", "memberlist-lan"}});
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ(ok->valid, Validity::kValid) << ok->text;
@@ -241,7 +342,7 @@ TEST(DetectorReplayChecker, ANodeThatNeverTrustsARestartedPeerAgainIsInvalid) {
 TEST(DetectorReplayChecker, UnreportedStatusesAreIgnoredWithAWarning) {
   Sut sut;
   sut.report_suspect = true;
-  auto r = judge(make_history({halves("f1", 10 * kS, 35 * kS)}, sut, 80 * kS), {{"profile", "memberlist-lan"}});
+  auto r = judge(make_history({halves("f1", 10 * kSecond, 35 * kSecond)}, sut, 80 * kSecond), {{"profile", "memberlist-lan"}});
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->valid, Validity::kValid) << r->text << violations(*r);
   EXPECT_EQ(r->findings["reports"], nlohmann::json({"alive", "dead"}));
@@ -249,7 +350,7 @@ TEST(DetectorReplayChecker, UnreportedStatusesAreIgnoredWithAWarning) {
 }
 
 TEST(DetectorReplayChecker, ProfilesAndKnobsAreCheckedByName) {
-  auto h = make_history({}, Sut{}, 20 * kS);
+  auto h = make_history({}, Sut{}, 20 * kSecond);
   auto r = judge(h, {{"profile", "memberlist-lam"}});
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("did you mean \"memberlist-lan\""), std::string::npos) << r.error().message;
@@ -280,7 +381,7 @@ TEST(DetectorReplayChecker, HeartbeatAndPhiProfilesJudgeTheirOwnCluster) {
     sut.seed = seed;
     sut.profile = *reference::detector_profile(p);
     sut.report_suspect = true;
-    auto h = make_history({process("f1", "kill", 20 * kS, 50 * kS, "n3"), halves("f2", 70 * kS, 100 * kS)}, sut, 130 * kS);
+    auto h = make_history({process("f1", "kill", 20 * kSecond, 50 * kSecond, "n3"), halves("f2", 70 * kSecond, 100 * kSecond)}, sut, 130 * kSecond);
     auto r = judge(h, {{"profile", p}, {"reports", {"alive", "suspect", "dead"}}});
     ASSERT_TRUE(r.ok()) << p << ": " << r.error().message;
     EXPECT_EQ(r->valid, Validity::kValid) << p << " seed " << seed << "\n" << r->text << violations(*r);
@@ -297,15 +398,15 @@ Fault loss(const std::string& id, Nanos start, Nanos end, const std::string& nod
 // Loss and overlapping faults: the reference's own false suspicions under
 // loss are accepted; a bridge partition (n3 talks to both sides) too.
 TEST(DetectorReplayChecker, CorrectMemberlistIsValidUnderLossAndOverlappingFaults) {
-  Fault bridge{"f3", 70 * kS, 95 * kS, {{"kind", "partition"}, {"mode", "bridge"}}, kNodes, {}, {}};
+  Fault bridge{"f3", 70 * kSecond, 95 * kSecond, {{"kind", "partition"}, {"mode", "bridge"}}, kNodes, {}, {}};
   bridge.window.kind = NetworkWindow::Kind::kDrop;
   for (const char* a : {"n1", "n2"})
     for (const char* b : {"n4", "n5"}) {
       bridge.grudge[a].push_back(b);
       bridge.grudge[b].push_back(a);
     }
-  const std::vector<Fault> faults{loss("f1", 10 * kS, 40 * kS, "n2", 30), process("f2", "kill", 20 * kS, 35 * kS, "n4"),
-                                  bridge, delay("f4", 80 * kS, 90 * kS)};
+  const std::vector<Fault> faults{loss("f1", 10 * kSecond, 40 * kSecond, "n2", 30), process("f2", "kill", 20 * kSecond, 35 * kSecond, "n4"),
+                                  bridge, delay("f4", 80 * kSecond, 90 * kSecond)};
   for (std::uint64_t seed = 1000; seed < 1000 + seeds(); ++seed)
     for (bool suspect : {false, true}) {
       Sut sut;
@@ -313,7 +414,7 @@ TEST(DetectorReplayChecker, CorrectMemberlistIsValidUnderLossAndOverlappingFault
       sut.report_suspect = suspect;
       nlohmann::json config{{"profile", "memberlist-lan"}};
       if (suspect) config["reports"] = {"alive", "suspect", "dead"};
-      auto r = judge(make_history(faults, sut, 130 * kS), config);
+      auto r = judge(make_history(faults, sut, 130 * kSecond), config);
       ASSERT_TRUE(r.ok()) << r.error().message;
       EXPECT_EQ(r->valid, Validity::kValid) << "seed " << seed << " suspect " << suspect << "\n"
                                             << r->text << "\n" << violations(*r);

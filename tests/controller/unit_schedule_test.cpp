@@ -76,6 +76,53 @@ TEST(Partition, IsolateCutsTargetFromEveryone) {
   EXPECT_TRUE(symmetric(*g));
 }
 
+// isolate with a direction: `in` the target hears nobody (it drops every
+// other node) but is heard; `out` nobody hears it (every other node drops
+// it) but it hears them. The per-node specs stay one-way on the wire.
+TEST(Partition, OneWayIsolate) {
+  std::map<std::string, std::string> addresses;
+  for (std::size_t i = 0; i < kNodes.size(); ++i) addresses[kNodes[i]] = "198.18.0." + std::to_string(i + 1);
+  Rng rng(1);
+  auto in = compute_grudge({{"kind", "partition"}, {"mode", "isolate"}, {"direction", "in"}}, {"n2"}, kNodes, rng);
+  ASSERT_TRUE(in.ok());
+  EXPECT_EQ(*in, (Grudge{{"n2", {"n1", "n3", "n4", "n5"}}}));
+  auto in_specs = partition_specs(*in, addresses, {{"kind", "partition"}, {"mode", "isolate"}, {"direction", "in"}});
+  ASSERT_EQ(in_specs.size(), 1u);
+  EXPECT_EQ(in_specs["n2"], (nlohmann::json{{"kind", "partition"},
+                                            {"peers", {"198.18.0.1", "198.18.0.3", "198.18.0.4", "198.18.0.5"}},
+                                            {"direction", "in"}}));
+
+  auto out = compute_grudge({{"kind", "partition"}, {"mode", "isolate"}, {"direction", "out"}}, {"n2"}, kNodes, rng);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(*out, (Grudge{{"n1", {"n2"}}, {"n3", {"n2"}}, {"n4", {"n2"}}, {"n5", {"n2"}}}));
+  auto out_specs = partition_specs(*out, addresses);
+  ASSERT_EQ(out_specs.size(), 4u);
+  EXPECT_FALSE(out_specs.count("n2"));
+  EXPECT_EQ(out_specs["n4"], (nlohmann::json{{"kind", "partition"}, {"peers", {"198.18.0.2"}}, {"direction", "in"}}));
+
+  // Two targets, direction in: each drops everyone else, the other target too.
+  auto two = compute_grudge({{"kind", "partition"}, {"mode", "isolate"}, {"direction", "in"}}, {"n1", "n5"}, kNodes, rng);
+  ASSERT_TRUE(two.ok());
+  EXPECT_EQ(*two, (Grudge{{"n1", {"n2", "n3", "n4", "n5"}}, {"n5", {"n1", "n2", "n3", "n4"}}}));
+  // `both` is the symmetric isolate; other modes refuse a direction.
+  auto both = compute_grudge({{"kind", "partition"}, {"mode", "isolate"}, {"direction", "both"}}, {"n2"}, kNodes, rng);
+  ASSERT_TRUE(both.ok());
+  EXPECT_TRUE(symmetric(*both));
+  EXPECT_FALSE(compute_grudge({{"kind", "partition"}, {"mode", "halves"}, {"direction", "in"}}, kNodes, kNodes, rng).ok());
+  EXPECT_FALSE(compute_grudge({{"kind", "partition"}, {"mode", "isolate"}, {"direction", "sideways"}}, {"n2"}, kNodes, rng).ok());
+}
+
+// Through the suite: the schedule's grudge for a one-way isolate.
+TEST(Schedule, OneWayIsolateFromTheSuite) {
+  auto suite = base_suite(
+      "nemesis:\n  - at: 1s\n    fault: {kind: partition, mode: isolate, direction: out}\n    targets: [n3]\n"
+      "    duration: 1s\n");
+  auto s = build_schedule(suite);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  ASSERT_EQ(s->size(), 1u);
+  EXPECT_EQ((*s)[0].grudge, (Grudge{{"n1", {"n3"}}, {"n2", {"n3"}}, {"n4", {"n3"}}, {"n5", {"n3"}}}));
+}
+
 TEST(Partition, HalvesSplitsIntoTwoSides) {
   for (std::uint64_t seed = 0; seed < 20; ++seed) {
     Rng rng(seed);

@@ -7,14 +7,13 @@
 #include <gtest/gtest.h>
 
 #include "controller/shrink/search.h"
+#include "common/units.h"
 
 using namespace faultline;
 using namespace faultline::controller;
 using namespace faultline::controller::shrink;
 
 namespace {
-
-constexpr Nanos kS = 1'000'000'000;
 
 ScheduledFault fault(const std::string& id, const std::string& kind, Nanos start, Nanos end,
                      std::vector<std::string> targets) {
@@ -42,14 +41,14 @@ ScheduledFault isolate(const std::string& id, const std::string& node, Nanos sta
 // Twelve faults over 70s, like a nightly random schedule.
 Candidate nightly() {
   Candidate c;
-  c.duration = 70 * kS;
-  Nanos t = 3 * kS;
+  c.duration = 70 * kSecond;
+  Nanos t = 3 * kSecond;
   for (int i = 1; i <= 12; ++i) {
     const std::string id = "f" + std::to_string(i);
-    if (i == 5) c.faults.push_back(isolate(id, "n2", t, t + 4 * kS));
-    else if (i % 3 == 0) c.faults.push_back(fault(id, "pause", t, t + 3 * kS, {"n1", "n3"}));
-    else c.faults.push_back(fault(id, "kill", t, t + 2 * kS, {"n" + std::to_string(1 + i % 3)}));
-    t = c.faults.back().end + 2 * kS;
+    if (i == 5) c.faults.push_back(isolate(id, "n2", t, t + 4 * kSecond));
+    else if (i % 3 == 0) c.faults.push_back(fault(id, "pause", t, t + 3 * kSecond, {"n1", "n3"}));
+    else c.faults.push_back(fault(id, "kill", t, t + 2 * kSecond, {"n" + std::to_string(1 + i % 3)}));
+    t = c.faults.back().end + 2 * kSecond;
   }
   return c;
 }
@@ -74,7 +73,7 @@ struct Harness {
         std::move(original), options,
         [this](const RerunRequest& r) {
           ++reruns;
-          now += r.candidate.duration + 10 * kS;  // the run plus bring-up and checking
+          now += r.candidate.duration + 10 * kSecond;  // the run plus bring-up and checking
           RerunOutcome o;
           o.same_way = fails(r.candidate, r.attempt);
           o.verdict = o.same_way ? "invalid (breaker:decision)" : "valid";
@@ -89,16 +88,16 @@ TEST(ShrinkSearch, OneCulpritOfTwelveBecomesOneShortEarlyFault) {
   // Fails when the partition of n2 is there and lasts at least 1s.
   h.fails = [](const Candidate& c, int) {
     return std::any_of(c.faults.begin(), c.faults.end(),
-                       [](const ScheduledFault& f) { return f.kind() == "partition" && f.end - f.start >= kS; });
+                       [](const ScheduledFault& f) { return f.kind() == "partition" && f.end - f.start >= kSecond; });
   };
   auto shrinker = h.make(nightly());
   auto best = shrinker.run();
   ASSERT_EQ(best.faults.size(), 1u);
   const auto& f = best.faults[0];
   EXPECT_EQ(f.id, "f5");
-  EXPECT_EQ(f.start, 2 * kS);          // moved to the lead
-  EXPECT_EQ(f.end - f.start, kS);      // 4s halved to 2s, then 1s (still fails); 0.5s is below the minimum
-  EXPECT_EQ(best.duration, f.end + 8 * kS);
+  EXPECT_EQ(f.start, 2 * kSecond);          // moved to the lead
+  EXPECT_EQ(f.end - f.start, kSecond);      // 4s halved to 2s, then 1s (still fails); 0.5s is below the minimum
+  EXPECT_EQ(best.duration, f.end + 8 * kSecond);
   // Fewer targets: the isolation of n2 from n1 and n3 shrinks to a cut between two nodes.
   EXPECT_EQ(f.grudge.size(), 2u);
   EXPECT_FALSE(shrinker.stopped());
@@ -112,10 +111,10 @@ TEST(ShrinkSearch, TwoFaultsNeededTogetherStayTwo) {
   ASSERT_EQ(best.faults.size(), 2u);
   EXPECT_TRUE(has_kill_of(best, "n2"));
   EXPECT_TRUE(has_kill_of(best, "n3"));
-  EXPECT_EQ(best.faults[0].start, 2 * kS);
+  EXPECT_EQ(best.faults[0].start, 2 * kSecond);
   // The gap closed to 1s (second start 2s + 2s + 1s), then each kill halved to 1s.
-  EXPECT_EQ(best.faults[1].start, 5 * kS);
-  EXPECT_EQ(best.faults[0].end - best.faults[0].start, kS);
+  EXPECT_EQ(best.faults[1].start, 5 * kSecond);
+  EXPECT_EQ(best.faults[0].end - best.faults[0].start, kSecond);
 }
 
 TEST(ShrinkSearch, ACandidateFailsWhenOneOfItsRerunsDoes) {
@@ -161,7 +160,7 @@ TEST(ShrinkSearch, BudgetEndsTheSearchWithTheBestSoFar) {
   Harness h;
   h.fails = [](const Candidate& c, int) { return has_kill_of(c, "n2"); };
   ShrinkOptions options;
-  options.budget = 60 * kS;  // two reruns of the first, shorter candidates
+  options.budget = 60 * kSecond;  // two reruns of the first, shorter candidates
   auto shrinker = h.make(nightly(), options);
   auto best = shrinker.run();
   EXPECT_TRUE(shrinker.over_budget());
@@ -193,7 +192,7 @@ TEST(ShrinkSearch, CandidateRunsEndATailAfterTheirLastFault) {
     durations.push_back(c.duration);
     Nanos last = 0;
     for (const auto& f : c.faults) last = std::max(last, f.end);
-    EXPECT_EQ(c.duration, std::min<Nanos>(70 * kS, last + 8 * kS));
+    EXPECT_EQ(c.duration, std::min<Nanos>(70 * kSecond, last + 8 * kSecond));
     return has_kill_of(c, "n2");
   };
   h.make(nightly()).run();
@@ -201,14 +200,14 @@ TEST(ShrinkSearch, CandidateRunsEndATailAfterTheirLastFault) {
 }
 
 TEST(WithoutTarget, DropsANodeFromTargetsOrFromAGrudge) {
-  auto pause = fault("f1", "pause", 0, kS, {"n1", "n3"});
+  auto pause = fault("f1", "pause", 0, kSecond, {"n1", "n3"});
   auto fewer = without_target(pause, "n1");
   ASSERT_TRUE(fewer);
   EXPECT_EQ(fewer->targets, (std::vector<std::string>{"n3"}));
-  EXPECT_FALSE(without_target(fault("f2", "kill", 0, kS, {"n2"}), "n2"));  // nothing left
+  EXPECT_FALSE(without_target(fault("f2", "kill", 0, kSecond, {"n2"}), "n2"));  // nothing left
   EXPECT_FALSE(without_target(pause, "n2"));                               // not a target
 
-  auto cut = isolate("f3", "n1", 0, kS);  // n1 | n2 n3
+  auto cut = isolate("f3", "n1", 0, kSecond);  // n1 | n2 n3
   auto smaller = without_target(cut, "n2");
   ASSERT_TRUE(smaller);
   EXPECT_EQ(smaller->grudge, (Grudge{{"n1", {"n3"}}, {"n3", {"n1"}}}));

@@ -223,7 +223,7 @@ TEST(Suite, EveryKindWithAMisspeltFieldIsRefusedAtItsLine) {
   }
   EXPECT_GT(walked, 50);
   // A field the kind lacks, an unknown kind, a value out of range.
-  EXPECT_NE(error_of(replace(kSuite, "{kind: partition, mode: halves}", "{kind: delay, delay: 5ms, direction: out}"))
+  EXPECT_NE(error_of(replace(kSuite, "{kind: partition, mode: halves}", "{kind: blackhole-out, direction: out}"))
                 .find("s.yaml:14: nemesis.schedule[0].fault.direction: unknown field \"direction\""),
             std::string::npos);
   EXPECT_NE(error_of(replace(kSuite, "{kind: partition, mode: halves}", "{kind: dealy, delay: 5ms}"))
@@ -234,6 +234,21 @@ TEST(Suite, EveryKindWithAMisspeltFieldIsRefusedAtItsLine) {
             std::string::npos);
   EXPECT_NE(error_of(replace(kSuite, "{kind: partition, mode: halves}", "{kind: partition, peers: [198.18.0.2]}"))
                 .find("nemesis.schedule[0].fault.peers: the controller computes"),
+            std::string::npos);
+}
+
+// A partition's direction in a suite: one-way isolate; any other mode
+// refuses it at its line (a grudge is one-way as written).
+TEST(Suite, PartitionDirectionOnlyWithIsolate) {
+  auto ok = parse_suite(replace(kSuite, "{kind: partition, mode: halves}", "{kind: partition, mode: isolate, direction: in}"),
+                        "s.yaml");
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ(ok->nemesis.schedule[0].fault.spec.value("direction", ""), "in");
+  EXPECT_NE(error_of(replace(kSuite, "{kind: partition, mode: halves}", "{kind: partition, mode: halves, direction: out}"))
+                .find("s.yaml:14: nemesis.schedule[0].fault.direction: direction \"out\" needs mode isolate"),
+            std::string::npos);
+  EXPECT_NE(error_of(replace(kSuite, "{kind: partition, mode: halves}", "{kind: partition, mode: isolate, direction: up}"))
+                .find("s.yaml:14: nemesis.schedule[0].fault.direction"),
             std::string::npos);
 }
 

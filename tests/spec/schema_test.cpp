@@ -83,11 +83,21 @@ TEST(FaultSchema, AcceptanceSpellingsAreRefused) {
   auto delay = json{{"kind", "delay"}, {"delay", "50ms"}, {"jiter", "10ms"}};
   EXPECT_EQ(refusal(delay, Scope::kAgent),
             "delay: unknown field \"jiter\"; did you mean \"jitter\"? (delay takes: delay, jitter, correlation, "
-            "distribution, interface, destinations, ports, protocol, kind, duration, id, mechanism)");
+            "distribution, interface, destinations, ports, protocol, direction, kind, duration, id, mechanism)");
   auto loss = json{{"kind", "loss"}, {"percnt", 30}};
   EXPECT_NE(refusal(loss, Scope::kAgent).find("unknown field \"percnt\"; did you mean \"percent\"?"), std::string::npos);
-  auto direction = json{{"kind", "delay"}, {"delay", "50ms"}, {"direction", "out"}};
+  auto direction = json{{"kind", "blackhole-out"}, {"direction", "out"}};
   EXPECT_NE(refusal(direction, Scope::kAgent).find("unknown field \"direction\""), std::string::npos);
+  // The shaping kinds take a direction of their own: egress or ingress.
+  auto shaping = json{{"kind", "delay"}, {"delay", "50ms"}, {"direction", "out"}};
+  EXPECT_NE(refusal(shaping, Scope::kAgent).find("'out' is not one of: egress, ingress"), std::string::npos);
+  for (const char* kind : {"delay", "loss", "duplicate", "corrupt", "reorder", "bandwidth"}) {
+    auto ingress = json{{"kind", kind}, {"direction", "ingress"}, {"delay", "50ms"}, {"percent", 5}, {"rate", "1mbit"}};
+    if (std::string(kind) != "delay") ingress.erase("delay");
+    if (std::string(kind) == "delay" || std::string(kind) == "bandwidth") ingress.erase("percent");
+    if (std::string(kind) != "bandwidth") ingress.erase("rate");
+    EXPECT_EQ(refusal(ingress, Scope::kAgent), "") << kind;
+  }
   auto kind = json{{"kind", "dealy"}, {"delay", "50ms"}};
   EXPECT_NE(refusal(kind, Scope::kAgent).find("unknown fault kind 'dealy'; did you mean 'delay'?"), std::string::npos);
   EXPECT_EQ(check(kind, Scope::kSuite)->field, "kind");

@@ -38,6 +38,7 @@ std::optional<PacketInfo> parse_packet(std::span<const std::uint8_t> packet) {
     info.transport_offset = ihl;
     std::uint16_t frag = read16(p + 6);
     info.whole_datagram = (frag & 0x3fff) == 0;  // no MF flag, offset 0
+    std::memcpy(info.source, p + 12, 4);
     std::memcpy(info.destination, p + 16, 4);
   } else if (version == 6) {
     if (packet.size() < 40) return std::nullopt;
@@ -47,6 +48,7 @@ std::optional<PacketInfo> parse_packet(std::span<const std::uint8_t> packet) {
     info.protocol = p[6];  // next header; extension headers are not walked
     info.total_length = total;
     info.transport_offset = 40;
+    std::memcpy(info.source, p + 8, 16);
     std::memcpy(info.destination, p + 24, 16);
   } else {
     return std::nullopt;

@@ -29,6 +29,7 @@ struct PacketInfo {
   std::size_t transport_offset = 0;
   std::size_t payload_offset = 0;  // start of TCP/UDP payload (== total_length if none)
   bool whole_datagram = true;      // false for IPv4 fragments
+  std::uint8_t source[16] = {};       // 4 or 16 bytes used
   std::uint8_t destination[16] = {};  // 4 or 16 bytes used
 };
 

@@ -204,12 +204,17 @@ struct Shaper::Engine {
     auto info = parse_packet(bytes);
     if (!info) return verdict(id, unchanged);
     bool is_copy = nfq_get_nfmark(nfa) == options.duplicate_mark;
-    unsigned outdev = nfq_get_outdev(nfa);
+    unsigned outdev = nfq_get_outdev(nfa), indev = nfq_get_indev(nfa);
     PacketPlan plan;
     bool matched = false;
     for (auto& [name, fault] : faults) {
-      if (fault.ifindex ? outdev != fault.ifindex : outdev == loopback) continue;
-      if (!fault.active->fault().matches_destination(info->family, info->destination)) continue;
+      // An ingress fault sees packets arriving (indev, the peer is the
+      // source); an egress fault packets leaving (outdev, the destination).
+      const bool ingress = fault.active->fault().ingress;
+      const unsigned dev = ingress ? indev : outdev;
+      if (ingress != (outdev == 0)) continue;
+      if (fault.ifindex ? dev != fault.ifindex : dev == loopback) continue;
+      if (!fault.active->fault().matches_destination(info->family, ingress ? info->source : info->destination)) continue;
       matched = true;
       fault.active->contribute(plan, is_copy);
     }

@@ -155,6 +155,11 @@ Result<ShaperFault> ShaperFault::parse(const FaultSpec& spec, const std::string&
     }
   }
   fault.interface = p.value("interface", default_interface);
+  if (auto d = p.find("direction"); d != p.end()) {
+    if (!d->is_string() || (*d != "egress" && *d != "ingress"))
+      return field_error(k, "direction", "must be \"egress\" or \"ingress\"");
+    fault.ingress = *d == "ingress";
+  }
   return fault;
 }
 
@@ -168,7 +173,8 @@ nlohmann::json ShaperFault::to_json() const {
                       {"correlation", correlation},
                       {"gap", gap},
                       {"recompute_checksum", recompute_checksum},
-                      {"interface", interface}};
+                      {"interface", interface},
+                      {"direction", ingress ? "ingress" : "egress"}};
   auto& dst = j["destinations"] = nlohmann::json::array();
   for (const auto& prefix : destinations) dst.push_back(prefix.to_string());
   return j;
@@ -190,6 +196,7 @@ Result<ShaperFault> ShaperFault::from_json(const nlohmann::json& j) {
     fault.gap = j.at("gap").get<std::uint32_t>();
     fault.recompute_checksum = j.at("recompute_checksum").get<bool>();
     fault.interface = j.at("interface").get<std::string>();
+    fault.ingress = j.value("direction", std::string("egress")) == "ingress";  // records before ingress: egress
     for (const auto& d : j.at("destinations")) {
       auto prefix = Prefix::parse(d.get<std::string>());
       if (!prefix) return prefix.error().with_context("shaper record");
@@ -217,8 +224,9 @@ std::string ShaperFault::describe() const {
   }
   if (correlation) what += fmt::format(" correlation {}%", correlation);
   std::string where = interface.empty() ? "all interfaces but lo" : interface;
+  if (ingress) where = "incoming packets on " + where;
   if (!destinations.empty()) {
-    where += " to";
+    where += ingress ? " from" : " to";
     for (std::size_t i = 0; i < destinations.size(); ++i)
       where += (i ? ", " : " ") + destinations[i].to_string();
   }

@@ -13,8 +13,11 @@
 //   corrupt:   "percent", "correlation", "recompute_checksum" (default true:
 //              the receiver sees corrupted data; false: netem's stale checksum)
 // Percents are numbers in [0, 100] or strings like "25%". All kinds accept
-// "destinations" (addresses or CIDRs; default every destination) and
-// "interface" (outgoing interface; default the host's default interface).
+// "destinations" (addresses or CIDRs; default every destination),
+// "interface" (outgoing interface; default the host's default interface) and
+// "direction" (egress, the default; ingress: the fault acts on packets the
+// host receives: "interface" is then the incoming interface and
+// "destinations" the packets' sources).
 #pragma once
 
 #include <cstdint>
@@ -54,12 +57,15 @@ struct ShaperFault {
   bool recompute_checksum = true;
   std::vector<Prefix> destinations;  // empty = all
   std::string interface;             // empty = every interface but loopback
+  bool ingress = false;              // incoming packets (peers = sources), not outgoing
 
   static Result<ShaperFault> parse(const FaultSpec& spec, const std::string& default_interface);
   static Result<ShaperFault> from_json(const nlohmann::json& json);
   nlohmann::json to_json() const;
   std::string describe() const;
 
+  // Whether the packet's peer (its destination; with ingress its source) is
+  // one of "destinations".
   bool matches_destination(int family, const std::uint8_t* address) const;
 };
 

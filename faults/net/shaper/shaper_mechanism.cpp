@@ -123,14 +123,16 @@ Result<void> ShaperMechanism::apply(const HealRecord& record, const HostContext&
   auto queue = shaper_->add(*rule_id, *fault);
   if (!queue) return queue.error();
 
+  // Egress: OUTPUT, the outgoing interface, the peers as destinations;
+  // ingress: INPUT, the incoming interface, the peers as sources.
   // [! -o lo | -o IF] [-d PREFIX] [ports] -j NFQUEUE --queue-num Q --queue-bypass
   std::vector<net::Rule> rules;
-  auto add_rule = [&](const std::optional<net::Ipv4Prefix>& destination) {
+  auto add_rule = [&](const std::optional<net::Ipv4Prefix>& peer) {
     for (auto rule : ports->alternatives()) {
-      rule.hook = net::Hook::kOutput;
+      rule.hook = fault->ingress ? net::Hook::kInput : net::Hook::kOutput;
       rule.interface = fault->interface.empty() ? "lo" : fault->interface;
       rule.interface_negated = fault->interface.empty();
-      rule.destination = destination;
+      (fault->ingress ? rule.source : rule.destination) = peer;
       rule.target = net::Rule::Target::kNfqueue;
       rule.queue = *queue;
       rule.queue_bypass = true;
@@ -139,12 +141,12 @@ Result<void> ShaperMechanism::apply(const HealRecord& record, const HostContext&
   };
   if (fault->destinations.empty()) add_rule(std::nullopt);
   for (const auto& prefix : fault->destinations) {
-    auto destination = net::parse_ipv4_prefix(prefix.to_string());  // IPv4 only, checked by plan()
-    if (!destination) {
+    auto peer = net::parse_ipv4_prefix(prefix.to_string());  // IPv4 only, checked by plan()
+    if (!peer) {
       shaper_->remove(*rule_id);
-      return destination.error().with_context(kind_);
+      return peer.error().with_context(kind_);
     }
-    add_rule(*destination);
+    add_rule(*peer);
   }
 
   // In-process nf_tables transaction where it can express the rules (no

@@ -1,6 +1,7 @@
 // ShaperMechanism: delay, reorder, duplicate and corrupt through the NFQUEUE
 // shaper, the fallback where the kernel has no sch_netem (registered at
-// preference 10, after netem's 0, by faults/net/shaper_<kind>.cpp).
+// preference 10, after netem's 0, for each of kShaperKinds, by
+// shaper_registrations.cpp).
 //
 // Contract (faults/mechanism.h):
 //  - probe(): available when this is root, nfnetlink_queue and the iptables
@@ -12,7 +13,9 @@
 //    queue and thread are created in the calling thread's network namespace)
 //    and then puts its NFQUEUE rules — with --queue-bypass, so traffic flows
 //    if the agent dies — into our FAULTLINE-OUT chain of the mangle table in
-//    one atomic step, the control connection exempt: an in-process nf_tables
+//    one atomic step (with "direction":"ingress": into FAULTLINE-IN, jumped
+//    to from mangle INPUT, matching the incoming interface and the peers as
+//    sources), the control connection exempt: an in-process nf_tables
 //    transaction where it can (nfqueue_netlink.h), else one iptables-restore
 //    batch (faults/net/iptables_chain.h); the same rules either way. Mangle, not filter: NF_ACCEPT from the queue ends only the mangle
 //    table, so the host's filter rules and our partitions still see the packet.
@@ -21,6 +24,7 @@
 //    which releases what it holds and unbinds its queue when it is unused.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <string>
 
@@ -31,6 +35,7 @@
 namespace faultline::faults::shaper {
 
 inline constexpr const char* kShaperMechanismName = "nfqueue-shaper";
+inline constexpr std::array<const char*, 4> kShaperKinds = {"delay", "reorder", "duplicate", "corrupt"};
 
 // The IptablesChains the shaper's rules live in (mangle table, our chains).
 net::IptablesOptions shaper_iptables_options();
@@ -45,6 +50,7 @@ class ShaperMechanism : public Mechanism {
   Result<void> apply(const HealRecord& record, const HostContext& host) override;
   Result<void> heal(const HealRecord& record, const HostContext& host) override;
   std::string describe(const HealRecord& record) const override;
+  bool serves(Direction) const override { return true; }  // OUTPUT or INPUT
 
  private:
   std::string kind_;

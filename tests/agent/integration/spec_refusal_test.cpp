@@ -143,7 +143,7 @@ TEST(StrictSpecs, SuiteLoadExits254WithFileLineAndFieldBeforeAnythingStarts) {
   const std::vector<Case> cases = {
       {"kind: delay\n        delay: 50ms\n        jiter: 10ms", "jiter", "did you mean \"jitter\"?"},
       {"kind: loss\n        percnt: 30", "percnt", "did you mean \"percent\"?"},
-      {"kind: delay\n        delay: 50ms\n        direction: out", "direction", "unknown field \"direction\""},
+      {"kind: blackhole-out\n        direction: out", "direction", "unknown field \"direction\""},
       {"kind: loss\n        percent: 150", "percent", "150 is outside 0..100"},
       {"kind: dealy", "kind", "did you mean 'delay'?"},
   };

@@ -2,6 +2,7 @@
 // memberlist's timings under partitions (fewer confirmers, slower death),
 // restarts, pauses, and the heartbeat/phi cluster.
 #include "checkers/reference/detector_replay.h"
+#include "common/units.h"
 
 #include <algorithm>
 #include <optional>
@@ -11,13 +12,11 @@
 namespace faultline::reference {
 namespace {
 
-constexpr Nanos kS = 1'000'000'000;
-
 ReplayConfig five(const std::string& profile) {
   ReplayConfig c;
   c.nodes = {"n1", "n2", "n3", "n4", "n5"};
   c.profile = *detector_profile(profile);
-  c.duration = 90 * kS;
+  c.duration = 90 * kSecond;
   return c;
 }
 
@@ -43,7 +42,7 @@ std::optional<Nanos> first(const ReplayResult& r, int o, int s, Status status, N
 
 TEST(DetectorReplay, SameSeedSameChanges) {
   auto c = five("memberlist-lan");
-  c.schedule.push_back(halves(5 * kS, 30 * kS));
+  c.schedule.push_back(halves(5 * kSecond, 30 * kSecond));
   auto a = run_detector_replay(c), b = run_detector_replay(c);
   ASSERT_TRUE(a.ok() && b.ok());
   ASSERT_EQ(a->changes.size(), b->changes.size());
@@ -59,27 +58,27 @@ TEST(DetectorReplay, HalvesPartitionFewerConfirmersDetectLater) {
   for (std::uint64_t seed = 1; seed <= 8; ++seed) {
     auto c = five("memberlist-lan");
     c.seed = seed;
-    c.schedule.push_back(halves(5 * kS, 45 * kS));
+    c.schedule.push_back(halves(5 * kSecond, 45 * kSecond));
     auto r = run_detector_replay(c);
     ASSERT_TRUE(r.ok()) << r.error().message;
     for (int o : {0, 1, 2})
       for (int s : {3, 4}) {
-        auto d = first(*r, o, s, Status::kDead, 5 * kS);
+        auto d = first(*r, o, s, Status::kDead, 5 * kSecond);
         ASSERT_TRUE(d) << "seed " << seed << " n" << o + 1 << " never declared n" << s + 1 << " dead";
-        three_side = std::max(three_side, *d - 5 * kS);
+        three_side = std::max(three_side, *d - 5 * kSecond);
       }
     for (int o : {3, 4})
       for (int s : {0, 1, 2}) {
-        auto d = first(*r, o, s, Status::kDead, 5 * kS);
+        auto d = first(*r, o, s, Status::kDead, 5 * kSecond);
         ASSERT_TRUE(d) << "seed " << seed << " n" << o + 1 << " never declared n" << s + 1 << " dead";
-        two_side = std::max(two_side, *d - 5 * kS);
+        two_side = std::max(two_side, *d - 5 * kSecond);
       }
   }
   std::cout << "latest death: 3-node side " << three_side << "ns, 2-node side " << two_side << "ns\n";
-  EXPECT_GE(three_side, 4 * kS);       // at least the 4s minimum after the first failed probe
-  EXPECT_LT(three_side, 12 * kS);
+  EXPECT_GE(three_side, 4 * kSecond);       // at least the 4s minimum after the first failed probe
+  EXPECT_LT(three_side, 12 * kSecond);
   EXPECT_GE(two_side, 11'381'000'000);  // one confirmation at best
-  EXPECT_LT(two_side, 40 * kS);
+  EXPECT_LT(two_side, 40 * kSecond);
   EXPECT_GT(two_side, three_side);
 }
 
@@ -93,8 +92,8 @@ TEST(DetectorReplay, HealedPartitionSpreadsRefutedSuspicionsToConnectedNodes) {
     c.seed = seed;
     NetworkWindow iso;
     iso.kind = NetworkWindow::Kind::kDrop;
-    iso.start = 5 * kS;
-    iso.end = 35 * kS;
+    iso.start = 5 * kSecond;
+    iso.end = 35 * kSecond;
     for (int b : {1, 2, 3, 4}) {
       iso.drops.emplace_back(0, b);
       iso.drops.emplace_back(b, 0);
@@ -104,7 +103,7 @@ TEST(DetectorReplay, HealedPartitionSpreadsRefutedSuspicionsToConnectedNodes) {
     ASSERT_TRUE(r.ok());
     // A suspicion among n2..n5 (always connected) after the heal.
     for (const auto& ch : r->changes)
-      if (ch.time >= 35 * kS && ch.observer > 0 && ch.subject > 0 && ch.status != Status::kAlive) ++transient;
+      if (ch.time >= 35 * kSecond && ch.observer > 0 && ch.subject > 0 && ch.status != Status::kAlive) ++transient;
   }
   EXPECT_GT(transient, 0);
 }
@@ -113,22 +112,22 @@ TEST(DetectorReplay, KilledNodeRestartsFreshAndRejoins) {
   auto c = five("memberlist-lan");
   NetworkWindow kill;
   kill.kind = NetworkWindow::Kind::kDown;
-  kill.start = 5 * kS;
-  kill.end = 25 * kS;
+  kill.start = 5 * kSecond;
+  kill.end = 25 * kSecond;
   kill.nodes = {2};
   c.schedule.push_back(kill);
   auto r = run_detector_replay(c);
   ASSERT_TRUE(r.ok());
-  auto dead = first(*r, 0, 2, Status::kDead, 5 * kS);
+  auto dead = first(*r, 0, 2, Status::kDead, 5 * kSecond);
   ASSERT_TRUE(dead);
-  EXPECT_LT(*dead, 15 * kS);
+  EXPECT_LT(*dead, 15 * kSecond);
   auto reset = std::find_if(r->changes.begin(), r->changes.end(),
                             [](const ReplayChange& ch) { return ch.reset && ch.observer == 2; });
   ASSERT_NE(reset, r->changes.end());
-  EXPECT_EQ(reset->time, 25 * kS);
-  auto alive = first(*r, 0, 2, Status::kAlive, 25 * kS);
+  EXPECT_EQ(reset->time, 25 * kSecond);
+  auto alive = first(*r, 0, 2, Status::kAlive, 25 * kSecond);
   ASSERT_TRUE(alive) << "the restarted node's Join must revive it";
-  EXPECT_LT(*alive, 27 * kS);
+  EXPECT_LT(*alive, 27 * kSecond);
 }
 
 TEST(DetectorReplay, HeartbeatAndPhiClustersDetectAKill) {
@@ -136,18 +135,18 @@ TEST(DetectorReplay, HeartbeatAndPhiClustersDetectAKill) {
     auto c = five(name);
     NetworkWindow kill;
     kill.kind = NetworkWindow::Kind::kDown;
-    kill.start = 20 * kS;
-    kill.end = 60 * kS;
+    kill.start = 20 * kSecond;
+    kill.end = 60 * kSecond;
     kill.nodes = {4};
     c.schedule.push_back(kill);
     auto r = run_detector_replay(c);
     ASSERT_TRUE(r.ok()) << name;
-    auto d = first(*r, 0, 4, c.profile.detected, 20 * kS);
+    auto d = first(*r, 0, 4, c.profile.detected, 20 * kSecond);
     ASSERT_TRUE(d) << name;
-    EXPECT_LT(*d - 20 * kS, 30 * kS) << name;
-    auto back = first(*r, 0, 4, Status::kAlive, 60 * kS);
+    EXPECT_LT(*d - 20 * kSecond, 30 * kSecond) << name;
+    auto back = first(*r, 0, 4, Status::kAlive, 60 * kSecond);
     ASSERT_TRUE(back) << name;
-    EXPECT_LT(*back - 60 * kS, 3 * kS) << name;
+    EXPECT_LT(*back - 60 * kSecond, 3 * kSecond) << name;
     // No mistakes about the others.
     for (const auto& ch : r->changes)
       if (ch.subject != 4 && ch.observer != 4) {
@@ -160,8 +159,8 @@ TEST(DetectorReplay, BadScheduleNamesTheProblem) {
   auto c = five("memberlist-lan");
   NetworkWindow w;
   w.kind = NetworkWindow::Kind::kDown;
-  w.start = 5 * kS;
-  w.end = 1 * kS;
+  w.start = 5 * kSecond;
+  w.end = 1 * kSecond;
   c.schedule.push_back(w);
   auto r = run_detector_replay(c);
   ASSERT_FALSE(r.ok());

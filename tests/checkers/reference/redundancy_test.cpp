@@ -1,11 +1,11 @@
 #include "checkers/reference/redundancy.h"
+#include "common/units.h"
 
 #include <gtest/gtest.h>
 
 namespace faultline::reference {
 namespace {
 
-constexpr Nanos kMs = 1'000'000;
 using V = std::vector<std::string>;
 
 QuorumOperation make(V primaries, V backups, std::size_t quorum, Nanos timeout = 0, bool failover = false) {
@@ -17,26 +17,26 @@ QuorumOperation make(V primaries, V backups, std::size_t quorum, Nanos timeout =
 TEST(Quorum, SucceedsTheInstantAQuorumSucceedsAndCancelsTheRest) {
   auto op = make({"r1", "r2", "r3"}, {}, 2);
   EXPECT_EQ(op.start(0), (V{"r1", "r2", "r3"}));
-  EXPECT_EQ(op.succeeded("r2", 10 * kMs).outcome, QuorumOutcome::kPending);
-  auto step = op.succeeded("r3", 20 * kMs);
+  EXPECT_EQ(op.succeeded("r2", 10 * kMillisecond).outcome, QuorumOutcome::kPending);
+  auto step = op.succeeded("r3", 20 * kMillisecond);
   EXPECT_EQ(step.outcome, QuorumOutcome::kSucceeded);
   EXPECT_EQ(step.cancel, V{"r1"});
-  EXPECT_EQ(op.decided_at(), 20 * kMs);
+  EXPECT_EQ(op.decided_at(), 20 * kMillisecond);
   // Later results change nothing.
-  auto late = op.failed("r1", 30 * kMs);
+  auto late = op.failed("r1", 30 * kMillisecond);
   EXPECT_EQ(late.outcome, QuorumOutcome::kSucceeded);
   EXPECT_TRUE(late.cancel.empty());
-  EXPECT_EQ(op.decided_at(), 20 * kMs);
+  EXPECT_EQ(op.decided_at(), 20 * kMillisecond);
 }
 
 TEST(Quorum, FailsTheInstantAQuorumIsOutOfReach) {
   auto op = make({"r1", "r2", "r3"}, {}, 2);
   op.start(0);
-  EXPECT_EQ(op.failed("r1", 5 * kMs).outcome, QuorumOutcome::kPending);
-  auto step = op.failed("r3", 6 * kMs);
+  EXPECT_EQ(op.failed("r1", 5 * kMillisecond).outcome, QuorumOutcome::kPending);
+  auto step = op.failed("r3", 6 * kMillisecond);
   EXPECT_EQ(step.outcome, QuorumOutcome::kFailed) << "1 outstanding + 0 successes < 2";
   EXPECT_EQ(step.cancel, V{"r2"});
-  EXPECT_EQ(op.succeeded("r2", 7 * kMs).outcome, QuorumOutcome::kFailed);
+  EXPECT_EQ(op.succeeded("r2", 7 * kMillisecond).outcome, QuorumOutcome::kFailed);
 }
 
 TEST(Quorum, DuplicateAndUnknownResultsAreIgnored) {
@@ -51,16 +51,16 @@ TEST(Quorum, DuplicateAndUnknownResultsAreIgnored) {
 TEST(Quorum, FailsOverToBackupsWhenAReplicaIsDeclaredDead) {
   auto op = make({"r1", "r2", "r3"}, {"b1", "b2"}, 3);
   op.start(0);
-  op.succeeded("r1", 1 * kMs);
-  auto step = op.replica_dead("r2", 2 * kMs);
+  op.succeeded("r1", 1 * kMillisecond);
+  auto step = op.replica_dead("r2", 2 * kMillisecond);
   EXPECT_EQ(step.dispatch, V{"b1"});
   EXPECT_EQ(op.state("r2"), ReplicaState::kDead);
-  EXPECT_EQ(op.succeeded("r2", 3 * kMs).outcome, QuorumOutcome::kPending) << "a dead replica's late ack is ignored";
+  EXPECT_EQ(op.succeeded("r2", 3 * kMillisecond).outcome, QuorumOutcome::kPending) << "a dead replica's late ack is ignored";
   EXPECT_EQ(op.successes(), 1u);
-  step = op.replica_dead("b1", 4 * kMs);
+  step = op.replica_dead("b1", 4 * kMillisecond);
   EXPECT_EQ(step.dispatch, V{"b2"});
-  op.succeeded("r3", 5 * kMs);
-  step = op.succeeded("b2", 6 * kMs);
+  op.succeeded("r3", 5 * kMillisecond);
+  step = op.succeeded("b2", 6 * kMillisecond);
   EXPECT_EQ(step.outcome, QuorumOutcome::kSucceeded);
   EXPECT_EQ(op.dispatched(), (V{"r1", "r2", "r3", "b1", "b2"}));
 }
@@ -94,11 +94,11 @@ TEST(Quorum, PlainFailuresFailOverOnlyWhenAsked) {
 }
 
 TEST(Quorum, DeadlineFailsAPendingOperation) {
-  auto op = make({"r1", "r2", "r3"}, {}, 2, 100 * kMs);
-  op.start(10 * kMs);
-  op.succeeded("r1", 20 * kMs);
-  EXPECT_EQ(op.tick(109 * kMs).outcome, QuorumOutcome::kPending);
-  auto step = op.tick(110 * kMs);
+  auto op = make({"r1", "r2", "r3"}, {}, 2, 100 * kMillisecond);
+  op.start(10 * kMillisecond);
+  op.succeeded("r1", 20 * kMillisecond);
+  EXPECT_EQ(op.tick(109 * kMillisecond).outcome, QuorumOutcome::kPending);
+  auto step = op.tick(110 * kMillisecond);
   EXPECT_EQ(step.outcome, QuorumOutcome::kFailed);
   EXPECT_EQ(step.cancel, (V{"r2", "r3"}));
 }

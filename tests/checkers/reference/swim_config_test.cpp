@@ -1,4 +1,5 @@
 #include "checkers/reference/swim_config.h"
+#include "common/units.h"
 
 #include <cmath>
 
@@ -7,18 +8,15 @@
 namespace faultline::reference {
 namespace {
 
-constexpr Nanos kMs = 1'000'000;
-constexpr Nanos kS = 1'000'000'000;
-
 TEST(SwimConfig, LanPresetIsMemberlistsDefaultLanConfig) {
   SwimConfig c = SwimConfig::lan();
-  EXPECT_EQ(c.probe_interval, 1 * kS);
-  EXPECT_EQ(c.probe_timeout, 500 * kMs);
+  EXPECT_EQ(c.probe_interval, 1 * kSecond);
+  EXPECT_EQ(c.probe_timeout, 500 * kMillisecond);
   EXPECT_EQ(c.indirect_checks, 3);
   EXPECT_EQ(c.suspicion_mult, 4);
   EXPECT_EQ(c.suspicion_max_timeout_mult, 6);
   EXPECT_EQ(c.retransmit_mult, 4);
-  EXPECT_EQ(c.gossip_interval, 200 * kMs);
+  EXPECT_EQ(c.gossip_interval, 200 * kMillisecond);
   EXPECT_EQ(c.gossip_nodes, 3);
   EXPECT_FALSE(c.lifeguard());
   EXPECT_FALSE(c.bug_suspect_bumps_incarnation);
@@ -27,17 +25,17 @@ TEST(SwimConfig, LanPresetIsMemberlistsDefaultLanConfig) {
 
 TEST(SwimConfig, SuspicionTimeoutIsMultTimesLog10NTimesInterval) {
   // SuspicionMult * max(1, log10(n)) * ProbeInterval
-  EXPECT_EQ(suspicion_timeout(4, 1, 1 * kS), 4 * kS);
-  EXPECT_EQ(suspicion_timeout(4, 5, 1 * kS), 4 * kS);    // log10(5) < 1
-  EXPECT_EQ(suspicion_timeout(4, 10, 1 * kS), 4 * kS);
-  EXPECT_EQ(suspicion_timeout(4, 100, 1 * kS), 8 * kS);
-  EXPECT_EQ(suspicion_timeout(4, 1000, 1 * kS), 12 * kS);
-  EXPECT_EQ(suspicion_timeout(4, 200, 1 * kS), 9204 * kMs);  // 4 * 2.301 (truncated to 1/1000)
-  EXPECT_EQ(suspicion_timeout(5, 100, 200 * kMs), 2 * kS);
+  EXPECT_EQ(suspicion_timeout(4, 1, 1 * kSecond), 4 * kSecond);
+  EXPECT_EQ(suspicion_timeout(4, 5, 1 * kSecond), 4 * kSecond);    // log10(5) < 1
+  EXPECT_EQ(suspicion_timeout(4, 10, 1 * kSecond), 4 * kSecond);
+  EXPECT_EQ(suspicion_timeout(4, 100, 1 * kSecond), 8 * kSecond);
+  EXPECT_EQ(suspicion_timeout(4, 1000, 1 * kSecond), 12 * kSecond);
+  EXPECT_EQ(suspicion_timeout(4, 200, 1 * kSecond), 9204 * kMillisecond);  // 4 * 2.301 (truncated to 1/1000)
+  EXPECT_EQ(suspicion_timeout(5, 100, 200 * kMillisecond), 2 * kSecond);
 }
 
 TEST(SwimConfig, ConfirmationsShortenFromMaxToMin) {
-  Nanos min = 4 * kS, max = 24 * kS;
+  Nanos min = 4 * kSecond, max = 24 * kSecond;
   EXPECT_EQ(remaining_suspicion(0, 2, min, max), max);
   // max - log(2)/log(3) * (max - min), floored to the millisecond (suspicion.go)
   EXPECT_EQ(remaining_suspicion(1, 2, min, max),
@@ -58,7 +56,7 @@ TEST(SwimConfig, RetransmitLimitIsMultTimesCeilLog10) {
 
 TEST(SwimConfig, ValidateNamesTheField) {
   SwimConfig c;
-  c.probe_timeout = 2 * kS;
+  c.probe_timeout = 2 * kSecond;
   auto r = c.validate();
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("probe_timeout"), std::string::npos);

@@ -1,4 +1,5 @@
 #include "checkers/reference/swim_simulation.h"
+#include "common/units.h"
 
 #include <cmath>
 #include <cstdio>
@@ -7,8 +8,6 @@
 
 namespace faultline::reference {
 namespace {
-
-constexpr Nanos kS = 1'000'000'000;
 
 #ifdef FAULTLINE_SANITIZED
 constexpr std::uint64_t kSeeds = 3;
@@ -24,9 +23,9 @@ SwimSimulationConfig crash_run(std::uint64_t seed, double loss = 0.0) {
   c.nodes = 200;
   c.seed = seed;
   c.loss = loss;
-  c.duration = 40 * kS;
+  c.duration = 40 * kSecond;
   for (std::size_t k = 0; k < kCrashesPerRun; ++k) {
-    c.crashes.push_back(SimCrash{(seed * 7919 + k * 19) % c.nodes, static_cast<Nanos>(10 + k) * kS});
+    c.crashes.push_back(SimCrash{(seed * 7919 + k * 19) % c.nodes, static_cast<Nanos>(10 + k) * kSecond});
   }
   return c;
 }
@@ -42,7 +41,7 @@ TEST(SwimSimulation, EveryCrashedNodeIsDeclaredDeadByEveryLiveNodeAndDetectionMa
       EXPECT_EQ(c.dead_by, c.live_observers) << "seed " << seed << ": " << c.node << " not dead everywhere";
       EXPECT_TRUE(c.all_dead.has_value()) << "seed " << seed << ": " << c.node;
       ASSERT_TRUE(c.first_detection.has_value()) << "seed " << seed << ": " << c.node;
-      detection_sum += static_cast<double>(*c.first_detection) / kS;
+      detection_sum += static_cast<double>(*c.first_detection) / kSecond;
       ++detections;
     }
     // Loss-free network: no live node is ever suspected, let alone declared dead.
@@ -73,7 +72,7 @@ TEST(SwimSimulation, NoLiveNodeIsDeclaredDeadOnALossFreeNetwork) {
     SwimSimulationConfig c;
     c.nodes = 200;
     c.seed = seed;
-    c.duration = 30 * kS;
+    c.duration = 30 * kSecond;
     auto r = run_swim_simulation(c);
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(r->false_deaths, 0u);
@@ -100,8 +99,8 @@ TEST(SwimSimulation, IsDeterministicAndTheWireFormatChangesNothing) {
   c.nodes = 30;
   c.seed = 9;
   c.loss = 0.1;
-  c.duration = 30 * kS;
-  c.crashes = {{3, 5 * kS}, {17, 6 * kS}};
+  c.duration = 30 * kSecond;
+  c.crashes = {{3, 5 * kSecond}, {17, 6 * kSecond}};
   auto a = run_swim_simulation(c);
   auto b = run_swim_simulation(c);
   c.encode_messages = true;
@@ -127,15 +126,15 @@ TEST(SwimSimulation, IsDeterministicAndTheWireFormatChangesNothing) {
 TEST(SwimSimulation, BadConfigurationsAreRejected) {
   SwimSimulationConfig c;
   c.nodes = 10;
-  c.crashes = {{10, kS}};
+  c.crashes = {{10, kSecond}};
   EXPECT_FALSE(run_swim_simulation(c).ok());
-  c.crashes = {{1, kS}, {1, 2 * kS}};
+  c.crashes = {{1, kSecond}, {1, 2 * kSecond}};
   EXPECT_FALSE(run_swim_simulation(c).ok());
   c.crashes = {};
   c.loss = 1.5;
   EXPECT_FALSE(run_swim_simulation(c).ok());
   c.loss = 0;
-  c.swim.probe_timeout = 2 * kS;
+  c.swim.probe_timeout = 2 * kSecond;
   auto r = run_swim_simulation(c);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("probe_timeout"), std::string::npos);

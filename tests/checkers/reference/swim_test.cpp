@@ -8,12 +8,10 @@
 #include "checkers/reference/detector_profiles.h"
 #include "checkers/reference/swim_simulation.h"
 #include "tests/checkers/reference/printers.h"
+#include "common/units.h"
 
 namespace faultline::reference {
 namespace {
-
-constexpr Nanos kMs = 1'000'000;
-constexpr Nanos kS = 1'000'000'000;
 
 // LAN preset without the periodic gossip, so that the messages a test sees
 // are only the protocol's own (gossip then rides on them, as in the paper).
@@ -59,10 +57,10 @@ TEST(Swim, DirectPingThenIndirectProbesThenSuspicionAtPeriodEnd) {
   ASSERT_EQ(out[0].type, MessageType::kPing);
   const std::string target = out[0].to;
   const std::uint64_t seq = out[0].seq;
-  EXPECT_EQ(a.swim.next_deadline(), 500 * kMs);
-  EXPECT_TRUE(a.swim.tick(499 * kMs).empty());
+  EXPECT_EQ(a.swim.next_deadline(), 500 * kMillisecond);
+  EXPECT_TRUE(a.swim.tick(499 * kMillisecond).empty());
 
-  out = a.swim.tick(500 * kMs);
+  out = a.swim.tick(500 * kMillisecond);
   ASSERT_EQ(out.size(), 3u) << "indirect_checks = 3";
   std::set<std::string> relays;
   for (const auto& m : out) {
@@ -74,12 +72,12 @@ TEST(Swim, DirectPingThenIndirectProbesThenSuspicionAtPeriodEnd) {
     relays.insert(m.to);
   }
   EXPECT_EQ(relays.size(), 3u);
-  EXPECT_EQ(a.swim.next_deadline(), 1 * kS);
+  EXPECT_EQ(a.swim.next_deadline(), 1 * kSecond);
   EXPECT_TRUE(a.changes.empty());
 
-  out = a.swim.tick(1 * kS);
+  out = a.swim.tick(1 * kSecond);
   ASSERT_EQ(a.changes.size(), 1u);
-  EXPECT_EQ(a.changes[0], (StatusChange{1 * kS, "a", target, Status::kSuspect, 0}));
+  EXPECT_EQ(a.changes[0], (StatusChange{1 * kSecond, "a", target, Status::kSuspect, 0}));
   // The next period's ping carries the suspicion.
   auto pings = of_type(out, MessageType::kPing);
   ASSERT_EQ(pings.size(), 1u);
@@ -89,11 +87,11 @@ TEST(Swim, DirectPingThenIndirectProbesThenSuspicionAtPeriodEnd) {
 TEST(Swim, IndirectAckPreventsSuspicion) {
   Node a("a", 4);
   auto ping = a.swim.tick(0).at(0);
-  auto reqs = a.swim.tick(500 * kMs);
+  auto reqs = a.swim.tick(500 * kMillisecond);
   ASSERT_FALSE(reqs.empty());
   // A relay forwards the target's ack with the original sequence number.
-  a.swim.receive(Message{MessageType::kAck, reqs[0].to, "a", ping.seq, "", {}}, 700 * kMs);
-  a.swim.tick(1 * kS);
+  a.swim.receive(Message{MessageType::kAck, reqs[0].to, "a", ping.seq, "", {}}, 700 * kMillisecond);
+  a.swim.tick(1 * kSecond);
   EXPECT_TRUE(a.changes.empty());
   EXPECT_EQ(a.status(ping.to), Status::kAlive);
 }
@@ -103,11 +101,11 @@ TEST(Swim, DirectAckEndsTheProbeAndWrongSeqIsIgnored) {
   auto ping = a.swim.tick(0).at(0);
   Message wrong = ack(ping);
   wrong.seq += 100;
-  a.swim.receive(wrong, 10 * kMs);
-  EXPECT_EQ(a.swim.next_deadline(), 500 * kMs) << "a stray ack does not end the probe";
-  a.swim.receive(ack(ping), 20 * kMs);
-  EXPECT_EQ(a.swim.next_deadline(), 1 * kS);
-  EXPECT_TRUE(a.swim.tick(500 * kMs).empty()) << "no ping-req after an ack";
+  a.swim.receive(wrong, 10 * kMillisecond);
+  EXPECT_EQ(a.swim.next_deadline(), 500 * kMillisecond) << "a stray ack does not end the probe";
+  a.swim.receive(ack(ping), 20 * kMillisecond);
+  EXPECT_EQ(a.swim.next_deadline(), 1 * kSecond);
+  EXPECT_TRUE(a.swim.tick(500 * kMillisecond).empty()) << "no ping-req after an ack";
 }
 
 TEST(Swim, RelayPingsTargetAndForwardsAckOrNack) {
@@ -118,7 +116,7 @@ TEST(Swim, RelayPingsTargetAndForwardsAckOrNack) {
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].type, MessageType::kPing);
   EXPECT_EQ(out[0].to, "c");
-  auto fwd = b.swim.receive(ack(out[0]), 30 * kMs);
+  auto fwd = b.swim.receive(ack(out[0]), 30 * kMillisecond);
   ASSERT_EQ(fwd.size(), 1u);
   EXPECT_EQ(fwd[0].type, MessageType::kAck);
   EXPECT_EQ(fwd[0].to, "a");
@@ -129,12 +127,12 @@ TEST(Swim, RelayPingsTargetAndForwardsAckOrNack) {
   Node r("r", 0, lifeguard);
   r.swim.add_member("a");
   r.swim.add_member("c");
-  for (const auto& m : r.swim.tick(0)) r.swim.receive(ack(m), 1 * kMs);  // its own probe, acked
-  auto relayed = r.swim.receive(Message{MessageType::kPingReq, "a", "r", 9, "c", {}}, 100 * kMs);
+  for (const auto& m : r.swim.tick(0)) r.swim.receive(ack(m), 1 * kMillisecond);  // its own probe, acked
+  auto relayed = r.swim.receive(Message{MessageType::kPingReq, "a", "r", 9, "c", {}}, 100 * kMillisecond);
   ASSERT_EQ(relayed.size(), 1u);
-  EXPECT_EQ(r.swim.next_deadline(), 600 * kMs) << "nack due probe_timeout after the request";
-  EXPECT_TRUE(of_type(r.swim.tick(599 * kMs), MessageType::kNack).empty());
-  auto nack = of_type(r.swim.tick(600 * kMs), MessageType::kNack);
+  EXPECT_EQ(r.swim.next_deadline(), 600 * kMillisecond) << "nack due probe_timeout after the request";
+  EXPECT_TRUE(of_type(r.swim.tick(599 * kMillisecond), MessageType::kNack).empty());
+  auto nack = of_type(r.swim.tick(600 * kMillisecond), MessageType::kNack);
   ASSERT_EQ(nack.size(), 1u);
   EXPECT_EQ(nack[0].to, "a");
   EXPECT_EQ(nack[0].seq, 9u);
@@ -155,10 +153,10 @@ std::vector<std::string> probe_targets(std::uint64_t seed, int periods, int memb
   Node a("a", members, quiet(), seed);
   std::vector<std::string> targets;
   for (int p = 0; p < periods; ++p) {
-    if (p == kill_at) a.hear({{GossipKind::kDead, kill, 0, "z"}}, p * kS);
-    for (const auto& m : of_type(a.swim.tick(p * kS), MessageType::kPing)) {
+    if (p == kill_at) a.hear({{GossipKind::kDead, kill, 0, "z"}}, p * kSecond);
+    for (const auto& m : of_type(a.swim.tick(p * kSecond), MessageType::kPing)) {
       targets.push_back(m.to);
-      a.swim.receive(ack(m), p * kS + 1 * kMs);
+      a.swim.receive(ack(m), p * kSecond + 1 * kMillisecond);
     }
   }
   return targets;
@@ -198,22 +196,22 @@ TEST(Swim, SuspicionStartsAtMaxAndConfirmationsShortenItToMin) {
   Node a("a", 9);  // n = 10: min = 4 * max(1, log10 10) * 1s = 4s, max = 24s, k = 2
   a.hear({{GossipKind::kSuspect, "b", 0, "c"}}, 0);
   EXPECT_EQ(a.status("b"), Status::kSuspect);
-  EXPECT_EQ(a.swim.suspicion_deadline("b"), 24 * kS);
-  a.hear({{GossipKind::kSuspect, "b", 0, "c"}}, 500 * kMs);
-  EXPECT_EQ(a.swim.suspicion_deadline("b"), 24 * kS) << "the first accuser does not confirm";
-  a.hear({{GossipKind::kSuspect, "b", 0, "d"}}, 1 * kS);
-  EXPECT_EQ(a.swim.suspicion_deadline("b"), remaining_suspicion(1, 2, 4 * kS, 24 * kS));
+  EXPECT_EQ(a.swim.suspicion_deadline("b"), 24 * kSecond);
+  a.hear({{GossipKind::kSuspect, "b", 0, "c"}}, 500 * kMillisecond);
+  EXPECT_EQ(a.swim.suspicion_deadline("b"), 24 * kSecond) << "the first accuser does not confirm";
+  a.hear({{GossipKind::kSuspect, "b", 0, "d"}}, 1 * kSecond);
+  EXPECT_EQ(a.swim.suspicion_deadline("b"), remaining_suspicion(1, 2, 4 * kSecond, 24 * kSecond));
   EXPECT_NEAR(static_cast<double>(*a.swim.suspicion_deadline("b")), 11.381e9, 1e7);
-  a.hear({{GossipKind::kSuspect, "b", 0, "d"}}, 1500 * kMs);
+  a.hear({{GossipKind::kSuspect, "b", 0, "d"}}, 1500 * kMillisecond);
   EXPECT_NEAR(static_cast<double>(*a.swim.suspicion_deadline("b")), 11.381e9, 1e7) << "duplicate";
-  a.hear({{GossipKind::kSuspect, "b", 0, "e"}}, 2 * kS);
-  EXPECT_EQ(a.swim.suspicion_deadline("b"), 4 * kS) << "k confirmations: min, from the start";
+  a.hear({{GossipKind::kSuspect, "b", 0, "e"}}, 2 * kSecond);
+  EXPECT_EQ(a.swim.suspicion_deadline("b"), 4 * kSecond) << "k confirmations: min, from the start";
 
-  a.swim.tick(3999 * kMs);
+  a.swim.tick(3999 * kMillisecond);
   EXPECT_EQ(a.status("b"), Status::kSuspect);
-  a.swim.tick(4 * kS);
+  a.swim.tick(4 * kSecond);
   EXPECT_EQ(a.status("b"), Status::kDead);
-  EXPECT_EQ(a.changes.back(), (StatusChange{4 * kS, "a", "b", Status::kDead, 0}));
+  EXPECT_EQ(a.changes.back(), (StatusChange{4 * kSecond, "a", "b", Status::kDead, 0}));
   // The next message out (the ping-req of the probe started at 3.999s) carries it.
   auto out = a.swim.tick(a.swim.next_deadline());
   ASSERT_FALSE(out.empty());
@@ -224,17 +222,17 @@ TEST(Swim, SuspicionStartsAtMaxAndConfirmationsShortenItToMin) {
 
 TEST(Swim, SuspicionTimeoutScalesWithLog10OfClusterSize) {
   Node a("a", 99);  // n = 100: min = 8s, max = 48s
-  a.hear({{GossipKind::kSuspect, "b", 0, "c"}}, 1 * kS);
-  EXPECT_EQ(a.swim.suspicion_deadline("b"), 1 * kS + 48 * kS);
-  a.hear({{GossipKind::kSuspect, "b", 0, "d"}}, 2 * kS);
-  a.hear({{GossipKind::kSuspect, "b", 0, "e"}}, 3 * kS);
-  EXPECT_EQ(a.swim.suspicion_deadline("b"), 1 * kS + 8 * kS);
+  a.hear({{GossipKind::kSuspect, "b", 0, "c"}}, 1 * kSecond);
+  EXPECT_EQ(a.swim.suspicion_deadline("b"), 1 * kSecond + 48 * kSecond);
+  a.hear({{GossipKind::kSuspect, "b", 0, "d"}}, 2 * kSecond);
+  a.hear({{GossipKind::kSuspect, "b", 0, "e"}}, 3 * kSecond);
+  EXPECT_EQ(a.swim.suspicion_deadline("b"), 1 * kSecond + 8 * kSecond);
 }
 
 TEST(Swim, SmallClusterExpectsNoConfirmationAndUsesMin) {
   Node a("a", 2);  // n = 3: n - 2 < k, so k = 0 and the timeout is min = 4s
   a.hear({{GossipKind::kSuspect, "b", 0, "c"}}, 0);
-  EXPECT_EQ(a.swim.suspicion_deadline("b"), 4 * kS);
+  EXPECT_EQ(a.swim.suspicion_deadline("b"), 4 * kSecond);
 }
 
 // ---- incarnations and override rules -------------------------------------------
@@ -250,25 +248,25 @@ TEST(Swim, RefutationByHigherIncarnationWinsOverSuspicion) {
   ASSERT_EQ(a.status("b"), Status::kSuspect);
   // b learns of it from a ping and refutes in its ack: only b raises its incarnation.
   auto reply = b.swim.receive(
-      Message{MessageType::kPing, "a", "b", 5, "", {{GossipKind::kSuspect, "b", 0, "c"}}}, 100 * kMs);
+      Message{MessageType::kPing, "a", "b", 5, "", {{GossipKind::kSuspect, "b", 0, "c"}}}, 100 * kMillisecond);
   EXPECT_EQ(b.swim.incarnation(), 1u);
   ASSERT_EQ(reply.size(), 1u);
   EXPECT_TRUE(carries(reply[0], Gossip{GossipKind::kAlive, "b", 1, "b"}));
   EXPECT_TRUE(b.changes.empty());
-  a.swim.receive(reply[0], 200 * kMs);
+  a.swim.receive(reply[0], 200 * kMillisecond);
   EXPECT_EQ(a.status("b"), Status::kAlive);
   EXPECT_EQ(a.inc("b"), 1u);
-  EXPECT_EQ(a.changes.back(), (StatusChange{200 * kMs, "a", "b", Status::kAlive, 1}));
+  EXPECT_EQ(a.changes.back(), (StatusChange{200 * kMillisecond, "a", "b", Status::kAlive, 1}));
   EXPECT_FALSE(a.swim.suspicion_deadline("b").has_value()) << "the timer is cancelled";
   // Stale suspicions of the old incarnation change nothing now.
-  a.hear({{GossipKind::kSuspect, "b", 0, "d"}}, 300 * kMs);
+  a.hear({{GossipKind::kSuspect, "b", 0, "d"}}, 300 * kMillisecond);
   EXPECT_EQ(a.status("b"), Status::kAlive);
 }
 
 TEST(Swim, AliveAtTheSameIncarnationDoesNotRefute) {
   Node a("a", 3);
   a.hear({{GossipKind::kSuspect, "b", 0, "c"}}, 0);
-  a.hear({{GossipKind::kAlive, "b", 0, "b"}}, 1 * kS);
+  a.hear({{GossipKind::kAlive, "b", 0, "b"}}, 1 * kSecond);
   EXPECT_EQ(a.status("b"), Status::kSuspect);
 }
 
@@ -289,13 +287,13 @@ TEST(Swim, ProberNeverChangesTheSuspectsIncarnation) {
   Nanos t = 0;
   // Probe until b is the target, and let it fail.
   for (int p = 0; p < 3 && a.status("b") == Status::kAlive; ++p) {
-    t = p * kS;
+    t = p * kSecond;
     for (const auto& m : of_type(a.swim.tick(t), MessageType::kPing)) {
-      if (m.to != "b") a.swim.receive(ack(m), t + 1 * kMs);
+      if (m.to != "b") a.swim.receive(ack(m), t + 1 * kMillisecond);
     }
-    a.swim.tick(t + 500 * kMs);
+    a.swim.tick(t + 500 * kMillisecond);
   }
-  a.swim.tick(t + 1 * kS);
+  a.swim.tick(t + 1 * kSecond);
   ASSERT_EQ(a.status("b"), Status::kSuspect);
   EXPECT_EQ(a.inc("b"), 3u);
   EXPECT_EQ(a.swim.incarnation(), 0u);
@@ -311,7 +309,7 @@ std::pair<Status, std::uint64_t> apply_rule(Status state, GossipKind kind, std::
   if (state == Status::kSuspect) a.hear({{GossipKind::kSuspect, "m", 5, "x"}}, 0);
   if (state == Status::kDead) a.hear({{GossipKind::kDead, "m", 5, "x"}}, 0);
   EXPECT_EQ(a.status("m"), state);
-  a.hear({{kind, "m", inc, "y"}}, 1 * kS);
+  a.hear({{kind, "m", inc, "y"}}, 1 * kSecond);
   return {a.status("m"), a.inc("m")};
 }
 
@@ -360,18 +358,18 @@ TEST(Swim, ARestartedNodeLearnsItWasDeadAndRejoins) {
   ASSERT_EQ(a.status("b"), Status::kDead);
   Node b("b", 0);  // restarted: incarnation 0, knows nothing
   b.swim.add_member("a");
-  auto ping = b.swim.tick(1 * kS).at(0);
+  auto ping = b.swim.tick(1 * kSecond).at(0);
   ASSERT_EQ(ping.to, "a");
-  auto reply = a.swim.receive(ping, 1 * kS + 1 * kMs);
+  auto reply = a.swim.receive(ping, 1 * kSecond + 1 * kMillisecond);
   ASSERT_EQ(reply.size(), 1u);
   EXPECT_TRUE(carries(reply[0], Gossip{GossipKind::kDead, "b", 3, "a"}));
-  b.swim.receive(reply[0], 1 * kS + 2 * kMs);
+  b.swim.receive(reply[0], 1 * kSecond + 2 * kMillisecond);
   EXPECT_EQ(b.swim.incarnation(), 4u);
-  auto next = b.swim.tick(2 * kS).at(0);
-  a.swim.receive(next, 2 * kS + 1 * kMs);
+  auto next = b.swim.tick(2 * kSecond).at(0);
+  a.swim.receive(next, 2 * kSecond + 1 * kMillisecond);
   EXPECT_EQ(a.status("b"), Status::kAlive);
   EXPECT_EQ(a.inc("b"), 4u);
-  EXPECT_EQ(a.changes.back(), (StatusChange{2 * kS + 1 * kMs, "a", "b", Status::kAlive, 4}));
+  EXPECT_EQ(a.changes.back(), (StatusChange{2 * kSecond + 1 * kMillisecond, "a", "b", Status::kAlive, 4}));
 }
 
 TEST(Swim, PingToASuspectCarriesItsSuspicion) {
@@ -381,9 +379,9 @@ TEST(Swim, PingToASuspectCarriesItsSuspicion) {
   a.hear({{GossipKind::kSuspect, "b", 2, "c"}, {GossipKind::kAlive, "c", 1, "c"}}, 0);
   std::vector<Message> pings;
   for (int p = 0; p < 2; ++p) {
-    for (const auto& m : of_type(a.swim.tick(p * kS), MessageType::kPing)) {
+    for (const auto& m : of_type(a.swim.tick(p * kSecond), MessageType::kPing)) {
       pings.push_back(m);
-      a.swim.receive(ack(m), p * kS + 1 * kMs);
+      a.swim.receive(ack(m), p * kSecond + 1 * kMillisecond);
     }
   }
   ASSERT_EQ(pings.size(), 2u);
@@ -397,10 +395,10 @@ TEST(Swim, UnknownNodeJoinsOnAliveButNotOnSuspectOrDead) {
   a.hear({{GossipKind::kSuspect, "q", 0, "b"}, {GossipKind::kDead, "r", 0, "b"}}, 0);
   EXPECT_FALSE(a.swim.member("q").has_value());
   EXPECT_FALSE(a.swim.member("r").has_value());
-  a.hear({{GossipKind::kAlive, "q", 2, "q"}}, 1 * kS);
+  a.hear({{GossipKind::kAlive, "q", 2, "q"}}, 1 * kSecond);
   ASSERT_TRUE(a.swim.member("q").has_value());
   EXPECT_EQ(a.inc("q"), 2u);
-  EXPECT_EQ(a.changes.back(), (StatusChange{1 * kS, "a", "q", Status::kAlive, 2}));
+  EXPECT_EQ(a.changes.back(), (StatusChange{1 * kSecond, "a", "q", Status::kAlive, 2}));
 }
 
 // ---- dissemination ----------------------------------------------------------------
@@ -408,11 +406,11 @@ TEST(Swim, UnknownNodeJoinsOnAliveButNotOnSuspectOrDead) {
 int count_carrying(Node& a, const Gossip& g, int periods) {
   int n = 0;
   for (int p = 0; p < periods; ++p) {
-    for (Nanos t = p * kS; t < (p + 1) * kS; t = a.swim.next_deadline()) {
+    for (Nanos t = p * kSecond; t < (p + 1) * kSecond; t = a.swim.next_deadline()) {
       auto out = a.swim.tick(t);
       for (const auto& m : out) {
         n += carries(m, g);
-        if (m.type == MessageType::kPing) a.swim.receive(ack(m), t + 1 * kMs);
+        if (m.type == MessageType::kPing) a.swim.receive(ack(m), t + 1 * kMillisecond);
       }
     }
   }
@@ -435,10 +433,10 @@ TEST(Swim, GossipIsRetransmittedABoundedNumberOfTimes) {
 TEST(Swim, PeriodicGossipGoesToGossipNodesEveryInterval) {
   Node a("a", 7, SwimConfig::lan());
   a.swim.tick(0);
-  EXPECT_EQ(a.swim.next_deadline(), 500 * kMs) << "nothing to gossip: no gossip wake-ups";
-  a.hear({{GossipKind::kAlive, "q", 1, "q"}}, 50 * kMs);
-  EXPECT_EQ(a.swim.next_deadline(), 200 * kMs);
-  auto out = of_type(a.swim.tick(200 * kMs), MessageType::kGossip);
+  EXPECT_EQ(a.swim.next_deadline(), 500 * kMillisecond) << "nothing to gossip: no gossip wake-ups";
+  a.hear({{GossipKind::kAlive, "q", 1, "q"}}, 50 * kMillisecond);
+  EXPECT_EQ(a.swim.next_deadline(), 200 * kMillisecond);
+  auto out = of_type(a.swim.tick(200 * kMillisecond), MessageType::kGossip);
   EXPECT_EQ(out.size(), 3u);
   std::set<std::string> to;
   for (const auto& m : out) to.insert(m.to);
@@ -461,9 +459,9 @@ TEST(Swim, PiggybackIsCappedFewestTransmissionsFirst) {
   Node a("a", 7, c);
   a.hear({{GossipKind::kAlive, "q", 1, "q"}}, 0);
   auto first = a.swim.tick(0);
-  a.swim.receive(ack(first.at(0)), 1 * kMs);
-  a.hear({{GossipKind::kAlive, "r", 1, "r"}, {GossipKind::kAlive, "s", 1, "s"}}, 2 * kMs);
-  auto out = a.swim.tick(1 * kS);
+  a.swim.receive(ack(first.at(0)), 1 * kMillisecond);
+  a.hear({{GossipKind::kAlive, "r", 1, "r"}, {GossipKind::kAlive, "s", 1, "s"}}, 2 * kMillisecond);
+  auto out = a.swim.tick(1 * kSecond);
   ASSERT_EQ(out.at(0).gossip.size(), 2u);
   EXPECT_FALSE(carries(out[0], Gossip{GossipKind::kAlive, "q", 1, "q"})) << "q was sent once already";
 }
@@ -475,16 +473,16 @@ TEST(Swim, LifeguardAwarenessScalesProbeTimes) {
   c.awareness_max_multiplier = 8;
   Node a("a", 4, c);
   auto ping = a.swim.tick(0).at(0);
-  auto reqs = a.swim.tick(500 * kMs);
+  auto reqs = a.swim.tick(500 * kMillisecond);
   ASSERT_EQ(reqs.size(), 3u);
-  a.swim.receive(Message{MessageType::kNack, reqs[0].to, "a", ping.seq, "", {}}, 800 * kMs);
-  auto out = a.swim.tick(1 * kS);  // failed: 3 nacks expected, 1 received
+  a.swim.receive(Message{MessageType::kNack, reqs[0].to, "a", ping.seq, "", {}}, 800 * kMillisecond);
+  auto out = a.swim.tick(1 * kSecond);  // failed: 3 nacks expected, 1 received
   EXPECT_EQ(a.swim.awareness(), 2);
-  EXPECT_EQ(a.swim.next_deadline(), 1 * kS + 500 * kMs) << "memberlist never scales the ack timeout";
+  EXPECT_EQ(a.swim.next_deadline(), 1 * kSecond + 500 * kMillisecond) << "memberlist never scales the ack timeout";
   auto next = of_type(out, MessageType::kPing).at(0);
-  a.swim.receive(ack(next), 1 * kS + 5 * kMs);
+  a.swim.receive(ack(next), 1 * kSecond + 5 * kMillisecond);
   EXPECT_EQ(a.swim.awareness(), 1) << "a direct ack lowers the score";
-  EXPECT_EQ(a.swim.next_deadline(), 2 * kS) << "an acked probe: the next tick at the base interval";
+  EXPECT_EQ(a.swim.next_deadline(), 2 * kSecond) << "an acked probe: the next tick at the base interval";
 }
 
 // memberlist's probeNode: a failed probe lasts ProbeInterval x (score + 1)
@@ -501,9 +499,9 @@ TEST(Swim, LifeguardFailedProbesStretchTheProtocolPeriod) {
     ASSERT_EQ(pings.size(), 1u) << "round " << round;
     starts.push_back(t);
     const int score = a.swim.awareness();
-    EXPECT_EQ(a.swim.next_deadline(), t + 500 * kMs);
-    a.swim.tick(t + 500 * kMs);  // ping-req to 3 relays, none answers (no nack either)
-    const Nanos end = t + (score + 1) * kS;
+    EXPECT_EQ(a.swim.next_deadline(), t + 500 * kMillisecond);
+    a.swim.tick(t + 500 * kMillisecond);  // ping-req to 3 relays, none answers (no nack either)
+    const Nanos end = t + (score + 1) * kSecond;
     a.swim.tick(end - 1);
     EXPECT_EQ(a.swim.awareness(), score) << "the probe is still running";
     t = end;
@@ -512,7 +510,7 @@ TEST(Swim, LifeguardFailedProbesStretchTheProtocolPeriod) {
   // Each failed probe adds the nacks it missed: its relays are the alive
   // members other than the target (3, then 2, then 1 as suspects pile up),
   // so the score goes 0, 3, 5, 6 and the periods 1s, 4s, 6s.
-  EXPECT_EQ(starts, (std::vector<Nanos>{0, 1 * kS, 5 * kS, 11 * kS}));
+  EXPECT_EQ(starts, (std::vector<Nanos>{0, 1 * kSecond, 5 * kSecond, 11 * kSecond}));
   EXPECT_EQ(a.swim.awareness(), 6);
 }
 
@@ -525,9 +523,9 @@ TEST(Swim, SuspicionTimeoutPinnedToMemberlistForN5N50N500) {
     int n;
     std::vector<Nanos> by_confirmations;
   };
-  for (const Case& k : {Case{5, {24'000 * kMs, 11'381 * kMs, 4'000 * kMs}},
-                        Case{50, {40'752 * kMs, 19'325 * kMs, 6'792 * kMs}},
-                        Case{500, {64'752 * kMs, 30'707 * kMs, 10'792 * kMs}}}) {
+  for (const Case& k : {Case{5, {24'000 * kMillisecond, 11'381 * kMillisecond, 4'000 * kMillisecond}},
+                        Case{50, {40'752 * kMillisecond, 19'325 * kMillisecond, 6'792 * kMillisecond}},
+                        Case{500, {64'752 * kMillisecond, 30'707 * kMillisecond, 10'792 * kMillisecond}}}) {
     SwimConfig c = quiet();
     SwimNode a("a", c, 1, 0);
     std::vector<std::string> names;
@@ -537,12 +535,12 @@ TEST(Swim, SuspicionTimeoutPinnedToMemberlistForN5N50N500) {
     EXPECT_EQ(a.suspicion_deadline("m1"), k.by_confirmations[0]) << "n=" << k.n << " c=0";
     for (int conf = 1; conf <= 2; ++conf) {
       a.receive(Message{MessageType::kGossip, "z", "a", 0, "", {{GossipKind::kSuspect, "m1", 0, names[conf + 1]}}},
-                conf * kMs);
+                conf * kMillisecond);
       EXPECT_EQ(a.suspicion_deadline("m1"), k.by_confirmations[static_cast<std::size_t>(conf)])
           << "n=" << k.n << " c=" << conf;
     }
     // A third confirmation is past k: nothing changes.
-    a.receive(Message{MessageType::kGossip, "z", "a", 0, "", {{GossipKind::kSuspect, "m1", 0, "another"}}}, 3 * kMs);
+    a.receive(Message{MessageType::kGossip, "z", "a", 0, "", {{GossipKind::kSuspect, "m1", 0, "another"}}}, 3 * kMillisecond);
     EXPECT_EQ(a.suspicion_deadline("m1"), k.by_confirmations[2]) << "n=" << k.n;
   }
 }
@@ -557,7 +555,7 @@ TEST(Swim, MemberlistConfirmationKeepsTheIncarnation) {
   a.swim.add_member("x");
   a.swim.add_member("y");
   a.hear({{GossipKind::kSuspect, "m", 5, "x"}}, 0);
-  a.hear({{GossipKind::kSuspect, "m", 6, "y"}}, 1 * kS);
+  a.hear({{GossipKind::kSuspect, "m", 6, "y"}}, 1 * kSecond);
   EXPECT_EQ(a.status("m"), Status::kSuspect);
   EXPECT_EQ(a.inc("m"), 5u);
 }
@@ -577,9 +575,9 @@ TEST(Swim, RefutationBumpsPastTheAccusationAndWinsEverywhere) {
   Node m("m", 2);
   m.hear({{GossipKind::kSuspect, "m", 0, "b"}}, 0);
   EXPECT_EQ(m.swim.incarnation(), 1u) << "suspect@0 is refuted at 1";
-  m.hear({{GossipKind::kDead, "m", 4, "b"}}, 1 * kS);
+  m.hear({{GossipKind::kDead, "m", 4, "b"}}, 1 * kSecond);
   EXPECT_EQ(m.swim.incarnation(), 5u) << "dead@4 is refuted at max(own + 1, 4 + 1)";
-  m.hear({{GossipKind::kSuspect, "m", 2, "b"}}, 2 * kS);
+  m.hear({{GossipKind::kSuspect, "m", 2, "b"}}, 2 * kSecond);
   EXPECT_EQ(m.swim.incarnation(), 5u) << "an accusation below the own incarnation is ignored";
   // An observer holding m dead@4 revives it on alive@5.
   auto [status, inc] = [] {
@@ -587,7 +585,7 @@ TEST(Swim, RefutationBumpsPastTheAccusationAndWinsEverywhere) {
     a.swim.add_member("m", 4);
     a.swim.add_member("x");
     a.hear({{GossipKind::kDead, "m", 4, "x"}}, 0);
-    a.hear({{GossipKind::kAlive, "m", 5, "m"}}, 1 * kS);
+    a.hear({{GossipKind::kAlive, "m", 5, "m"}}, 1 * kSecond);
     return std::pair{a.status("m"), a.inc("m")};
   }();
   EXPECT_EQ(status, Status::kAlive);
@@ -599,12 +597,12 @@ TEST(Swim, RefutationBumpsPastTheAccusationAndWinsEverywhere) {
 // answer carries this node's table from before the merge.
 TEST(Swim, PushPullMergesDeadAsSuspectAndAnswersWithItsTable) {
   SwimConfig c = quiet();
-  c.push_pull_interval = 30 * kS;
+  c.push_pull_interval = 30 * kSecond;
   Node a("a", 3, c);  // members b, c, d
   Message pp{MessageType::kPushPull, "b", "a", 0, "", {{GossipKind::kDead, "c", 0, "b"},
                                                         {GossipKind::kDead, "a", 2, "b"},
                                                         {GossipKind::kAlive, "d", 3, "b"}}};
-  auto out = a.swim.receive(pp, 1 * kS);
+  auto out = a.swim.receive(pp, 1 * kSecond);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].type, MessageType::kPushPullReply);
   EXPECT_EQ(out[0].to, "b");
@@ -618,10 +616,10 @@ TEST(Swim, PushPullMergesDeadAsSuspectAndAnswersWithItsTable) {
 TEST(Swim, WithoutLifeguardAwarenessStaysZero) {
   Node a("a", 4);
   a.swim.tick(0);
-  a.swim.tick(500 * kMs);
-  a.swim.tick(1 * kS);
+  a.swim.tick(500 * kMillisecond);
+  a.swim.tick(1 * kSecond);
   EXPECT_EQ(a.swim.awareness(), 0);
-  EXPECT_EQ(a.swim.next_deadline(), 1500 * kMs);
+  EXPECT_EQ(a.swim.next_deadline(), 1500 * kMillisecond);
 }
 
 // ---- the suspect-bumps-incarnation bug (reproduction switch) ---------------------
@@ -631,12 +629,12 @@ Status refutation_outcome(bool bug) {
   c.bug_suspect_bumps_incarnation = bug;
   Node a("a", 3, c);
   auto ping = a.swim.tick(0).at(0);  // never acked
-  a.swim.tick(500 * kMs);
-  a.swim.tick(1 * kS);
+  a.swim.tick(500 * kMillisecond);
+  a.swim.tick(1 * kSecond);
   EXPECT_EQ(a.status(ping.to), Status::kSuspect);
   EXPECT_EQ(a.inc(ping.to), bug ? 1u : 0u);
   // The target refutes an earlier suspicion at incarnation 0 with alive@1.
-  a.hear({{GossipKind::kAlive, ping.to, 1, ping.to}}, 1100 * kMs);
+  a.hear({{GossipKind::kAlive, ping.to, 1, ping.to}}, 1100 * kMillisecond);
   return a.status(ping.to);
 }
 
@@ -656,15 +654,15 @@ TEST(Swim, SuspectBumpsIncarnationBugNodeNeverAnswersTheBumpedAccusation) {
   c.bug_suspect_bumps_incarnation = true;
   Node a("a", 2, c);
   a.hear({{GossipKind::kSuspect, "a", 1, "b"}}, 0);
-  a.hear({{GossipKind::kDead, "a", 1, "b"}}, 1 * kS);
-  a.hear({{GossipKind::kAlive, "a", 3, "b"}}, 2 * kS);
+  a.hear({{GossipKind::kDead, "a", 1, "b"}}, 1 * kSecond);
+  a.hear({{GossipKind::kAlive, "a", 3, "b"}}, 2 * kSecond);
   EXPECT_EQ(a.swim.incarnation(), 0u) << "accusations above its incarnation are dropped as impossible";
   EXPECT_EQ(a.swim.stats().refutations, 0u);
   EXPECT_EQ(a.swim.pending_gossip(), 0u);
 
-  a.hear({{GossipKind::kSuspect, "a", 0, "b"}}, 3 * kS);
+  a.hear({{GossipKind::kSuspect, "a", 0, "b"}}, 3 * kSecond);
   EXPECT_EQ(a.swim.incarnation(), 1u) << "an accusation at its incarnation is refuted at + 1 (the paper)";
-  a.hear({{GossipKind::kSuspect, "a", 0, "c"}}, 4 * kS);
+  a.hear({{GossipKind::kSuspect, "a", 0, "c"}}, 4 * kSecond);
   EXPECT_EQ(a.swim.incarnation(), 1u) << "a stale accusation is dropped";
 }
 
@@ -678,7 +676,7 @@ TEST(Swim, SuspectBumpsIncarnationBugKillsLiveNodesInSimulation) {
     sim.nodes = 16;
     sim.seed = seed;
     sim.loss = 0.15;
-    sim.duration = 60 * kS;
+    sim.duration = 60 * kSecond;
     auto correct = run_swim_simulation(sim);
     ASSERT_TRUE(correct.ok());
     EXPECT_GT(correct->failed_live_probes, 0u) << "seed " << seed << ": the loss makes live probes fail";

@@ -2,12 +2,16 @@
 // partition, a delay (served by the NFQUEUE shaper on this kernel) and a loss
 // are applied; the restarted agent heals all of them from its journal within
 // 1 s and traffic is back to normal. Three namespaces on a bridge: the agent
-// runs in n1; n2 is the delayed/lossy peer, n3 the partitioned one.
+// runs in n1; n2 is the delayed/lossy peer, n3 the partitioned one. The same
+// for the ingress variants: a delay, a loss and a bandwidth limit on what n1
+// receives (the NFQUEUE shaper and the statistic match on INPUT, an IFB
+// device), healed by the restarted agent, IFB device and ingress qdisc included.
 #include <gtest/gtest.h>
 
 #include <numeric>
 
 #include "tests/agent/integration/agent_process.h"
+#include "tests/faults/net/shaper/mechanism_runner.h"
 #include "tests/faults/net/shaper/udp_probe.h"
 #include "tests/support/netns.h"
 #include "tests/support/traffic.h"
@@ -125,6 +129,70 @@ TEST(ShaperAgentKill, KillNineWithPartitionShaperDelayAndLossThenRestartHealsAll
   // Traffic is back to normal.
   EXPECT_EQ(faultline::testing::udp_delivered(host.ns, cut.ns, cut.address, 20), 20);
   EXPECT_EQ(faultline::testing::udp_delivered(host.ns, peer.ns, peer.address, 200), 200);
+  double rtt = mean_rtt_ms(host.ns, peer.address, port, &replies);
+  EXPECT_EQ(replies, 40u);
+  EXPECT_LT(rtt, 5.0);
+}
+
+TEST(ShaperAgentKill, KillNineWithIngressDelayLossAndBandwidthThenRestartHealsAllWithinOneSecond) {
+  auto created = NetnsCluster::create(2);
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  auto& cluster = **created;
+  const auto& host = cluster.node(0);
+  const auto& peer = cluster.node(1);
+  auto path_works = [](const auto& from, const auto& to) {
+    return eventually([&] { return faultline::testing::udp_delivered(from.ns, to.ns, to.address, 3) > 0; }, 3s);
+  };
+  ASSERT_TRUE(path_works(host, peer));
+  ASSERT_TRUE(path_works(peer, host));
+  auto echo = probe::UdpEcho::start(peer.ns, peer.address);
+  ASSERT_TRUE(echo.ok()) << echo.error().message;
+  const auto port = (*echo)->port();
+  auto leftovers = [&] { return our_rules(host.ns) + probe::ingress_leftovers_in(host.ns); };
+
+  TempDir dir;
+  AgentProcess agent(FAULTLINE_AGENT_BIN, dir.path(), {"--interface", host.interface});
+  std::unique_ptr<agent::AgentClient> client;
+  {
+    ScopedNetns in_host(host.ns);
+    ASSERT_TRUE(in_host.ok()) << in_host.error();
+    ASSERT_TRUE(agent.start());
+    client = agent.client();
+  }
+  ASSERT_TRUE(client);
+  const Nanos lease = 600'000'000'000;
+  const std::string from_peer = R"(,"direction":"ingress","destinations":[")" + peer.address + R"("]})";
+  auto delay = client->apply(spec(R"({"kind":"delay","delay":"50ms")" + from_peer), lease);
+  ASSERT_TRUE(delay.ok()) << delay.error().message;
+  auto loss = client->apply(spec(R"({"kind":"loss","percent":30)" + from_peer), lease);
+  ASSERT_TRUE(loss.ok()) << loss.error().message;
+  auto bandwidth = client->apply(spec(R"({"kind":"bandwidth","rate":"100mbit")" + from_peer), lease);
+  ASSERT_TRUE(bandwidth.ok()) << bandwidth.error().message;
+  GTEST_LOG_(INFO) << "ingress mechanisms: delay " << delay->mechanism << ", loss " << loss->mechanism
+                   << ", bandwidth " << bandwidth->mechanism;
+  EXPECT_EQ(bandwidth->mechanism, "tbf-ifb");
+
+  // In effect: the replies arriving at n1 wait 50 ms, some are lost.
+  std::size_t replies = 0;
+  EXPECT_GT(mean_rtt_ms(host.ns, peer.address, port, &replies), 45.0);
+  EXPECT_LT(replies, 40u) << "a 30% loss should cost some replies";
+  EXPECT_NE(probe::ingress_leftovers_in(host.ns), "") << "the ifb device and the ingress qdisc are in place";
+
+  client->close();
+  client.reset();
+  agent.kill9();
+  EXPECT_NE(leftovers(), "") << "the agent's death heals nothing by itself";
+
+  {
+    ScopedNetns in_host(host.ns);
+    ASSERT_TRUE(agent.start());
+  }
+  const auto budget = 1000ms - std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::steady_clock::now() - agent.started_at());
+  EXPECT_TRUE(eventually([&] { return leftovers().empty(); }, budget))
+      << "left after restart:\n" << leftovers() << "log:\n" << agent::testing::read_file(agent.log_path());
+
+  EXPECT_EQ(faultline::testing::udp_delivered(peer.ns, host.ns, host.address, 200), 200);
   double rtt = mean_rtt_ms(host.ns, peer.address, port, &replies);
   EXPECT_EQ(replies, 40u);
   EXPECT_LT(rtt, 5.0);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "faults/net/ifb.h"
 #include "faults/net/tc_qdisc.h"
 #include "faults/registry.h"
 #include "tests/support/netns.h"
@@ -80,6 +81,27 @@ std::string leftovers_in(const std::string& ns) {
     return std::string();
   });
   ours += qdisc ? *qdisc : "cannot inspect qdiscs: " + qdisc.error().message;
+  ours += ingress_leftovers_in(ns);
+  return ours;
+}
+
+std::string ingress_leftovers_in(const std::string& ns) {
+  std::string ours;
+  auto links = NetnsCluster::exec(ns, {"ip", "-o", "link", "show"}).output;
+  std::size_t start = 0;
+  while (start < links.size()) {
+    auto end = links.find('\n', start);
+    auto line = links.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (line.find(faults::net::kIfbPrefix) != std::string::npos) ours += "link " + line + "\n";
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  auto ingress = NetnsCluster::run_in_capture(ns, [] {
+    auto present = faults::net::has_ingress_qdisc("eth0");
+    if (!present) return "cannot read the ingress qdisc of eth0: " + present.error().message;
+    return std::string(*present ? "ingress qdisc on eth0\n" : "");
+  });
+  ours += ingress ? *ingress : "cannot inspect qdiscs: " + ingress.error().message;
   return ours;
 }
 

@@ -16,8 +16,9 @@
 //  - our_rules_in(ns, table) lists the iptables rules naming faultline or
 //    NFQUEUE in `table` ("" = every table), one per line; "" when none.
 //  - leftovers_in(ns) lists what of ours a heal would have to remove: iptables
-//    rules naming faultline or NFQUEUE (all tables) and a root qdisc with our
-//    handle fa17: on eth0. "" when clean.
+//    rules naming faultline or NFQUEUE (all tables), a root qdisc with our
+//    handle fa17: on eth0, and ingress_leftovers_in(ns): links named like our
+//    ifb devices (flifb...) and an ingress qdisc on eth0. "" when clean.
 #pragma once
 
 #include <functional>
@@ -35,6 +36,7 @@ nlohmann::json run_fault_in(const std::string& ns, const std::string& spec_text,
 
 std::string our_rules_in(const std::string& ns, const std::string& table);
 std::string leftovers_in(const std::string& ns);
+std::string ingress_leftovers_in(const std::string& ns);
 
 // gtest parameter names: "nfqueue-shaper" -> "nfqueue_shaper".
 std::string mechanism_param_name(const ::testing::TestParamInfo<std::string>& info);

@@ -70,6 +70,25 @@ TEST(ShaperFault, RoundTripsThroughTheHealRecord) {
   EXPECT_FALSE(ShaperFault::from_json(nlohmann::json{{"kind", "delay"}}));
 }
 
+TEST(ShaperFault, IngressRoundTripsAndOlderRecordsAreEgress) {
+  auto f = parse_ok(R"({"kind":"delay","delay":"50ms","direction":"ingress","destinations":["198.18.0.2"]})", "eth0");
+  EXPECT_TRUE(f.ingress);
+  auto back = ShaperFault::from_json(f.to_json());
+  ASSERT_TRUE(back);
+  EXPECT_TRUE(back->ingress);
+  EXPECT_NE(f.describe().find("incoming packets on eth0 from 198.18.0.2"), std::string::npos) << f.describe();
+  EXPECT_FALSE(parse_ok(R"({"kind":"delay","delay":"50ms","direction":"egress"})").ingress);
+  auto old = f.to_json();
+  old.erase("direction");  // a record journaled before ingress existed
+  auto egress = ShaperFault::from_json(old);
+  ASSERT_TRUE(egress);
+  EXPECT_FALSE(egress->ingress);
+  auto sideways = nlohmann::json{{"kind", "delay"}, {"delay", "5ms"}, {"direction", "sideways"}};
+  auto refused = ShaperFault::parse(FaultSpec{"delay", sideways, std::nullopt}, "");
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("\"direction\""), std::string::npos);
+}
+
 TEST(ShaperFault, DestinationPrefixesMatch) {
   auto f = parse_ok(R"({"kind":"duplicate","percent":5,"destinations":["198.18.0.2","10.1.0.0/17","fd00::/8"]})");
   std::uint8_t a[16] = {198, 18, 0, 2}, b[16] = {198, 18, 0, 3}, c[16] = {10, 1, 127, 9}, d[16] = {10, 1, 128, 0};
