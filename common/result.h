@@ -28,10 +28,11 @@ enum class ErrorCode {
 struct Error {
   ErrorCode code = ErrorCode::kInternal;
   std::string message;
+  int sys_errno = 0;  // the errno a system call or the kernel gave, when that is the reason (else 0)
 
   // Returns a copy whose message is "context: message".
   Error with_context(const std::string& context) const {
-    return Error{code, context + ": " + message};
+    return Error{code, context + ": " + message, sys_errno};
   }
 };
 

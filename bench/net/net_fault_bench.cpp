@@ -262,8 +262,8 @@ int main(int argc, char** argv) {
   Stats base_cut = measure(iterations, [&] { return run_all(with_cut); }, [&] { run_all(undo); });
   row("", ours, "4x iptables -A + 4x conntrack -D (same effect)", base_cut);
 
-  // 1b. The partition variants: one-way, only new connections,
-  // one port; each beside the commands a Jepsen-like tool would run.
+  // 1b. The partition variants: one-way, only new connections, one port,
+  // both; each beside the commands a Jepsen-like tool would run.
   struct Variant {
     const char* ours;
     std::string spec;
@@ -277,6 +277,9 @@ int main(int argc, char** argv) {
        {"-m", "conntrack", "--ctstate", "NEW"}},
       {"partition 2 peers, tcp port 2380", R"(,"ports":[2380],"protocol":"tcp")", "4x iptables -A -p tcp multiport",
        {"-p", "tcp", "-m", "multiport", "--ports", "2380"}},
+      {"partition 2 peers, direction out", R"(,"direction":"out")", "2x iptables -A OUTPUT", {}, false, true},
+      {"partition 2 peers, keep_established, tcp 2380", R"(,"keep_established":true,"ports":[2380],"protocol":"tcp")",
+       "4x iptables -A -p tcp multiport --syn", {"-p", "tcp", "-m", "multiport", "--ports", "2380", "--syn"}},
   };
   for (const auto& v : variants) {
     auto variant_spec = spec(R"({"kind":"partition","peers":[")" + p1 + R"(",")" + p2 + R"("])" + v.spec + "}");

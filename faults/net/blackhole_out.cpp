@@ -21,18 +21,20 @@ Result<HealRecord> IptablesBlackholeOut::plan(const FaultSpec& spec, const HostC
 Result<void> IptablesBlackholeOut::apply(const HealRecord& record, const HostContext& host) {
   auto destinations = prefixes_from_record(record, "destinations");
   if (!destinations) return destinations.error().with_context("blackhole-out record");
-  std::vector<std::string> out_match = {"!", "-o", "lo"};
-  if (auto it = record.find("interface"); it != record.end() && it->is_string())
-    out_match = {"-o", it->get<std::string>()};
-  std::vector<IptablesRule> rules;
-  if (destinations->empty()) {
-    IptablesRule r{Hook::kOutput, out_match};
-    r.args.insert(r.args.end(), {"-j", "DROP"});
-    rules.push_back(r);
+  Rule drop;
+  drop.hook = Hook::kOutput;
+  drop.interface = "lo";
+  drop.interface_negated = true;
+  if (auto it = record.find("interface"); it != record.end() && it->is_string()) {
+    drop.interface = it->get<std::string>();
+    drop.interface_negated = false;
   }
+  drop.target = Rule::Target::kDrop;
+  std::vector<Rule> rules;
+  if (destinations->empty()) rules.push_back(drop);
   for (const auto& d : *destinations) {
-    IptablesRule r{Hook::kOutput, out_match};
-    r.args.insert(r.args.end(), {"-d", d.text(), "-j", "DROP"});
+    Rule r = drop;
+    r.destination = d;
     rules.push_back(r);
   }
   return IptablesChains().apply(record.value("rule_id", ""), rules, host.exemptions);

@@ -4,10 +4,13 @@
 #include <fmt/format.h>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
+#include <spdlog/spdlog.h>
 
 #include "faults/net/command.h"
 #include "faults/net/iptables_lock.h"
+#include "faults/net/netlink/socket.h"
 #include "faults/net/nft_fastpath.h"
 
 namespace faultline::faults::net {
@@ -151,22 +154,23 @@ Result<void> IptablesChains::check_available() const {
   return ok_result();
 }
 
-std::vector<IptablesRule> IptablesChains::exemption_rules(const std::vector<Exemption>& exemptions) {
-  std::vector<IptablesRule> rules;
+std::vector<Rule> IptablesChains::exemption_rules(const std::vector<Exemption>& exemptions) {
+  std::vector<Rule> rules;
   for (const auto& e : exemptions) {
-    if (e.local_port == 0 && e.local_address.empty()) continue;
+    std::optional<Ipv4Prefix> address;
+    if (!e.local_address.empty())
+      if (auto parsed = parse_ipv4_prefix(e.local_address)) address = *parsed;
+    if (e.local_port == 0 && !address) continue;
     // Incoming: packets to our control port. Outgoing: packets from it.
-    IptablesRule in{Hook::kInput, {}}, out{Hook::kOutput, {}};
-    if (!e.local_address.empty()) {
-      in.args.insert(in.args.end(), {"-d", e.local_address});
-      out.args.insert(out.args.end(), {"-s", e.local_address});
-    }
+    Rule in, out;
+    in.hook = Hook::kInput;
+    out.hook = Hook::kOutput;
+    in.destination = out.source = address;
     if (e.local_port != 0) {
-      in.args.insert(in.args.end(), {"-p", "tcp", "--dport", std::to_string(e.local_port)});
-      out.args.insert(out.args.end(), {"-p", "tcp", "--sport", std::to_string(e.local_port)});
+      in.protocol = out.protocol = Protocol::kTcp;
+      in.destination_port = out.source_port = e.local_port;
     }
-    in.args.insert(in.args.end(), {"-j", "RETURN"});
-    out.args.insert(out.args.end(), {"-j", "RETURN"});
+    in.target = out.target = Rule::Target::kReturn;
     rules.push_back(std::move(in));
     rules.push_back(std::move(out));
   }
@@ -174,7 +178,7 @@ std::vector<IptablesRule> IptablesChains::exemption_rules(const std::vector<Exem
 }
 
 std::string IptablesChains::build_apply_batch(std::string_view current_save, std::string_view fault_id,
-                                              const std::vector<IptablesRule>& rules,
+                                              const std::vector<Rule>& rules,
                                               const std::vector<Exemption>& exemptions) const {
   auto saved = parse_save(current_save, options_.table);
   const std::string comment = tag(fault_id);
@@ -199,9 +203,9 @@ std::string IptablesChains::build_apply_batch(std::string_view current_save, std
   }
   for (const auto& e : exemption_rules(exemptions))
     if (hooks.count(e.hook))
-      batch += fmt::format("-I {} 1 -m comment --comment {}{}\n", chain_of(e.hook), comment, join_args(e.args));
+      batch += fmt::format("-I {} 1 -m comment --comment {}{}\n", chain_of(e.hook), comment, join_args(rule_words(e)));
   for (const auto& r : rules)
-    batch += fmt::format("-A {} -m comment --comment {}{}\n", chain_of(r.hook), comment, join_args(r.args));
+    batch += fmt::format("-A {} -m comment --comment {}{}\n", chain_of(r.hook), comment, join_args(rule_words(r)));
   batch += "COMMIT\n";
   return batch;
 }
@@ -230,21 +234,26 @@ std::string IptablesChains::build_heal_batch(std::string_view current_save, std:
   return fmt::format("*{}\n{}COMMIT\n", options_.table, body);
 }
 
-Result<void> IptablesChains::apply(std::string_view fault_id, const std::vector<IptablesRule>& rules,
+Result<void> IptablesChains::apply(std::string_view fault_id, const std::vector<Rule>& rules,
                                    const std::vector<Exemption>& exemptions) {
   if (auto valid = validate_id(fault_id); !valid) return valid;
   if (rules.empty()) return heal(fault_id);
+  for (const auto& r : rules)
+    if (auto checked = r.check(); !checked)
+      return checked.error().with_context(fmt::format("iptables rules of fault '{}' not applied (nothing changed)",
+                                                      fault_id));
   // Made before the locks, so destroyed after them: closing it can wait for
   // an RCU grace period (nft_netlink.h), which must not hold the lock.
-  nft::NftSocket socket;
+  auto socket = netlink::Socket::open();
   std::lock_guard guard(process_mutex());
   IptablesFileLock lock;
   // In-process nf_tables transaction where possible (no program started);
-  // anything it cannot express goes through iptables-restore below.
-  std::string why_not;
-  if (options_.restore_program == "iptables-restore" &&
-      nft_fast_apply(options_, fault_id, rules, exemption_rules(exemptions), &why_not, socket))
-    return ok_result();
+  // anything it cannot render goes through iptables-restore below.
+  if (socket) {
+    auto fast = nft_fast_apply(options_, fault_id, rules, exemption_rules(exemptions), *socket);
+    if (fast) return ok_result();
+    spdlog::debug("iptables rules of {} through iptables-restore: {}", fault_id, fast.error().message);
+  }
   auto current = save();
   if (!current) return current.error().with_context("iptables apply");
   auto batch = build_apply_batch(*current, fault_id, rules, exemptions);
@@ -258,13 +267,16 @@ Result<void> IptablesChains::apply(std::string_view fault_id, const std::vector<
 
 Result<void> IptablesChains::heal(std::string_view fault_id) {
   if (auto valid = validate_id(fault_id); !valid) return valid;
-  nft::NftSocket socket;  // closed after the locks are released (see apply)
+  auto socket = netlink::Socket::open();  // closed after the locks are released (see apply)
   std::lock_guard guard(process_mutex());
   IptablesFileLock lock;
   // In-process nf_tables transaction where possible (reads only our chains
   // and the jumps to them); otherwise iptables-save + iptables-restore.
-  std::string why_not;
-  if (nft_fast_heal(options_, fault_id, &why_not, socket)) return ok_result();
+  if (socket) {
+    auto fast = nft_fast_heal(options_, fault_id, *socket);
+    if (fast) return ok_result();
+    spdlog::debug("iptables heal of {} through iptables-restore: {}", fault_id, fast.error().message);
+  }
   auto current = save();
   if (!current) return current.error().with_context("iptables heal");
   auto batch = build_heal_batch(*current, fault_id);

@@ -7,15 +7,16 @@
 //    default; the shaper may use mangle). Chains and jumps are created on
 //    demand; the jumps are inserted first in INPUT/OUTPUT and tagged with the
 //    comment "faultline:jump".
+//  - A fault's rules are Rules (rule.h), data, never iptables words.
 //  - Every rule of a fault carries the comment "faultline:<fault-id>". apply()
 //    puts all of a fault's rules (and the chains/jumps if missing) in effect in
-//    ONE atomic step: either all or none. Where iptables runs on nf_tables and
-//    the rules are plain address/port/interface/statistic matches, that step
-//    is one in-process nf_tables transaction (nft_fastpath.h, no program
-//    started);
-//    otherwise one `iptables-restore --noflush -w` batch. Both leave the same
-//    rules, as iptables-save shows them. Applying the same id again replaces
-//    its rules in that same step.
+//    ONE atomic step: either all or none. Where iptables runs on nf_tables,
+//    that step is one in-process nf_tables transaction (nft_fastpath.h, no
+//    program started); otherwise, or when that cannot (an interface
+//    wildcard, a missing base chain), one `iptables-restore --noflush -w`
+//    batch. Both render the same Rules and leave the same rules, as
+//    iptables-save shows them. Applying the same id again replaces its rules
+//    in that same step.
 //  - Exemptions (HostContext::exemptions, the agent's control connection) are
 //    inserted at the TOP of our chains, as RETURN rules tagged with the same
 //    fault id: exempt packets leave our chain untouched by any fault and go on
@@ -40,19 +41,9 @@
 
 #include "common/result.h"
 #include "faults/mechanism.h"
+#include "faults/net/rule.h"
 
 namespace faultline::faults::net {
-
-enum class Hook { kInput, kOutput };
-
-// One rule: iptables match and target arguments as separate words, without
-// "-A CHAIN" and without the comment (added by IptablesChains), e.g.
-// {"-d", "198.18.0.2", "-j", "DROP"} or
-// {"-p", "udp", "-j", "NFQUEUE", "--queue-num", "7", "--queue-bypass"}.
-struct IptablesRule {
-  Hook hook = Hook::kOutput;
-  std::vector<std::string> args;
-};
 
 struct IptablesOptions {
   std::string table = "filter";
@@ -76,7 +67,7 @@ class IptablesChains {
   static Result<void> validate_id(std::string_view fault_id);
 
   // Applies all rules of one fault in one atomic batch (see contract).
-  Result<void> apply(std::string_view fault_id, const std::vector<IptablesRule>& rules,
+  Result<void> apply(std::string_view fault_id, const std::vector<Rule>& rules,
                      const std::vector<Exemption>& exemptions);
 
   // Removes exactly the rules tagged with fault_id (and our empty chains and their jumps).
@@ -85,13 +76,16 @@ class IptablesChains {
   // The iptables-save lines ("-A FAULTLINE-OUT ...") tagged with fault_id.
   Result<std::vector<std::string>> rules_of(std::string_view fault_id) const;
 
-  // The rules that exempt the control connection for one hook (RETURN rules).
-  static std::vector<IptablesRule> exemption_rules(const std::vector<Exemption>& exemptions);
+  // The rules that exempt the control connection (RETURN rules, one per
+  // hook): INPUT to the local address/port, OUTPUT from it. An address that
+  // is not an IPv4 literal is left out (the port alone is matched); an
+  // exemption with neither is skipped.
+  static std::vector<Rule> exemption_rules(const std::vector<Exemption>& exemptions);
 
   // The iptables-restore text apply()/heal() would send, given the current
   // `iptables-save -t <table>` output. Exposed for unit tests.
   std::string build_apply_batch(std::string_view current_save, std::string_view fault_id,
-                                const std::vector<IptablesRule>& rules,
+                                const std::vector<Rule>& rules,
                                 const std::vector<Exemption>& exemptions) const;
   std::string build_heal_batch(std::string_view current_save, std::string_view fault_id) const;
 

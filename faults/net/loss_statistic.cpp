@@ -1,4 +1,5 @@
 #include <fmt/format.h>
+#include <optional>
 
 #include "faults/net/iptables_chain.h"
 #include "faults/net/iptables_mechanisms.h"
@@ -35,26 +36,26 @@ Result<void> IptablesStatisticLoss::apply(const HealRecord& record, const HostCo
   double percent = record.value("percent", 0.0);
   // Ingress: what arrives (INPUT, -i, the peers as sources); egress: what leaves.
   const bool ingress = record.value("direction", "") == "ingress";
-  const Hook hook = ingress ? Hook::kInput : Hook::kOutput;
-  const std::string iface_flag = ingress ? "-i" : "-o", peer_flag = ingress ? "-s" : "-d";
-  std::vector<std::string> base = {"!", iface_flag, "lo"};
-  if (auto it = record.find("interface"); it != record.end() && it->is_string()) base = {iface_flag, it->get<std::string>()};
-  std::vector<std::string> tail = {"-m", "statistic", "--mode", "random", "--probability",
-                                   fmt::format("{:.6f}", percent / 100.0), "-j", "DROP"};
   auto ports = PortMatch::from_json(record);
   if (!ports) return ports.error();
-  std::vector<IptablesRule> rules;
-  auto add = [&](std::vector<std::string> extra) {
-    for (const auto& alternative : ports->alternatives()) {
-      IptablesRule r{hook, base};
-      r.args.insert(r.args.end(), extra.begin(), extra.end());
-      r.args.insert(r.args.end(), alternative.begin(), alternative.end());
-      r.args.insert(r.args.end(), tail.begin(), tail.end());
+  std::vector<Rule> rules;
+  auto add = [&](const std::optional<Ipv4Prefix>& peer) {
+    for (auto r : ports->alternatives()) {
+      r.hook = ingress ? Hook::kInput : Hook::kOutput;
+      r.interface = "lo";
+      r.interface_negated = true;
+      if (auto it = record.find("interface"); it != record.end() && it->is_string()) {
+        r.interface = it->get<std::string>();
+        r.interface_negated = false;
+      }
+      (ingress ? r.source : r.destination) = peer;
+      r.probability = percent / 100.0;
+      r.target = Rule::Target::kDrop;
       rules.push_back(std::move(r));
     }
   };
-  if (destinations->empty()) add({});
-  for (const auto& d : *destinations) add({peer_flag, d.text()});
+  if (destinations->empty()) add(std::nullopt);
+  for (const auto& d : *destinations) add(d);
   return IptablesChains().apply(record.value("rule_id", ""), rules, host.exemptions);
 }
 

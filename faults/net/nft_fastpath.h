@@ -12,44 +12,38 @@
 //    shows them — the comment as user data, printed after the other matches
 //    — and iptables-restore -D removes them), this id's previous rules
 //    deleted, all in ONE nf_tables transaction: all or nothing.
-//    Vocabulary: -s/-d ADDR[/LEN], [!] -o/-i IF (no '+'), -p tcp|udp with
-//    --sport/--dport N, -m statistic --mode random --probability P,
-//    -m set --match-set NAME src|dst (an existing set, ipset.h),
-//    -j DROP|ACCEPT|RETURN. It never creates a table or a base chain
-//    (iptables-nft makes those, with its own markings, on first use).
+//    It renders every Rule (rule.h) the batch does, from the same Rule
+//    (NftBatch::new_rule), except an interface wildcard ('+'); a set match
+//    needs an existing set (ipset.h). It never creates a table or a base
+//    chain (iptables-nft makes those, with its own markings, on first use).
 //  - nft_fast_heal deletes exactly the rules whose comment is
 //    "faultline:<id>" from our two chains, and, when one of our chains is
 //    then empty, the INPUT/OUTPUT rules jumping to it and the chain — in ONE
 //    transaction. Healing an id with no rules succeeds and changes nothing
 //    (an empty chain of ours is still removed, as the batch heal does).
-//  - Both return false, having changed nothing, with the reason in *why_not,
-//    when they cannot (legacy backend, outside the vocabulary, a missing
-//    base chain, the kernel refused, e.g. a jump to our chain from a chain
-//    we do not read): the caller then uses iptables-restore.
+//  - Both return an Error, having changed nothing, saying why they cannot
+//    (legacy backend, a rule they cannot render, a missing base chain, the
+//    kernel refused, e.g. a jump to our chain from a chain we do not read):
+//    the caller then uses iptables-restore.
 //  - The caller holds IptablesChains' locks. Acts on the calling thread's
 //    network namespace.
 #pragma once
 
-#include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/result.h"
 #include "faults/net/iptables_chain.h"
-#include "faults/net/nft_netlink.h"
+#include "faults/net/netlink/socket.h"
+#include "faults/net/rule.h"
 
 namespace faultline::faults::net {
 
-// The nft expression words for one rule's iptables args, or false if outside
-// the plain address/interface/port vocabulary (documentation and tests: the
-// netlink path builds the same matches).
-bool translate_to_nft(const std::vector<std::string>& args, std::string* out);
-
 // `socket`: the caller's, made before it took its locks and closed after it
 // released them (a close can wait for an RCU grace period, nft_netlink.h).
-bool nft_fast_apply(const IptablesOptions& options, std::string_view fault_id, const std::vector<IptablesRule>& rules,
-                    const std::vector<IptablesRule>& exemptions, std::string* why_not, nft::NftSocket& socket);
+Result<void> nft_fast_apply(const IptablesOptions& options, std::string_view fault_id, const std::vector<Rule>& rules,
+                            const std::vector<Rule>& exemptions, netlink::Socket& socket);
 
-bool nft_fast_heal(const IptablesOptions& options, std::string_view fault_id, std::string* why_not,
-                   nft::NftSocket& socket);
+Result<void> nft_fast_heal(const IptablesOptions& options, std::string_view fault_id, netlink::Socket& socket);
 
 }  // namespace faultline::faults::net

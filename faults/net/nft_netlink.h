@@ -1,45 +1,55 @@
-// nf_tables over raw netlink, as iptables-nft speaks it: just enough to read
-// the rules of a chain (or of a table) and to send one batch (transaction) of
-// new/deleted rules and chains, from this process, with no program started.
-// Shared by the partition/loss fast path (nft_fastpath.h) and the shaper's
-// NFQUEUE rules (shaper/nfqueue_netlink.h).
+// nf_tables over netlink (netlink/socket.h), as iptables-nft speaks it: just
+// enough to read the rules of a chain (or of a table) and to send one batch
+// (transaction) of new/deleted rules and chains, from this process, with no
+// program started. Shared by the partition/loss fast path (nft_fastpath.h)
+// and the shaper's NFQUEUE rules (shaper/nfqueue_netlink.h).
 //
 // Contract:
-//  - NftSocket acts on the calling thread's network namespace (the socket's
-//    namespace is fixed when it is made). Every call answers within ~2 s
-//    (receive timeout) or fails; it never hangs the agent.
+//  - Every call acts on the socket's network namespace and answers within
+//    ~2 s or fails (netlink/socket.h); errors carry the kernel's errno.
 //  - dump_chain() lists only the rules of the named chain (the kernel filters
 //    by table and chain), so its cost is that chain's size, never the table's.
 //    dump_table() lists every rule of the table (cost: the table's size).
-//    A missing table or chain gives an empty list.
-//  - NftBatch collects messages; NftSocket::commit() sends them as ONE
-//    nf_tables transaction (NFNL_MSG_BATCH_BEGIN..END): all or nothing, and
-//    returns 0 or the kernel's -errno.
-//  - The rule builders produce the expressions iptables-nft 1.8 builds for the
-//    same iptables words (payload/cmp for addresses, interfaces and ports,
-//    counter, verdict, xt "statistic" and "set" (rev 4) matches, xt NFQUEUE rev 3 target). By
-//    default the comment is rule user data (as nft writes comments), not an xt
+//    A missing table or chain gives an empty list (get_chain: exists false).
+//  - NftBatch collects messages; commit() sends them as ONE nf_tables
+//    transaction (NFNL_MSG_BATCH_BEGIN..END): all or nothing.
+//  - NftBatch::new_rule renders a Rule (rule.h) into the expressions
+//    iptables-nft 1.8 builds for the same iptables words, in its order:
+//    interface, protocol (meta l4proto, != for "! -p tcp"), addresses
+//    (payload/cmp, a bitwise mask when the prefix ends inside a byte), then
+//    the matches in the order of the words — xt "set" (rev 4), xt
+//    "multiport" (rev 1), ports as payload/cmp, --syn as payload/bitwise/cmp
+//    of the TCP flags, xt "conntrack" (rev 3), xt "statistic" — then counter
+//    and the verdict, jump or xt NFQUEUE rev 3 target. The rule's protocol
+//    also goes into the compat attributes the xt matches check. By default
+//    the comment is rule user data (as nft writes comments), not an xt
 //    "comment" match expression, which cost the kernel ~20% more per rule;
-//    RuleSpec::comment_match asks for the xt "comment" match instead (placed
-//    after the addresses, as iptables-nft 1.8 builds -m comment). Either way
-//    iptables-save shows the same rule with "-m comment --comment ...", and
-//    iptables-restore -D of that line removes it.
+//    comment_match asks for the xt match instead (placed after the
+//    addresses, as iptables-nft 1.8 builds -m comment). Either way
+//    iptables-save shows the rule the batch line would give (the user-data
+//    comment printed last, before the target), and iptables-restore -D of
+//    that line removes it. A set match needs its set's kernel index
+//    (`set_index`, ipset_index by default). new_rule fails, adding nothing,
+//    for what it cannot render (a '+' interface wildcard, a rule that fails
+//    Rule::check, a missing set).
 //  - Closing a socket that committed deletions waits, in the kernel, for
 //    their destruction (an RCU grace period, 4-20 ms on a loaded VM); while
 //    it is pending, the next commit waits for it instead. So a caller makes
 //    its socket before taking its locks and closes it at the end of each
-//    apply/heal, after releasing them. Stale replies of an earlier failed
-//    exchange are drained before each request.
+//    apply/heal, after releasing them.
 //  - iptables_on_nf_tables(): whether `iptables-restore --version` says
 //    nf_tables (asked once per process).
 #pragma once
 
-#include <linux/netlink.h>
-
 #include <cstdint>
-#include <optional>
+#include <functional>
 #include <string>
 #include <vector>
+
+#include "common/result.h"
+#include "faults/net/netlink/message.h"
+#include "faults/net/netlink/socket.h"
+#include "faults/net/rule.h"
 
 namespace faultline::faults::net::nft {
 
@@ -53,31 +63,18 @@ struct SeenRule {
   std::string jump;     // target chain of a jump/goto, if any
 };
 
-// xt NFQUEUE revision 3 target: -j NFQUEUE --queue-num N [--queue-bypass].
-struct NfqueueTarget {
-  std::uint16_t queue = 0;
-  bool bypass = false;
+struct ChainInfo {
+  bool exists = false;
+  bool base = false;  // a base chain (hooked), as iptables-nft makes INPUT/OUTPUT
 };
 
-// One rule to create, in iptables terms (already validated).
-struct RuleSpec {
-  std::string iif, oif;  // exact names (no '+')
-  bool iif_negated = false, oif_negated = false;
-  std::optional<std::pair<std::uint32_t, int>> saddr, daddr;  // network-order address, prefix length 1..32
-  std::uint8_t proto = 0;                                     // 0, IPPROTO_TCP or IPPROTO_UDP
-  std::optional<std::uint16_t> sport, dport;
-  std::optional<std::uint32_t> statistic_probability;  // xt_statistic random mode, as iptables computes it
-  // xt "set" match revision 4 (-m set --match-set NAME src|dst): the set's
-  // kernel index (ipset.h) and whether it matches the source address.
-  struct MatchSet {
-    std::uint16_t index = 0;
-    bool source = false;
-  };
-  std::optional<MatchSet> match_set;
-  int verdict = 0;                                     // NF_DROP, NF_ACCEPT or NFT_RETURN (when jump empty)
-  std::string jump;                                    // NFT_JUMP to this chain
-  std::optional<NfqueueTarget> nfqueue;                // this target instead of verdict/jump
-  bool comment_match = false;  // comment as an xt "comment" match expression, not user data
+// The kernel index of an ip set, by name.
+using SetIndex = std::function<Result<std::uint16_t>(const std::string&)>;
+
+struct NewRule {
+  std::string comment;
+  bool append = true;          // -A (end of chain); false: -I CHAIN 1 (head)
+  bool comment_match = false;  // the comment as an xt "comment" match, not user data
 };
 
 class NftBatch {
@@ -86,44 +83,23 @@ class NftBatch {
   void new_chain(const std::string& chain);  // user chain; left alone if it exists
   void delete_chain(const std::string& chain);
   void delete_rule(const std::string& chain, std::uint64_t handle);
-  // append: -A (end of chain); otherwise -I CHAIN 1 (head of chain).
-  void new_rule(const std::string& chain, const RuleSpec& rule, const std::string& comment, bool append);
-  bool empty() const { return messages_ == 0; }
+  Result<void> new_rule(const std::string& chain, const Rule& rule, const NewRule& how, const SetIndex& set_index = {});
+  bool empty() const { return messages_.count() == 0; }
+  // The messages so far (BATCH_BEGIN/END are added by commit). For tests.
+  const netlink::Messages& messages() const { return messages_; }
 
  private:
-  friend class NftSocket;
+  friend Result<void> commit(netlink::Socket& socket, const NftBatch& batch);
   void begin(int type, std::uint16_t flags);
   std::string table_;
-  std::vector<std::uint8_t> buf_;
-  std::size_t start_ = 0, last_ = 0;
-  int messages_ = 0;
+  netlink::Messages messages_;
 };
 
-class NftSocket {
- public:
-  NftSocket();
-  ~NftSocket();
-  NftSocket(const NftSocket&) = delete;
-  NftSocket& operator=(const NftSocket&) = delete;
-  bool ok() const { return fd_ >= 0; }
-
-  // 0 and *exists/*base set, or -errno. A missing table/chain is exists=false.
-  int get_chain(const std::string& table, const std::string& chain, bool* exists, bool* base);
-  // 0 with the chain's rules in order, or -errno.
-  int dump_chain(const std::string& table, const std::string& chain, std::vector<SeenRule>* rules);
-  // 0 with all the table's rules, chain by chain, or -errno.
-  int dump_table(const std::string& table, std::vector<SeenRule>* rules);
-  int commit(NftBatch& batch);
-
- private:
-  bool send(const std::vector<std::uint8_t>& bytes);
-  template <typename F>
-  int receive(F on_message);
-  template <typename F>
-  int query(int get_type, std::uint16_t flags, const std::string& table, const std::string& chain, F on_reply);
-  void drain();
-  int fd_ = -1;
-  std::vector<std::uint64_t> buffer_;  // aligned receive buffer
-};
+Result<ChainInfo> get_chain(netlink::Socket& socket, const std::string& table, const std::string& chain);
+// The chain's rules in order.
+Result<std::vector<SeenRule>> dump_chain(netlink::Socket& socket, const std::string& table, const std::string& chain);
+// All the table's rules, chain by chain.
+Result<std::vector<SeenRule>> dump_table(netlink::Socket& socket, const std::string& table);
+Result<void> commit(netlink::Socket& socket, const NftBatch& batch);
 
 }  // namespace faultline::faults::net::nft

@@ -26,7 +26,7 @@
 // restarted agent heals from the record alone. Where the kernel has no
 // ip_set, apply falls back to per-peer rules.
 #include <algorithm>
-#include <tuple>
+#include <utility>
 
 #include "faults/net/conntrack_cut.h"
 #include "faults/net/iptables_chain.h"
@@ -61,55 +61,67 @@ Result<Cut> cut_of(const HealRecord& record) {
   return Cut{direction != "out", direction != "in", record.value("keep_established", false), *ports};
 }
 
-// One DROP rule per hook, peer match and port alternative.
-void add_rules(std::vector<IptablesRule>& rules, const Cut& cut, const std::vector<std::string>& in_match,
-               const std::vector<std::string>& out_match) {
+// One DROP rule per hook, peer match and port alternative. `in_peer` and
+// `out_peer` hold only the peer match (address or set) of each hook.
+void add_rules(std::vector<Rule>& rules, const Cut& cut, const Rule& in_peer, const Rule& out_peer) {
   // keep_established: a TCP connection attempt is its SYN (so a flow that
   // began before conntrack watched this namespace is not mistaken for a new
   // one: conntrack would call its first packet seen NEW); anything else is
   // new when conntrack says so.
-  std::vector<std::vector<std::string>> alternatives = cut.ports.alternatives();
+  std::vector<Rule> alternatives = cut.ports.alternatives();
   if (cut.only_new) {
-    std::vector<std::vector<std::string>> split;
+    std::vector<Rule> split;
     for (const auto& a : alternatives) {
-      const bool tcp = a.size() >= 2 && a[1] == "tcp", udp = a.size() >= 2 && a[1] == "udp";
-      if (!udp) {
-        auto t = a;
-        if (!tcp) t.insert(t.begin(), {"-p", "tcp"});
-        t.push_back("--syn");
+      if (a.protocol != Protocol::kUdp) {
+        Rule t = a;
+        t.protocol = Protocol::kTcp;
+        t.syn_only = true;
         split.push_back(t);
       }
-      if (!tcp) {
-        auto o = a;
-        if (!udp) o.insert(o.begin(), {"!", "-p", "tcp"});
-        o.insert(o.end(), {"-m", "conntrack", "--ctstate", "NEW"});
+      if (a.protocol != Protocol::kTcp) {
+        Rule o = a;
+        if (a.protocol == Protocol::kAny) o.protocol = Protocol::kNotTcp;
+        o.new_only = true;
         split.push_back(o);
       }
     }
     alternatives = split;
   }
-  const std::vector<std::string> tail = {"-j", "DROP"};
   for (const auto& alternative : alternatives) {
-    for (auto [wanted, hook, match] : {std::tuple{cut.in, Hook::kInput, &in_match},
-                                       std::tuple{cut.out, Hook::kOutput, &out_match}}) {
+    for (auto [wanted, peer] : {std::pair{cut.in, &in_peer}, std::pair{cut.out, &out_peer}}) {
       if (!wanted) continue;
-      IptablesRule rule{hook, *match};
-      rule.args.insert(rule.args.end(), alternative.begin(), alternative.end());
-      rule.args.insert(rule.args.end(), tail.begin(), tail.end());
+      Rule rule = alternative;
+      rule.hook = peer->hook;
+      rule.source = peer->source;
+      rule.destination = peer->destination;
+      rule.set = peer->set;
+      rule.target = Rule::Target::kDrop;
       rules.push_back(std::move(rule));
     }
   }
 }
 
-std::vector<IptablesRule> per_peer_rules(const std::vector<Ipv4Prefix>& peers, const Cut& cut) {
-  std::vector<IptablesRule> rules;
-  for (const auto& p : peers) add_rules(rules, cut, {"-s", p.text()}, {"-d", p.text()});
+std::vector<Rule> per_peer_rules(const std::vector<Ipv4Prefix>& peers, const Cut& cut) {
+  std::vector<Rule> rules;
+  for (const auto& p : peers) {
+    Rule in, out;
+    in.hook = Hook::kInput;
+    in.source = p;
+    out.hook = Hook::kOutput;
+    out.destination = p;
+    add_rules(rules, cut, in, out);
+  }
   return rules;
 }
 
-std::vector<IptablesRule> set_rules(const std::string& set, const Cut& cut) {
-  std::vector<IptablesRule> rules;
-  add_rules(rules, cut, {"-m", "set", "--match-set", set, "src"}, {"-m", "set", "--match-set", set, "dst"});
+std::vector<Rule> set_rules(const std::string& set, const Cut& cut) {
+  std::vector<Rule> rules;
+  Rule in, out;
+  in.hook = Hook::kInput;
+  in.set = Rule::SetMatch{set, /*source=*/true};
+  out.hook = Hook::kOutput;
+  out.set = Rule::SetMatch{set, /*source=*/false};
+  add_rules(rules, cut, in, out);
   return rules;
 }
 

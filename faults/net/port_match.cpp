@@ -86,17 +86,14 @@ void PortMatch::to_json(nlohmann::json& record) const {
   if (!protocols.empty()) record["protocol"] = protocols;
 }
 
-std::vector<std::vector<std::string>> PortMatch::alternatives() const {
-  if (protocols.empty()) return {{}};
-  std::vector<std::string> list;
-  for (const auto& r : ports) list.push_back(range_text(r, ':'));
-  std::vector<std::vector<std::string>> out;
+std::vector<Rule> PortMatch::alternatives() const {
+  if (protocols.empty()) return {Rule{}};
+  std::vector<Rule> out;
   for (const auto& p : protocols) {
-    std::vector<std::string> words{"-p", p};
-    if (!list.empty()) {
-      words.insert(words.end(), {"-m", "multiport", "--ports", fmt::format("{}", fmt::join(list, ","))});
-    }
-    out.push_back(std::move(words));
+    Rule r;
+    r.protocol = p == "udp" ? Protocol::kUdp : Protocol::kTcp;
+    r.ports = ports;
+    out.push_back(std::move(r));
   }
   return out;
 }

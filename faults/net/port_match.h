@@ -6,9 +6,10 @@
 // them; at most 15 entries, multiport's limit) and "protocol" (tcp, udp, or
 // both — the default when ports are given). Without "ports" and "protocol"
 // the match is empty: every packet. to_json()/from_json() round-trip it
-// through a heal record. alternatives() gives the match words of each
-// protocol ("-p tcp -m multiport --ports 2380,8000:8100"): a rule is needed
-// per alternative, and one empty alternative means "match everything". A
+// through a heal record. alternatives() gives, per protocol, a Rule (rule.h)
+// with only its protocol and ports set ("-p tcp -m multiport --ports
+// 2380,8000:8100"), for the caller to complete: a rule is needed per
+// alternative, and one alternative of protocol kAny means "match everything". A
 // packet matches when its source OR destination port is listed, so both
 // directions of the service's connections are caught. With "protocol" but no
 // ports, every packet of that protocol matches (ICMP never does).
@@ -21,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/result.h"
+#include "faults/net/rule.h"
 
 namespace faultline::faults::net {
 
@@ -33,7 +35,7 @@ struct PortMatch {
   void to_json(nlohmann::json& record) const;                       // writes them when set
   bool empty() const { return ports.empty() && protocols.empty(); }
 
-  std::vector<std::vector<std::string>> alternatives() const;
+  std::vector<Rule> alternatives() const;
   std::string describe() const;  // " on tcp/udp ports 2380, 8000-8100", or ""
 };
 

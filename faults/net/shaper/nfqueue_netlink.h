@@ -12,29 +12,31 @@
 //    mangle OUTPUT (INPUT) when missing, this id's previous rules deleted — all in ONE
 //    nf_tables transaction: all or nothing. iptables-save shows them as it
 //    shows iptables-restore's, so IptablesChains::heal removes them.
-//  - Vocabulary: rules `[!] -o IF [-d A.B.C.D[/32]] -j NFQUEUE --queue-num N
-//    [--queue-bypass]` and exemptions `[-s A.B.C.D[/32]] [-p tcp --sport N]
-//    -j RETURN` on the OUTPUT hook (FAULTLINE-OUT), or their mirror image on
-//    INPUT (FAULTLINE-IN: `[!] -i IF [-s A]`, exemptions `[-d A] [-p tcp
-//    --dport N]`), all rules of a fault on one hook. Outside it, when iptables
-//    is not on the nf_tables backend, when the mangle table or its base chain does not
-//    exist yet (iptables-nft creates those on first use, with its own
-//    markings), or when the kernel refuses the batch, it returns false,
-//    having changed nothing, and says why: the caller uses iptables-restore.
+//  - Vocabulary (net::Rule, faults/net/rule.h, rendered by
+//    faults/net/nft_netlink.h): rules `[!] -o IF [-d A.B.C.D/32] -j NFQUEUE
+//    --queue-num N [--queue-bypass]` and exemptions `[-s A.B.C.D/32]
+//    [-p tcp --sport N] -j RETURN` on the OUTPUT hook (FAULTLINE-OUT), or
+//    their mirror image on INPUT (FAULTLINE-IN: `[!] -i IF [-s A]`,
+//    exemptions `[-d A] [-p tcp --dport N]`), all rules of a fault on one
+//    hook. Outside it, when iptables is not on the nf_tables backend, when
+//    the mangle table or its base chain does not exist yet (iptables-nft
+//    creates those on first use, with its own markings), or when the kernel
+//    refuses the batch, it returns an Error saying why, having changed
+//    nothing: the caller uses iptables-restore.
 //  - Serialised with IptablesChains by the same flock
 //    (/run/faultline-iptables.lock). Acts on the calling thread's namespace.
 #pragma once
 
-#include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/result.h"
 #include "faults/net/iptables_chain.h"
+#include "faults/net/rule.h"
 
 namespace faultline::faults::shaper {
 
-bool nfqueue_fast_apply(const net::IptablesOptions& options, std::string_view fault_id,
-                        const std::vector<net::IptablesRule>& rules, const std::vector<net::IptablesRule>& exemptions,
-                        std::string* why_not);
+Result<void> nfqueue_fast_apply(const net::IptablesOptions& options, std::string_view fault_id,
+                                const std::vector<net::Rule>& rules, const std::vector<net::Rule>& exemptions);
 
 }  // namespace faultline::faults::shaper

@@ -7,12 +7,14 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
 
 #include <spdlog/spdlog.h>
 
+#include "faults/net/net_params.h"
 #include "faults/net/port_match.h"
 #include "faults/net/shaper/nfqueue_netlink.h"
 #include "faults/process/fault_id.h"
@@ -123,34 +125,38 @@ Result<void> ShaperMechanism::apply(const HealRecord& record, const HostContext&
 
   // Egress: OUTPUT, the outgoing interface, the peers as destinations;
   // ingress: INPUT, the incoming interface, the peers as sources.
-  const net::Hook hook = fault->ingress ? net::Hook::kInput : net::Hook::kOutput;
-  const std::string iface_flag = fault->ingress ? "-i" : "-o", peer_flag = fault->ingress ? "-s" : "-d";
-  std::vector<std::string> base;
-  if (fault->interface.empty()) base = {"!", iface_flag, "lo"};
-  else base = {iface_flag, fault->interface};
-  std::vector<std::string> target = {"-j", "NFQUEUE", "--queue-num", std::to_string(*queue), "--queue-bypass"};
-  std::vector<net::IptablesRule> rules;
-  auto add_rule = [&](std::vector<std::string> match) {
-    for (const auto& alternative : ports->alternatives()) {
-      net::IptablesRule rule{hook, base};
-      rule.args.insert(rule.args.end(), match.begin(), match.end());
-      rule.args.insert(rule.args.end(), alternative.begin(), alternative.end());
-      rule.args.insert(rule.args.end(), target.begin(), target.end());
+  // [! -o lo | -o IF] [-d PREFIX] [ports] -j NFQUEUE --queue-num Q --queue-bypass
+  std::vector<net::Rule> rules;
+  auto add_rule = [&](const std::optional<net::Ipv4Prefix>& peer) {
+    for (auto rule : ports->alternatives()) {
+      rule.hook = fault->ingress ? net::Hook::kInput : net::Hook::kOutput;
+      rule.interface = fault->interface.empty() ? "lo" : fault->interface;
+      rule.interface_negated = fault->interface.empty();
+      (fault->ingress ? rule.source : rule.destination) = peer;
+      rule.target = net::Rule::Target::kNfqueue;
+      rule.queue = *queue;
+      rule.queue_bypass = true;
       rules.push_back(std::move(rule));
     }
   };
-  if (fault->destinations.empty()) add_rule({});
-  for (const auto& prefix : fault->destinations) add_rule({peer_flag, prefix.to_string()});
+  if (fault->destinations.empty()) add_rule(std::nullopt);
+  for (const auto& prefix : fault->destinations) {
+    auto peer = net::parse_ipv4_prefix(prefix.to_string());  // IPv4 only, checked by plan()
+    if (!peer) {
+      shaper_->remove(*rule_id);
+      return peer.error().with_context(kind_);
+    }
+    add_rule(*peer);
+  }
 
   // In-process nf_tables transaction where it can express the rules (no
   // program started); else one iptables-restore batch. Same rules either way.
   net::IptablesChains chains(shaper_iptables_options());
-  std::string why_not;
-  if (net::IptablesChains::validate_id(*rule_id).ok() &&
-      nfqueue_fast_apply(chains.options(), *rule_id, rules, net::IptablesChains::exemption_rules(host.exemptions),
-                         &why_not))
-    return ok_result();
-  spdlog::debug("shaper rules of {} through iptables-restore: {}", *rule_id, why_not);
+  if (net::IptablesChains::validate_id(*rule_id).ok()) {
+    auto fast = nfqueue_fast_apply(chains.options(), *rule_id, rules, net::IptablesChains::exemption_rules(host.exemptions));
+    if (fast) return ok_result();
+    spdlog::debug("shaper rules of {} through iptables-restore: {}", *rule_id, fast.error().message);
+  }
   if (auto applied = chains.apply(*rule_id, rules, host.exemptions); !applied) {
     shaper_->remove(*rule_id);
     return applied.error();

@@ -2,10 +2,12 @@
 #include <gtest/gtest.h>
 
 #include "faults/net/iptables_chain.h"
-#include "faults/net/nft_fastpath.h"
+#include "tests/faults/net/rule_samples.h"
 
 using faultline::faults::Exemption;
 using namespace faultline::faults::net;
+using samples::drop_from;
+using samples::drop_to;
 
 namespace {
 
@@ -29,8 +31,7 @@ const char* kWithOurs =
 TEST(IptablesBatch, CreatesChainsJumpsExemptionsAndTaggedRulesInOneCommit) {
   IptablesChains chains;
   auto batch = chains.build_apply_batch(kEmpty, "f1",
-                                        {{Hook::kInput, {"-s", "198.18.0.2", "-j", "DROP"}},
-                                         {Hook::kOutput, {"-d", "198.18.0.2", "-j", "DROP"}}},
+                                        {drop_from("198.18.0.2"), drop_to("198.18.0.2")},
                                         {Exemption{"", 7070}});
   EXPECT_EQ(batch,
             "*filter\n"
@@ -47,7 +48,7 @@ TEST(IptablesBatch, CreatesChainsJumpsExemptionsAndTaggedRulesInOneCommit) {
 
 TEST(IptablesBatch, ReapplyingAnIdReplacesItsRulesAndKeepsExistingChains) {
   IptablesChains chains;
-  auto batch = chains.build_apply_batch(kWithOurs, "f1", {{Hook::kOutput, {"-d", "198.18.0.9", "-j", "DROP"}}}, {});
+  auto batch = chains.build_apply_batch(kWithOurs, "f1", {drop_to("198.18.0.9")}, {});
   EXPECT_EQ(batch,
             "*filter\n"
             "-D FAULTLINE-IN -s 198.18.0.2/32 -m comment --comment faultline:f1 -j DROP\n"
@@ -79,16 +80,26 @@ TEST(IptablesBatch, RejectsIdsThatCannotBeComments) {
   EXPECT_FALSE(IptablesChains::validate_id("jump").ok());
 }
 
-TEST(NftFastPath, TranslatesOnlyTheVocabularyItKnows) {
-  std::string out;
-  ASSERT_TRUE(translate_to_nft({"-s", "198.18.0.2", "-j", "DROP"}, &out));
-  EXPECT_EQ(out, "ip saddr 198.18.0.2 counter drop");
-  ASSERT_TRUE(translate_to_nft({"!", "-o", "lo", "-d", "10.0.0.0/8", "-j", "DROP"}, &out));
-  EXPECT_EQ(out, "oifname != \"lo\" ip daddr 10.0.0.0/8 counter drop");
-  ASSERT_TRUE(translate_to_nft({"-p", "tcp", "--sport", "7450", "-j", "RETURN"}, &out));
-  EXPECT_EQ(out, "tcp sport 7450 counter return");
-  EXPECT_FALSE(translate_to_nft({"-m", "statistic", "--mode", "random", "--probability", "0.3", "-j", "DROP"}, &out));
-  EXPECT_FALSE(translate_to_nft({"-j", "NFQUEUE", "--queue-num", "3"}, &out));
-  EXPECT_FALSE(translate_to_nft({"-d", "1.2.3.4;flush ruleset", "-j", "DROP"}, &out));
-  EXPECT_FALSE(translate_to_nft({"-p", "tcp", "-j", "DROP"}, &out));
+TEST(IptablesBatch, RulesRenderAsTheWordsTheMechanismsWrote) {
+  for (const auto& [rule, words] : samples::rendered_before()) {
+    EXPECT_TRUE(rule.check().ok());
+    EXPECT_EQ(rule_words(rule), words);
+  }
+  EXPECT_EQ(IptablesChains::exemption_rules({Exemption{"127.0.0.1", 7070}}).size(), 2u);
+  EXPECT_EQ(rule_words(IptablesChains::exemption_rules({Exemption{"127.0.0.1", 7070}})[0]),
+            (std::vector<std::string>{"-d", "127.0.0.1", "-p", "tcp", "--dport", "7070", "-j", "RETURN"}));
+  EXPECT_EQ(rule_words(IptablesChains::exemption_rules({Exemption{"127.0.0.1", 7070}})[1]),
+            (std::vector<std::string>{"-s", "127.0.0.1", "-p", "tcp", "--sport", "7070", "-j", "RETURN"}));
+}
+
+TEST(IptablesBatch, RulesThatCannotBeRenderedAreRefused) {
+  EXPECT_FALSE((Rule{.destination_port = 80}).check().ok());  // a port needs tcp or udp
+  EXPECT_FALSE((Rule{.protocol = Protocol::kUdp, .syn_only = true}).check().ok());
+  EXPECT_FALSE((Rule{.interface = "a-very-long-interface"}).check().ok());
+  Rule many{.protocol = Protocol::kTcp};
+  for (std::uint16_t p = 1; p <= 8; ++p) many.ports.emplace_back(p * 100, p * 100 + 1);  // 16 slots
+  EXPECT_FALSE(many.check().ok());
+  many.ports.pop_back();
+  many.ports.emplace_back(900, 900);  // 15
+  EXPECT_TRUE(many.check().ok());
 }

@@ -3,12 +3,15 @@
 
 #include "faults/net/command.h"
 #include "faults/net/iptables_chain.h"
+#include "tests/faults/net/rule_samples.h"
 #include "tests/support/netns.h"
 #include "tests/support/traffic.h"
 
 using namespace faultline::testing;
 using namespace faultline::faults::net;
 using faultline::faults::Exemption;
+using samples::drop_from;
+using samples::drop_to;
 
 namespace {
 
@@ -30,13 +33,14 @@ TEST(IptablesChain, AppliesAtomicallyHealsExactlyOursAndNeverTouchesOthers) {
     ASSERT_TRUE(in_a.ok());
     IptablesChains chains;
     ASSERT_TRUE(chains.check_available().ok());
-    auto applied = chains.apply("f1", {{Hook::kOutput, {"-d", b.address, "-j", "DROP"}}}, {Exemption{"", 7070}});
+    auto applied = chains.apply("f1", {drop_to(b.address)}, {Exemption{"", 7070}});
     ASSERT_TRUE(applied.ok()) << applied.error().message;
-    auto second = chains.apply("f2", {{Hook::kInput, {"-s", b.address, "-j", "DROP"}}}, {});
+    auto second = chains.apply("f2", {drop_from(b.address)}, {});
     ASSERT_TRUE(second.ok()) << second.error().message;
-    // A batch with a bad rule changes nothing at all.
-    auto bad = chains.apply("f3", {{Hook::kOutput, {"-d", "198.18.0.77", "-j", "DROP"}},
-                                   {Hook::kOutput, {"--no-such-option", "-j", "DROP"}}}, {});
+    // A batch with a bad rule (a set that does not exist) changes nothing at all.
+    Rule no_set = drop_to("198.18.0.78");
+    no_set.set = Rule::SetMatch{"faultline-no-such-set", false};
+    auto bad = chains.apply("f3", {drop_to("198.18.0.77"), no_set}, {});
     EXPECT_FALSE(bad.ok());
     auto f3 = chains.rules_of("f3");
     ASSERT_TRUE(f3.ok());
@@ -84,9 +88,8 @@ TEST(IptablesChain, ReapplyingAnIdReplacesItsRulesInOneStep) {
   ScopedNetns in_a(a.ns);
   ASSERT_TRUE(in_a.ok());
   IptablesChains chains;
-  ASSERT_TRUE(chains.apply("r1", {{Hook::kOutput, {"-d", "198.18.0.7", "-j", "DROP"}}}, {Exemption{"", 7450}}).ok());
-  ASSERT_TRUE(chains.apply("r1", {{Hook::kOutput, {"-d", "198.18.0.8", "-j", "DROP"}},
-                                  {Hook::kInput, {"-s", "198.18.0.8", "-j", "DROP"}}},
+  ASSERT_TRUE(chains.apply("r1", {drop_to("198.18.0.7")}, {Exemption{"", 7450}}).ok());
+  ASSERT_TRUE(chains.apply("r1", {drop_to("198.18.0.8"), drop_from("198.18.0.8")},
                            {Exemption{"", 7450}}).ok());
   auto rules = chains.rules_of("r1");
   ASSERT_TRUE(rules.ok());

@@ -10,6 +10,7 @@
 #include "faults/net/iptables_chain.h"
 #include "faults/net/nft_fastpath.h"
 #include "faults/net/nft_netlink.h"
+#include "tests/faults/net/rule_samples.h"
 #include "tests/support/netns.h"
 #include "tests/support/traffic.h"
 
@@ -30,22 +31,44 @@ std::string save_in(const std::string& ns) {
   return std::regex_replace(text, std::regex("( -m comment --comment \"[^\"]*\")(.*?)( -[jg] [^\n]*)"), "$2$1$3");
 }
 
-// A fresh socket per call, as IptablesChains makes one per apply/heal.
-struct Fresh {
-  nft::NftSocket socket;
-  operator nft::NftSocket&() { return socket; }
-};
+// A fresh socket per call, as IptablesChains makes one per apply/heal; ""
+// when the fast path did it, else why not.
+std::string fast_apply(const IptablesOptions& options, std::string_view id, const std::vector<Rule>& rules,
+                       const std::vector<Exemption>& exemptions) {
+  auto socket = netlink::Socket::open();
+  if (!socket) return socket.error().message;
+  auto done = nft_fast_apply(options, id, rules, IptablesChains::exemption_rules(exemptions), *socket);
+  return done ? "" : done.error().message;
+}
+std::string fast_heal(const IptablesOptions& options, std::string_view id) {
+  auto socket = netlink::Socket::open();
+  if (!socket) return socket.error().message;
+  auto done = nft_fast_heal(options, id, *socket);
+  return done ? "" : done.error().message;
+}
 
-std::vector<IptablesRule> sample_rules(const std::string& peer) {
-  return {{Hook::kInput, {"-s", peer, "-j", "DROP"}},
-          {Hook::kOutput, {"-d", peer, "-j", "DROP"}},
-          {Hook::kOutput, {"-d", "10.20.0.0/16", "-j", "DROP"}},
-          {Hook::kOutput, {"-d", "10.21.16.0/20", "-j", "DROP"}},
-          {Hook::kOutput, {"!", "-o", "lo", "-d", "10.22.0.0/8", "-j", "DROP"}},
-          {Hook::kOutput, {"-o", "eth0", "-p", "udp", "--dport", "9999", "-j", "DROP"}},
-          {Hook::kOutput, {"!", "-o", "lo", "-m", "statistic", "--mode", "random", "--probability", "0.300000",
-                           "-j", "DROP"}},
-          {Hook::kInput, {"-i", "eth0", "-p", "tcp", "--sport", "81", "-j", "ACCEPT"}}};
+std::vector<Rule> sample_rules(const std::string& peer) {
+  using samples::ip;
+  using T = Rule::Target;
+  const std::vector<std::pair<std::uint16_t, std::uint16_t>> etcd = {{2380, 2380}, {8000, 8100}};
+  return {samples::drop_from(peer),
+          samples::drop_to(peer),
+          samples::drop_to("10.20.0.0/16"),
+          samples::drop_to("10.21.16.0/20"),
+          Rule{.hook = Hook::kOutput, .interface = "lo", .interface_negated = true, .destination = ip("10.22.0.0/8")},
+          Rule{.hook = Hook::kOutput, .interface = "eth0", .protocol = Protocol::kUdp, .destination_port = 9999},
+          Rule{.hook = Hook::kOutput, .interface = "lo", .interface_negated = true, .probability = 0.3},
+          Rule{.hook = Hook::kInput, .interface = "eth0", .protocol = Protocol::kTcp, .source_port = 81,
+               .target = T::kAccept},
+          // keep_established, ports, both, with a statistic, a queue
+          Rule{.hook = Hook::kInput, .source = ip(peer), .protocol = Protocol::kTcp, .syn_only = true},
+          Rule{.hook = Hook::kOutput, .destination = ip(peer), .protocol = Protocol::kNotTcp, .new_only = true},
+          Rule{.hook = Hook::kInput, .source = ip(peer), .protocol = Protocol::kTcp, .ports = etcd, .syn_only = true},
+          Rule{.hook = Hook::kOutput, .destination = ip(peer), .protocol = Protocol::kUdp, .ports = etcd,
+               .new_only = true},
+          Rule{.hook = Hook::kOutput, .interface = "lo", .interface_negated = true, .destination = ip("198.18.0.3"),
+               .protocol = Protocol::kTcp, .ports = {{2380, 2380}}, .probability = 0.3},
+          Rule{.hook = Hook::kOutput, .interface = "eth0", .target = T::kNfqueue, .queue = 3, .queue_bypass = true}};
 }
 
 }  // namespace
@@ -77,28 +100,24 @@ TEST(NftFastPath, BuildsWhatIptablesRestoreBuildsAndHealsOnlyOurs) {
   const std::string by_restore = save_in(a.ns);
   {
     ScopedNetns in_a(a.ns);
-    std::string why;
-    ASSERT_TRUE(nft_fast_heal(options, "ref1", &why, Fresh())) << why;
+    ASSERT_EQ(fast_heal(options, "ref1"), "");
   }
   EXPECT_EQ(save_in(a.ns), before);
 
   // 2. The same through netlink: identical iptables-save text.
   {
     ScopedNetns in_a(a.ns);
-    std::string why;
-    ASSERT_TRUE(nft_fast_apply(options, "ref1", rules, IptablesChains::exemption_rules(exemptions), &why, Fresh())) << why;
+    ASSERT_EQ(fast_apply(options, "ref1", rules, exemptions), "");
   }
   EXPECT_EQ(save_in(a.ns), by_restore);
   {
     ScopedNetns in_a(a.ns);
-    std::string why;
     // Re-applying replaces; a second fault shares our chains; healing one
     // leaves the other whole; healing twice is fine.
-    ASSERT_TRUE(nft_fast_apply(options, "ref1", rules, IptablesChains::exemption_rules(exemptions), &why, Fresh())) << why;
-    ASSERT_TRUE(nft_fast_apply(options, "other", {{Hook::kOutput, {"-d", "198.18.0.78", "-j", "DROP"}}}, {}, &why, Fresh()))
-        << why;
-    ASSERT_TRUE(nft_fast_heal(options, "ref1", &why, Fresh())) << why;
-    ASSERT_TRUE(nft_fast_heal(options, "ref1", &why, Fresh())) << why;
+    ASSERT_EQ(fast_apply(options, "ref1", rules, exemptions), "");
+    ASSERT_EQ(fast_apply(options, "other", {samples::drop_to("198.18.0.78")}, {}), "");
+    ASSERT_EQ(fast_heal(options, "ref1"), "");
+    ASSERT_EQ(fast_heal(options, "ref1"), "");
     auto left = chains.rules_of("other");
     ASSERT_TRUE(left.ok());
     EXPECT_EQ(left->size(), 1u);
@@ -120,8 +139,7 @@ TEST(NftFastPath, BuildsWhatIptablesRestoreBuildsAndHealsOnlyOurs) {
   // round is what the legacy fallback does: iptables-restore -D).
   {
     ScopedNetns in_a(a.ns);
-    std::string why;
-    ASSERT_TRUE(nft_fast_apply(options, "x1", rules, IptablesChains::exemption_rules(exemptions), &why, Fresh())) << why;
+    ASSERT_EQ(fast_apply(options, "x1", rules, exemptions), "");
     auto save = run_command({"iptables-save", "-t", "filter"});
     ASSERT_TRUE(save.ok());
     auto batch = chains.build_heal_batch(save->out, "x1");
@@ -139,22 +157,24 @@ TEST(NftFastPath, RefusesWhatItCannotBuildAndChangesNothing) {
   IptablesOptions options;
   {
     ScopedNetns in_a(a.ns);
-    std::string why;
     // A fresh namespace has no filter table: iptables-nft makes it, not us.
-    EXPECT_FALSE(nft_fast_apply(options, "f", {{Hook::kOutput, {"-d", "198.18.0.9", "-j", "DROP"}}}, {}, &why, Fresh()));
+    auto why = fast_apply(options, "f", {samples::drop_to("198.18.0.9")}, {});
+    EXPECT_NE(why, "");
     EXPECT_NE(why.find("base chain"), std::string::npos) << why;
-    EXPECT_TRUE(nft_fast_heal(options, "f", &why, Fresh())) << why;  // nothing of ours: nothing to do
+    EXPECT_EQ(fast_heal(options, "f"), "");  // nothing of ours: nothing to do
   }
   ASSERT_EQ(NetnsCluster::exec(a.ns, {"iptables", "-A", "OUTPUT", "-d", "203.0.113.9", "-j", "DROP"}).exit_code, 0);
   const std::string before = save_in(a.ns);
   {
     ScopedNetns in_a(a.ns);
-    std::string why;
-    EXPECT_FALSE(nft_fast_apply(options, "f", {{Hook::kOutput, {"-j", "NFQUEUE", "--queue-num", "3"}}}, {}, &why, Fresh()));
-    EXPECT_FALSE(nft_fast_apply(options, "f", {{Hook::kOutput, {"-o", "eth+", "-j", "DROP"}}}, {}, &why, Fresh()));
-    EXPECT_FALSE(nft_fast_apply(options, "f", {{Hook::kOutput, {"!", "-d", "10.0.0.1", "-j", "DROP"}}}, {}, &why, Fresh()));
-    EXPECT_FALSE(nft_fast_apply(options, "f", {{Hook::kOutput, {"--dport", "80", "-j", "DROP"}}}, {}, &why, Fresh()));
+    // An interface wildcard, a rule that does not check, a set that is not
+    // there, and a good rule beside a bad one: refused, nothing changed.
+    Rule no_set = samples::drop_to("10.0.0.1");
+    no_set.set = Rule::SetMatch{"faultline-no-such-set", false};
+    EXPECT_NE(fast_apply(options, "f", {Rule{.hook = Hook::kOutput, .interface = "eth+"}}, {}), "");
+    EXPECT_NE(fast_apply(options, "f", {Rule{.hook = Hook::kOutput, .destination_port = 80}}, {}), "");
+    EXPECT_NE(fast_apply(options, "f", {no_set}, {}), "");
+    EXPECT_NE(fast_apply(options, "f", {samples::drop_to("10.0.0.2"), no_set}, {}), "");
   }
   EXPECT_EQ(save_in(a.ns), before);
 }
-

@@ -163,8 +163,8 @@ TEST(PartitionSet, LegacyIptablesMatchesTheSameSet) {
     ASSERT_TRUE(peer.ok());
     ASSERT_TRUE(ipset_fill(set, {*peer}).ok());
     auto applied = IptablesChains(legacy).apply(
-        "lg", {{Hook::kInput, {"-m", "set", "--match-set", set, "src", "-j", "DROP"}},
-               {Hook::kOutput, {"-m", "set", "--match-set", set, "dst", "-j", "DROP"}}},
+        "lg", {Rule{.hook = Hook::kInput, .set = Rule::SetMatch{set, true}},
+               Rule{.hook = Hook::kOutput, .set = Rule::SetMatch{set, false}}},
         {});
     ASSERT_TRUE(applied.ok()) << applied.error().message;
   }

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "faults/net/command.h"
+#include "faults/net/net_params.h"
 #include "faults/net/shaper/nfqueue_netlink.h"
 #include "faults/net/shaper/shaper_mechanism.h"
 #include "tests/support/netns.h"
@@ -34,18 +35,26 @@ std::string save_mangle() {
   return kept;
 }
 
-std::vector<net::IptablesRule> nfqueue_rules(const std::string& queue) {
-  std::vector<net::IptablesRule> rules;
-  for (auto match : std::vector<std::vector<std::string>>{{"-o", "eth0", "-d", "198.51.100.7"},
-                                                          {"!", "-o", "lo", "-d", "198.51.100.8/32"},
-                                                          {"-o", "eth0"}}) {
-    net::IptablesRule r{net::Hook::kOutput, match};
-    for (auto w : {"-j", "NFQUEUE", "--queue-num"}) r.args.push_back(w);
-    r.args.push_back(queue);
-    r.args.push_back("--queue-bypass");
-    rules.push_back(r);
+std::vector<net::Rule> nfqueue_rules(std::uint16_t queue) {
+  auto to = [](const char* address) { return net::parse_ipv4_prefix(address).value(); };
+  std::vector<net::Rule> rules = {net::Rule{.interface = "eth0", .destination = to("198.51.100.7")},
+                                  net::Rule{.interface = "lo", .interface_negated = true, .destination = to("198.51.100.8/32")},
+                                  net::Rule{.interface = "eth0"}};
+  for (auto& r : rules) {
+    r.hook = net::Hook::kOutput;
+    r.target = net::Rule::Target::kNfqueue;
+    r.queue = queue;
+    r.queue_bypass = true;
   }
   return rules;
+}
+
+// nfqueue_fast_apply's answer as a bool, its reason (if any) in *why.
+bool fast(const net::IptablesOptions& options, const std::string& id, const std::vector<net::Rule>& rules,
+          const std::vector<net::Rule>& exemptions, std::string* why) {
+  auto done = shaper::nfqueue_fast_apply(options, id, rules, exemptions);
+  *why = done ? "" : done.error().message;
+  return done.ok();
 }
 
 const std::vector<faultline::faults::Exemption> kExemptions = {{"198.51.100.1", 7450}, {"", 7451}};
@@ -62,30 +71,31 @@ TEST(NfqueueNetlink, SameRulesAsIptablesRestoreAndHealedByIt) {
     auto exempt = net::IptablesChains::exemption_rules(kExemptions);
     std::string why;
     // Before iptables-nft made the mangle table: not ours to create.
-    r["fast_without_table"] = shaper::nfqueue_fast_apply(chains.options(), "eq", nfqueue_rules("17921"), exempt, &why);
+    r["fast_without_table"] = fast(chains.options(), "eq", nfqueue_rules(17921), exempt, &why);
     r["why_without_table"] = why;
     r["empty_before"] = save_mangle();
     // The reference: one iptables-restore batch.
-    r["restore_ok"] = chains.apply("eq", nfqueue_rules("17921"), kExemptions).ok();
+    r["restore_ok"] = chains.apply("eq", nfqueue_rules(17921), kExemptions).ok();
     r["by_restore"] = save_mangle();
     r["heal1"] = chains.heal("eq").ok();
     r["empty"] = save_mangle();
     // The fast path: same text; applying again replaces; heal removes all.
-    r["fast"] = shaper::nfqueue_fast_apply(chains.options(), "eq", nfqueue_rules("17921"), exempt, &why);
+    r["fast"] = fast(chains.options(), "eq", nfqueue_rules(17921), exempt, &why);
     r["why"] = why;
     r["by_fast"] = save_mangle();
-    r["fast_again"] = shaper::nfqueue_fast_apply(chains.options(), "eq", nfqueue_rules("17921"), exempt, &why);
+    r["fast_again"] = fast(chains.options(), "eq", nfqueue_rules(17921), exempt, &why);
     r["by_fast_again"] = save_mangle();
     // Two faults side by side: healing one leaves the other's rules.
-    r["fast_other"] = shaper::nfqueue_fast_apply(chains.options(), "other", nfqueue_rules("17922"), exempt, &why);
+    r["fast_other"] = fast(chains.options(), "other", nfqueue_rules(17922), exempt, &why);
     r["heal_eq"] = chains.heal("eq").ok();
     r["other_left"] = chains.rules_of("other").ok() ? chains.rules_of("other")->size() : 0;
     r["eq_left"] = chains.rules_of("eq").ok() ? chains.rules_of("eq")->size() : 99;
     r["heal_other"] = chains.heal("other").ok();
     r["empty_after"] = save_mangle();
     // Outside the vocabulary: refused, nothing changed.
-    std::vector<net::IptablesRule> udp = {{net::Hook::kOutput, {"-p", "udp", "-j", "NFQUEUE", "--queue-num", "1"}}};
-    r["fast_udp"] = shaper::nfqueue_fast_apply(chains.options(), "udp", udp, exempt, &why);
+    std::vector<net::Rule> udp = {net::Rule{.hook = net::Hook::kOutput, .protocol = net::Protocol::kUdp,
+                                            .target = net::Rule::Target::kNfqueue, .queue = 1}};
+    r["fast_udp"] = fast(chains.options(), "udp", udp, exempt, &why);
     r["after_udp"] = save_mangle();
     return r.dump();
   });
@@ -121,13 +131,15 @@ TEST(NfqueueNetlink, IngressRulesOnInputAreTheSameAsIptablesRestore) {
   auto cluster = NetnsCluster::create(1);
   ASSERT_TRUE(cluster.ok()) << cluster.error().message;
   auto out = NetnsCluster::run_in_capture((*cluster)->node(0).ns, [] {
-    std::vector<net::IptablesRule> rules;
-    for (auto match : std::vector<std::vector<std::string>>{{"-i", "eth0", "-s", "198.51.100.7"},
-                                                            {"!", "-i", "lo", "-s", "198.51.100.8/32"},
-                                                            {"-i", "eth0"}}) {
-      net::IptablesRule r{net::Hook::kInput, match};
-      for (auto w : {"-j", "NFQUEUE", "--queue-num", "17921", "--queue-bypass"}) r.args.push_back(w);
-      rules.push_back(r);
+    auto from = [](const char* address) { return net::parse_ipv4_prefix(address).value(); };
+    std::vector<net::Rule> rules = {net::Rule{.interface = "eth0", .source = from("198.51.100.7")},
+                                    net::Rule{.interface = "lo", .interface_negated = true, .source = from("198.51.100.8/32")},
+                                    net::Rule{.interface = "eth0"}};
+    for (auto& r : rules) {
+      r.hook = net::Hook::kInput;
+      r.target = net::Rule::Target::kNfqueue;
+      r.queue = 17921;
+      r.queue_bypass = true;
     }
     nlohmann::json r;
     net::IptablesChains chains(shaper::shaper_iptables_options());
@@ -137,15 +149,16 @@ TEST(NfqueueNetlink, IngressRulesOnInputAreTheSameAsIptablesRestore) {
     r["by_restore"] = save_mangle();
     r["heal1"] = chains.heal("in").ok();
     r["empty"] = save_mangle();
-    r["fast"] = shaper::nfqueue_fast_apply(chains.options(), "in", rules, exempt, &why);
+    r["fast"] = fast(chains.options(), "in", rules, exempt, &why);
     r["why"] = why;
     r["by_fast"] = save_mangle();
     r["heal2"] = chains.heal("in").ok();
     r["empty_after"] = save_mangle();
     // Mixed hooks are outside the vocabulary: refused, nothing changed.
     auto mixed = rules;
-    mixed.push_back({net::Hook::kOutput, {"-o", "eth0", "-j", "NFQUEUE", "--queue-num", "1"}});
-    r["fast_mixed"] = shaper::nfqueue_fast_apply(chains.options(), "mixed", mixed, exempt, &why);
+    mixed.push_back(net::Rule{.hook = net::Hook::kOutput, .interface = "eth0", .target = net::Rule::Target::kNfqueue,
+                              .queue = 1});
+    r["fast_mixed"] = fast(chains.options(), "mixed", mixed, exempt, &why);
     r["after_mixed"] = save_mangle();
     return r.dump();
   });
