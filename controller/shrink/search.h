@@ -12,8 +12,13 @@
 //     partition: each node of its grudge, with every cut to it) dropped.
 // A candidate's run lasts until its last fault ends plus `tail`, never
 // longer than the original. Runs are not deterministic, so a candidate fails
-// when at least one of `runs` reruns fails the same way (the rerun function
-// says so; the reruns stop at the first that does). The search stops early,
+// when at least `keep` of its `runs` reruns fail the same way (the rerun
+// function says so): a schedule that fails only now and then is not a
+// reproducer, and keeping it would steer the search toward the edge of the
+// bug's window (a fault just long enough, sometimes). The reruns stop as soon
+// as the answer is known (keep_decision): `keep` failures, or too many passes
+// for `keep` to be reached — so a candidate that fails once and passes once
+// is rerun again, one that fails every time costs `keep` reruns. The search stops early,
 // keeping the best schedule so far, when stop() turns true (Ctrl-C) or the
 // clock passes `budget`; a candidate cut short counts as not failing.
 // confirm() reruns a schedule `runs` times (its own count) and counts how many fail the
@@ -42,6 +47,7 @@ struct RerunOutcome {
   bool stopped = false;    // interrupted: says nothing
   std::string verdict;     // e.g. "invalid (breaker:decision)", for the steps and the terminal
   std::string run_dir;
+  Nanos waited = 0;        // from launch to the run's start: a --wrap's wait (a host lock)
 };
 
 struct RerunRequest {
@@ -55,6 +61,7 @@ using Rerun = std::function<RerunOutcome(const RerunRequest&)>;
 
 struct ShrinkOptions {
   int runs = 3;
+  int keep = 2;  // failures (of `runs`) that make a candidate fail; 1..runs
   Nanos budget = 30LL * 60 * 1'000'000'000;
   Nanos tail = 8'000'000'000;        // run this long after the last fault ends
   Nanos lead = 2'000'000'000;        // "earlier": first fault at this schedule time
@@ -122,6 +129,12 @@ class Shrinker {
   int candidates_ = 0;
   bool stopped_ = false, over_budget_ = false;
 };
+
+// After `reruns` reruns of which `failures` failed the same way: kKeep once
+// `keep` have, kDrop once the reruns left (of `runs`) cannot get there,
+// kRerun otherwise.
+enum class KeepDecision { kRerun, kKeep, kDrop };
+KeepDecision keep_decision(int failures, int reruns, int runs, int keep);
 
 // A fault without one target node: the node leaves `targets`; for a
 // partition it leaves the grudge, and every cut to it goes. nullopt when
