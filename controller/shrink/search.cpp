@@ -109,6 +109,26 @@ bool Shrinker::try_candidate(const std::string& phase, const std::string& change
   return step.accepted;
 }
 
+void Shrinker::phase_compact() {
+  if (best_.faults.size() < 2) return;
+  auto faults = best_.faults;
+  bool changed = false;
+  if (faults.front().start > options_.lead) {
+    shift(faults, 0, faults.front().start - options_.lead);
+    changed = true;
+  }
+  for (std::size_t i = 1; i < faults.size(); ++i) {
+    const Nanos gap = faults[i].start - faults[i - 1].end;
+    if (gap <= options_.min_gap) continue;
+    shift(faults, i, gap - options_.min_gap);
+    changed = true;
+  }
+  if (!changed) return;
+  try_candidate("compact", fmt::format("first fault at {}, every gap closed to {}", short_duration(options_.lead),
+                                       short_duration(options_.min_gap)),
+                faults);
+}
+
 void Shrinker::phase_ddmin() {
   const auto all = best_.faults;
   if (all.size() < 2) return;
@@ -184,7 +204,8 @@ void Shrinker::phase_targets() {
 
 Candidate Shrinker::run() {
   started_ = clock_();
-  phase_ddmin();
+  phase_compact();
+  if (!stopped_) phase_ddmin();
   if (!stopped_) phase_earlier();
   if (!stopped_) phase_durations();
   if (!stopped_) phase_targets();

@@ -1,11 +1,19 @@
 // Shrink search: from a failing schedule to a small one that still fails the same way.
 //
-// Contract: Shrinker::run() searches in four phases, each keeping a change
+// Contract: Shrinker::run() searches in five phases, each keeping a change
 // only when the changed schedule still fails:
-//  1. "ddmin": delta debugging (ddmin.h) over the faults as executed;
+//  0. "compact": one candidate, the whole schedule with its first fault at
+//     `lead` and every gap between one fault's end and the next start closed
+//     to `min_gap` (back to back by default). Bugs that need two faults
+//     usually need the second while the first's effect lasts (a breaker
+//     still open, a replica still behind); a random schedule's gaps make
+//     that a race, and ddmin keeps the faults' times, so a pair it finds
+//     fails only as often as the race is won. Compacting first lets ddmin
+//     pick among pairs that interact every time;
+//  1. "ddmin": delta debugging (ddmin.h) over the faults;
 //  2. "earlier": the whole schedule moved so its first fault starts at
-//     `lead`, then each gap between one fault's end and the next start
-//     closed to `min_gap` (the run gets shorter);
+//     `lead`, then each gap closed to `min_gap`, one at a time (the run gets
+//     shorter);
 //  3. "durations": each fault's duration halved while it still fails and
 //     stays at least `min_duration`;
 //  4. "targets": each target of each fault with more than one (for a
@@ -65,7 +73,7 @@ struct ShrinkOptions {
   Nanos budget = 30LL * 60 * 1'000'000'000;
   Nanos tail = 8'000'000'000;        // run this long after the last fault ends
   Nanos lead = 2'000'000'000;        // "earlier": first fault at this schedule time
-  Nanos min_gap = 1'000'000'000;     // "earlier": gaps closed to this
+  Nanos min_gap = 0;                 // "compact", "earlier": gaps closed to this
   Nanos min_duration = 1'000'000'000;
 };
 
@@ -114,6 +122,7 @@ class Shrinker {
   // true: fails the same way; false: passes (or was cut short).
   bool try_candidate(const std::string& phase, const std::string& change, std::vector<ScheduledFault> faults);
   bool out_of_time();
+  void phase_compact();
   void phase_ddmin();
   void phase_earlier();
   void phase_durations();
