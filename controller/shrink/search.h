@@ -23,7 +23,7 @@
 // when at least `keep` of its `runs` reruns fail the same way (the rerun
 // function says so): a schedule that fails only now and then is not a
 // reproducer, and keeping it would steer the search toward the edge of the
-// bug's window (a fault just long enough, sometimes). The reruns stop as soon
+// bug's window (faults that just line up, sometimes). The reruns stop as soon
 // as the answer is known (keep_decision): `keep` failures, or too many passes
 // for `keep` to be reached — so a candidate that fails once and passes once
 // is rerun again, one that fails every time costs `keep` reruns. The search stops early,
