@@ -37,7 +37,7 @@ using namespace faultline::controller::shrink;
 struct ShrinkArgs {
   std::string run_dir;
   int runs = 3;
-  int keep = 2;
+  int keep = 3;
   int confirm = 0;  // 0: as --runs
   std::string budget = "30m";
   std::string tail = "8s";
@@ -264,7 +264,7 @@ Command setup_shrink(CLI::App& app) {
   cmd->add_option("run_dir", args->run_dir, "the failing run's directory (OUT/<suite>/<time>)")->required();
   cmd->add_option("--runs", args->runs, "reruns per candidate, at most (default 3)");
   cmd->add_option("--keep", args->keep,
-                  "a candidate fails when this many of its --runs reruns fail the same way (default 2; 1..--runs)");
+                  "a candidate fails when this many of its --runs reruns fail the same way (default 3: every one; 1..--runs)");
   cmd->add_option("--confirm", args->confirm, "reruns of the final schedule (default: --runs)");
   cmd->add_option("--budget", args->budget, "stop searching after this long, keeping the best so far (default 30m)");
   cmd->add_option("--tail", args->tail, "each candidate runs this long after its last fault ends (default 8s)");

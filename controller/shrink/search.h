@@ -69,7 +69,7 @@ using Rerun = std::function<RerunOutcome(const RerunRequest&)>;
 
 struct ShrinkOptions {
   int runs = 3;
-  int keep = 2;  // failures (of `runs`) that make a candidate fail; 1..runs
+  int keep = 3;  // failures (of `runs`) that make a candidate fail; 1..runs
   Nanos budget = 30LL * 60 * 1'000'000'000;
   Nanos tail = 8'000'000'000;        // run this long after the last fault ends
   Nanos lead = 2'000'000'000;        // "earlier": first fault at this schedule time

@@ -186,7 +186,9 @@ TEST(ShrinkSearch, AFaultThatFailsOnlyNowAndThenIsNotKept) {
     EXPECT_EQ(best.faults[0].id, "f1");
     EXPECT_EQ(shrinker.confirm(best, 5).failures, 1);
   }
-  auto shrinker = h.make(nightly());  // --runs 3 --keep 2
+  ShrinkOptions two_of_three;
+  two_of_three.keep = 2;
+  auto shrinker = h.make(nightly(), two_of_three);
   auto best = shrinker.run();
   ASSERT_EQ(best.faults.size(), 1u);
   EXPECT_EQ(best.faults[0].id, "f9");
@@ -233,6 +235,31 @@ TEST(ShrinkSearch, CompactingFirstTurnsARaceBetweenTwoFaultsIntoAPairThatFails) 
   EXPECT_EQ(shrinker.confirm(best, 5).failures, 5);
 }
 
+// By default (--runs 3 --keep 3) a candidate is kept only when every rerun
+// fails: one that fails two of three (a single kill that sometimes lands in
+// the window) is dropped at its first pass, and the pair that fails every
+// time stays.
+TEST(ShrinkSearch, ByDefaultACandidateMustFailEveryRerun) {
+  Harness h;
+  h.fails = [](const Candidate& c, int attempt) {
+    const bool pair = has_kill_of(c, "n2") && has_kill_of(c, "n3");
+    return pair || (has_kill_of(c, "n2") && attempt != 3);
+  };
+  auto shrinker = h.make(nightly());
+  auto best = shrinker.run();
+  ASSERT_EQ(best.faults.size(), 2u);
+  EXPECT_TRUE(has_kill_of(best, "n3"));
+  for (const auto& s : h.steps) {
+    if (s.accepted) {
+      EXPECT_EQ(s.failures, 3);
+      EXPECT_EQ(s.reruns, 3);
+    } else {
+      EXPECT_EQ(s.reruns, s.failures + 1);  // dropped at the first pass
+    }
+  }
+  EXPECT_EQ(shrinker.confirm(best, 5).failures, 5);
+}
+
 TEST(ShrinkSearch, OneRerunPerCandidateWithRunsOne) {
   Harness h;
   int calls = 0;
@@ -251,7 +278,7 @@ TEST(ShrinkSearch, BudgetEndsTheSearchWithTheBestSoFar) {
   Harness h;
   h.fails = [](const Candidate& c, int) { return has_kill_of(c, "n2"); };
   ShrinkOptions options;
-  options.budget = 150 * kS;  // two reruns each of the compacted schedule and of its first half
+  options.budget = 230 * kS;  // three reruns each of the compacted schedule and of its first half
   auto shrinker = h.make(nightly(), options);
   auto best = shrinker.run();
   EXPECT_TRUE(shrinker.over_budget());
@@ -264,7 +291,7 @@ TEST(ShrinkSearch, BudgetEndsTheSearchWithTheBestSoFar) {
 TEST(ShrinkSearch, StopKeepsTheBestSoFar) {
   Harness h;
   h.fails = [&](const Candidate& c, int) {
-    if (h.reruns >= 5) h.stop = true;  // Ctrl-C during the fifth rerun
+    if (h.reruns >= 7) h.stop = true;  // Ctrl-C during the seventh rerun
     return has_kill_of(c, "n2");
   };
   auto shrinker = h.make(nightly());
@@ -272,8 +299,8 @@ TEST(ShrinkSearch, StopKeepsTheBestSoFar) {
   EXPECT_TRUE(shrinker.stopped());
   EXPECT_FALSE(shrinker.over_budget());
   EXPECT_TRUE(has_kill_of(best, "n2"));
-  EXPECT_LE(best.faults.size(), 6u);  // compacted (two reruns), then its first half (two more)
-  EXPECT_EQ(h.reruns, 5);
+  EXPECT_LE(best.faults.size(), 6u);  // compacted (three reruns), then its first half (three more)
+  EXPECT_EQ(h.reruns, 7);
 }
 
 TEST(ShrinkSearch, CandidateRunsEndATailAfterTheirLastFault) {
