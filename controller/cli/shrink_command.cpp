@@ -1,4 +1,4 @@
-// `faultline shrink RUN_DIR [--runs N] [--confirm N] [--budget DURATION] [--tail DURATION]
+// `faultline shrink RUN_DIR [--runs N] [--keep K] [--confirm N] [--budget DURATION] [--tail DURATION]
 //                  [--finding CHECKER[:KIND]]... [--suite FILE] [--bin-dir DIR] [--wrap CMD]`
 //
 // From a failing run to a small schedule that still fails the same way
@@ -37,6 +37,7 @@ using namespace faultline::controller::shrink;
 struct ShrinkArgs {
   std::string run_dir;
   int runs = 3;
+  int keep = 3;
   int confirm = 0;  // 0: as --runs
   std::string budget = "30m";
   std::string tail = "8s";
@@ -107,8 +108,12 @@ void print_outcome(const ShrinkSummary& summary, int candidates) {
   if (summary.confirmed)
     std::fprintf(stderr, "reproduced in %d of %d confirmation reruns; ", summary.confirmation.failures,
                  summary.confirmation.runs);
-  std::fprintf(stderr, "%d candidates in %s (budget %s)\n", candidates, clock_text(summary.elapsed).c_str(),
+  std::fprintf(stderr, "%d candidates in %s (budget %s)", candidates, clock_text(summary.elapsed).c_str(),
                clock_text(summary.budget).c_str());
+  if (summary.waited > 0)
+    std::fprintf(stderr, ", besides %s waiting for --wrap (wall time %s)", clock_text(summary.waited).c_str(),
+                 clock_text(summary.elapsed + summary.waited).c_str());
+  std::fprintf(stderr, "\n");
   for (const auto& f : best.faults)
     std::fprintf(stderr, "faultline shrink:   %s %s at %s for %s on %s\n", f.id.c_str(), f.spec.dump().c_str(),
                  short_duration(f.start).c_str(), short_duration(f.end - f.start).c_str(),
@@ -122,8 +127,8 @@ int shrink_main(const ShrinkArgs& args) {
     std::fprintf(stderr, "faultline shrink: --budget and --tail take durations such as 30m, 8s\n");
     return kExitBadInput;
   }
-  if (args.runs < 1 || args.confirm < 0) {
-    std::fprintf(stderr, "faultline shrink: --runs must be at least 1\n");
+  if (args.runs < 1 || args.confirm < 0 || args.keep < 1 || args.keep > args.runs) {
+    std::fprintf(stderr, "faultline shrink: --runs must be at least 1, --keep between 1 and --runs\n");
     return kExitBadInput;
   }
   auto input = shrink_input(args.run_dir, args.findings, args.suite);
@@ -152,6 +157,7 @@ int shrink_main(const ShrinkArgs& args) {
 
   ShrinkOptions options;
   options.runs = args.runs;
+  options.keep = args.keep;
   options.budget = *budget;
   options.tail = *tail;
   Candidate original{run.faults, suite->duration};
@@ -166,12 +172,13 @@ int shrink_main(const ShrinkArgs& args) {
   summary.original_duration = suite->duration;
   summary.budget = *budget;
   summary.runs = args.runs;
+  summary.keep = args.keep;
 
   std::fprintf(stderr,
                "faultline shrink: %s failed as %s with %zu faults over %s; searching (compact, ddmin, earlier, durations, "
-               "targets), %d rerun(s) per candidate, budget %s\n",
+               "targets); a candidate is kept when %d of up to %d reruns fail the same way; budget %s\n",
                run.dir.string().c_str(), describe(input->failure).c_str(), run.faults.size(),
-               short_duration(suite->duration).c_str(), args.runs, format_duration(*budget).c_str());
+               short_duration(suite->duration).c_str(), args.keep, args.runs, format_duration(*budget).c_str());
   auto write_best = [&](const Candidate& best) {
     if (auto w = rerunner.write_suite(best, work / "shrunk.yaml"); !w)
       std::fprintf(stderr, "faultline shrink: %s\n", w.error().message.c_str());
@@ -190,16 +197,20 @@ int shrink_main(const ShrinkArgs& args) {
     steps_file << step_json(step).dump() << "\n";
     steps_file.flush();
     if (step.accepted) write_best(best);
-    std::fprintf(stderr, "faultline shrink: candidate %d (%s: %s): %s; best so far %zu fault%s\n", step.candidate,
-                 step.phase.c_str(), step.change.c_str(),
-                 step.accepted ? "fails the same way, kept" : step.cut_short ? "cut short" : "did not fail, dropped",
-                 best.faults.size(), best.faults.size() == 1 ? "" : "s");
+    std::fprintf(stderr, "faultline shrink: candidate %d (%s: %s): failed the same way in %d of %d reruns, %s; best so far %zu fault%s\n",
+                 step.candidate, step.phase.c_str(), step.change.c_str(), step.failures, step.reruns,
+                 step.accepted ? "kept" : step.cut_short ? "cut short" : "dropped", best.faults.size(),
+                 best.faults.size() == 1 ? "" : "s");
   };
 
+  // The search's clock leaves out what the reruns waited for their --wrap
+  // (a host lock other sessions hold): the budget is for searching.
   auto started = std::chrono::steady_clock::now();
-  auto clock = [started] {
+  auto wall = [started] {
     return static_cast<Nanos>(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started).count());
   };
+  Nanos waited = 0;
+  auto clock = [&] { return wall() - waited; };
   // Each rerun announced as it starts (a rerun takes as long as its run).
   Rerun announced = [&](const RerunRequest& r) {
     std::fprintf(stderr, "faultline shrink: %s %s [%s] %zu fault%s left, %s run, rerun %d/%d ... · %s / %s\n",
@@ -208,7 +219,12 @@ int shrink_main(const ShrinkArgs& args) {
                  short_duration(r.candidate.duration).c_str(), r.attempt,
                  r.number ? args.runs : (args.confirm > 0 ? args.confirm : args.runs), clock_text(clock()).c_str(),
                  clock_text(*budget).c_str());
-    return rerunner(r);
+    auto outcome = rerunner(r);
+    waited += outcome.waited;
+    if (outcome.waited > 0)
+      std::fprintf(stderr, "faultline shrink: (waited %s for --wrap before the rerun began; not counted)\n",
+                   short_duration(outcome.waited).c_str());
+    return outcome;
   };
   Shrinker shrinker(original, options, announced, clock, interrupted, observer);
   Candidate best = shrinker.run();
@@ -219,6 +235,7 @@ int shrink_main(const ShrinkArgs& args) {
   if (!rerunner.error().empty()) {
     std::fprintf(stderr, "faultline shrink: stopped: %s\n", rerunner.error().c_str());
     summary.elapsed = clock();
+    summary.waited = waited;
     (void)write_shrink_report(work / "report.html", summary);
     return kExitInternal;
   }
@@ -228,6 +245,7 @@ int shrink_main(const ShrinkArgs& args) {
 
   const int code = confirm_best(args, work, best, shrinker, rerunner, summary);
   summary.elapsed = clock();
+  summary.waited = waited;
   {
     std::ofstream out(work / "summary.json", std::ios::trunc);
     out << summary_json(summary).dump(2) << "\n";
@@ -244,7 +262,9 @@ Command setup_shrink(CLI::App& app) {
   auto args = std::make_shared<ShrinkArgs>();
   auto* cmd = app.add_subcommand("shrink", "Shrink a failing run's schedule to a small one that still fails the same way");
   cmd->add_option("run_dir", args->run_dir, "the failing run's directory (OUT/<suite>/<time>)")->required();
-  cmd->add_option("--runs", args->runs, "reruns per candidate; a candidate fails when one of them fails the same way (default 3)");
+  cmd->add_option("--runs", args->runs, "reruns per candidate, at most (default 3)");
+  cmd->add_option("--keep", args->keep,
+                  "a candidate fails when this many of its --runs reruns fail the same way (default 3: every one; 1..--runs)");
   cmd->add_option("--confirm", args->confirm, "reruns of the final schedule (default: --runs)");
   cmd->add_option("--budget", args->budget, "stop searching after this long, keeping the best so far (default 30m)");
   cmd->add_option("--tail", args->tail, "each candidate runs this long after its last fault ends (default 8s)");

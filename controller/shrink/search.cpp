@@ -44,11 +44,18 @@ std::optional<ScheduledFault> without_target(const ScheduledFault& fault, const 
   return out;
 }
 
+KeepDecision keep_decision(int failures, int reruns, int runs, int keep) {
+  if (failures >= keep) return KeepDecision::kKeep;
+  if (failures + (runs - reruns) < keep) return KeepDecision::kDrop;
+  return KeepDecision::kRerun;
+}
+
 Shrinker::Shrinker(Candidate original, ShrinkOptions options, Rerun rerun, std::function<Nanos()> clock,
                    std::function<bool()> stop, Observer observer)
     : original_(std::move(original)), best_(original_), options_(options), rerun_(std::move(rerun)),
       clock_(std::move(clock)), stop_(std::move(stop)), observer_(std::move(observer)) {
   options_.runs = std::max(options_.runs, 1);
+  options_.keep = std::clamp(options_.keep, 1, options_.runs);
 }
 
 Nanos Shrinker::fit_duration(const std::vector<ScheduledFault>& faults) const {
@@ -76,7 +83,8 @@ bool Shrinker::try_candidate(const std::string& phase, const std::string& change
   step.change = change;
   step.faults = candidate.faults.size();
   step.duration = candidate.duration;
-  for (int attempt = 1; attempt <= options_.runs; ++attempt) {
+  for (int attempt = 1;
+       keep_decision(step.failures, step.reruns, options_.runs, options_.keep) == KeepDecision::kRerun; ++attempt) {
     if (attempt > 1 && out_of_time()) {
       step.cut_short = true;
       break;
@@ -92,16 +100,33 @@ bool Shrinker::try_candidate(const std::string& phase, const std::string& change
     ++step.reruns;
     step.verdicts.push_back(outcome.verdict);
     step.run_dirs.push_back(outcome.run_dir);
-    if (outcome.same_way) {
-      ++step.failures;
-      break;
-    }
+    step.failures += outcome.same_way;
   }
-  step.accepted = step.failures > 0;
+  step.accepted = keep_decision(step.failures, step.reruns, options_.runs, options_.keep) == KeepDecision::kKeep;
   if (step.accepted) best_ = candidate;
   step.elapsed = clock_() - started_;
   if (observer_.on_step) observer_.on_step(step, best_);
   return step.accepted;
+}
+
+void Shrinker::phase_compact() {
+  if (best_.faults.size() < 2) return;
+  auto faults = best_.faults;
+  bool changed = false;
+  if (faults.front().start > options_.lead) {
+    shift(faults, 0, faults.front().start - options_.lead);
+    changed = true;
+  }
+  for (std::size_t i = 1; i < faults.size(); ++i) {
+    const Nanos gap = faults[i].start - faults[i - 1].end;
+    if (gap <= options_.min_gap) continue;
+    shift(faults, i, gap - options_.min_gap);
+    changed = true;
+  }
+  if (!changed) return;
+  try_candidate("compact", fmt::format("first fault at {}, every gap closed to {}", short_duration(options_.lead),
+                                       short_duration(options_.min_gap)),
+                faults);
 }
 
 void Shrinker::phase_ddmin() {
@@ -179,7 +204,8 @@ void Shrinker::phase_targets() {
 
 Candidate Shrinker::run() {
   started_ = clock_();
-  phase_ddmin();
+  phase_compact();
+  if (!stopped_) phase_ddmin();
   if (!stopped_) phase_earlier();
   if (!stopped_) phase_durations();
   if (!stopped_) phase_targets();

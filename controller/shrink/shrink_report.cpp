@@ -65,12 +65,14 @@ nlohmann::json summary_json(const ShrinkSummary& s) {
           {"shrunk_duration", millis(s.shrunk.duration)},
           {"candidates", s.steps.size()},
           {"reruns_per_candidate", s.runs},
+          {"failures_to_keep", s.keep},
           {"confirmation", {{"ran", s.confirmed}, {"runs", s.confirmation.runs}, {"failures", s.confirmation.failures},
                             {"verdicts", s.confirmation.verdicts}, {"run_dirs", s.confirmation.run_dirs}}},
           {"interrupted", s.interrupted},
           {"over_budget", s.over_budget},
           {"budget_s", static_cast<double>(s.budget) / 1e9},
-          {"elapsed_s", static_cast<double>(s.elapsed) / 1e9}};
+          {"elapsed_s", static_cast<double>(s.elapsed) / 1e9},
+          {"waited_s", static_cast<double>(s.waited) / 1e9}};
 }
 
 Result<void> write_shrink_report(const std::filesystem::path& file, const ShrinkSummary& s) {
@@ -105,8 +107,9 @@ td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left;font-size:90%}code
     html += "<p>Not confirmed (interrupted before any confirmation rerun): shrunk.yaml is the best schedule found so "
             "far.</p>\n";
   }
-  html += fmt::format("<p>{} candidates, up to {} reruns each; {} of a {} budget{}{}. Steps: <a href=\"steps.jsonl\">steps.jsonl</a>.</p>\n",
-                      s.steps.size(), s.runs, html_escape(short_duration(s.elapsed)), html_escape(format_duration(s.budget)),
+  html += fmt::format("<p>{} candidates, up to {} reruns each (kept when {} failed the same way); {} of a {} budget{}{}{}. Steps: <a href=\"steps.jsonl\">steps.jsonl</a>.</p>\n",
+                      s.steps.size(), s.runs, s.keep, html_escape(short_duration(s.elapsed)), html_escape(format_duration(s.budget)),
+                      s.waited > 0 ? html_escape(fmt::format(", besides {} waiting for --wrap", short_duration(s.waited))) : "",
                       s.over_budget ? " (budget spent: the search stopped early)" : "",
                       s.interrupted ? " (interrupted)" : "");
   html += "<table><tr><th>#</th><th>phase</th><th>change</th><th>faults</th><th>run length</th><th>reruns</th><th>verdicts</th><th>kept</th></tr>\n";

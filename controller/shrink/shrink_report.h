@@ -34,8 +34,10 @@ struct ShrinkSummary {
   bool interrupted = false;
   bool over_budget = false;
   Nanos budget = 0;
-  Nanos elapsed = 0;
-  int runs = 0;                        // reruns per candidate
+  Nanos elapsed = 0;                   // searching and confirming; counts against the budget
+  Nanos waited = 0;                    // reruns waiting for their --wrap (a host lock): not in elapsed
+  int runs = 0;                        // reruns per candidate, at most
+  int keep = 0;                        // of which this many must fail the same way
 };
 
 nlohmann::json step_json(const Step& step);

@@ -1,6 +1,7 @@
 #include "controller/shrink/suite_rerun.h"
 
 #include <csignal>
+#include <ctime>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -19,6 +20,14 @@ std::filesystem::path find_results(const std::filesystem::path& out) {
     if (std::filesystem::exists(file, ec)) return file;
   }
   return {};
+}
+
+// results.json's started_at ("2026-12-07T15:08:01Z") as seconds since the epoch, or -1.
+std::time_t started_at(const nlohmann::json& results) {
+  std::tm tm{};
+  const std::string text = results.value("started_at", std::string());
+  if (text.empty() || !::strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm)) return -1;
+  return ::timegm(&tm);
 }
 
 }  // namespace
@@ -68,6 +77,7 @@ RerunOutcome SuiteRerunner::operator()(const RerunRequest& request) {
   launch.group = process::Group::kNewGroup;  // a terminal's Ctrl-C reaches us; we pass it on
   launch.out = process::Stream::append_to(log);
   launch.err = process::Stream::append_to(log);
+  const std::time_t launched = std::time(nullptr);
   auto child = process::start(launch);
   if (!child) {
     error_ = fmt::format("starting {}: {}", launch.argv.front(), child.error().message);
@@ -118,6 +128,9 @@ RerunOutcome SuiteRerunner::operator()(const RerunRequest& request) {
     outcome.verdict = "interrupted";
     return outcome;
   }
+  if (!setup_.wrap.empty())  // whole seconds: lock waits are what it is for
+    if (auto began = started_at(results); began > launched)
+      outcome.waited = static_cast<Nanos>(began - launched) * 1'000'000'000;
   auto signature = failure_signature(results);
   outcome.same_way = fails_same_way(setup_.target, signature);
   const auto valid = results.value("valid", nlohmann::json());

@@ -8,7 +8,8 @@
 // forwards SIGINT to that group when interrupted() turns true (the run heals
 // and writes what it has), and reads its results.json. The outcome fails the
 // same way when the run's failure signature shares a finding with `target`
-// (failure.h). A rerun that could not run (refused, exit 254 or 255, no
+// (failure.h). With a --wrap, `waited` is the time from launch to the run's
+// started_at (whole seconds): what the wrap waited, e.g. for a host lock. A rerun that could not run (refused, exit 254 or 255, no
 // results.json) or was interrupted stops the search: `stopped` is set and
 // error() says why (empty for an interrupt). Only suites are rerun, so every
 // provider works.

@@ -69,7 +69,9 @@ Result<std::string> schedule_suite_yaml(const std::filesystem::path& suite_file,
   if (faults.empty()) out += "    []\n";
   for (const auto& f : faults) {
     out += fmt::format("    - at: {}  # {}\n", millis(f.start), f.id);
-    out += fmt::format("      duration: {}\n", millis(std::max<Nanos>(f.end - f.start, 1'000'000)));
+    // The end rounded as the start is, so back-to-back faults stay back to back.
+    const Nanos start_ms = (f.start + 500'000) / 1'000'000, end_ms = (f.end + 500'000) / 1'000'000;
+    out += fmt::format("      duration: {}ms\n", std::max<Nanos>(end_ms - start_ms, 1));
     if (f.kind() == "partition") {
       // The grudge as recorded (one-way where it was), with what the nodes
       // were told beside their peers.
