@@ -18,7 +18,6 @@ main_packages=(
   libboost1.81-dev libboost-filesystem1.81-dev libboost-system1.81-dev
   libfmt-dev nlohmann-json3-dev libsimdjson-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libssl-dev
   libnetfilter-queue-dev libmnl-dev libnfnetlink-dev libfuse3-dev libnetfilter-conntrack-dev
-  libnftables1  # partitions as one in-process nf_tables transaction (falls back to iptables-restore)
   # host tools the mechanisms and the local provider use
   iptables iproute2 procps util-linux fuse3
   libjs-chart.js  # the report's charts

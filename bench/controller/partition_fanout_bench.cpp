@@ -226,7 +226,7 @@ int main(int argc, char** argv) {
         error = fmt::format("agent {}: heal: {}", targets[k].first, r.error().message);
       ids[k].clear();
     };
-    // One untimed round first: an agent's first partition loads libnftables
+    // One untimed round first: an agent's first partition opens its netlink sockets
     // and asks `iptables-restore --version` once per process.
     {
       Samples warm;

@@ -1,5 +1,7 @@
 #include "faults/net/ifb.h"
 
+#include "faults/net/libnl_route.h"
+
 #include <linux/if_ether.h>
 #include <linux/pkt_cls.h>
 #include <linux/tc_act/tc_mirred.h>
@@ -28,39 +30,7 @@ namespace {
 
 constexpr std::uint32_t kIngressHandle = 0xffff0000u;  // ffff:
 
-struct SockDeleter {
-  void operator()(nl_sock* s) const { nl_socket_free(s); }
-};
-struct LinkDeleter {
-  void operator()(rtnl_link* l) const { rtnl_link_put(l); }
-};
-struct QdiscDeleter {
-  void operator()(rtnl_qdisc* q) const { rtnl_qdisc_put(q); }
-};
-struct ClsDeleter {
-  void operator()(rtnl_cls* c) const { rtnl_cls_put(c); }
-};
-struct ActDeleter {
-  void operator()(rtnl_act* a) const { rtnl_act_put(a); }
-};
-struct CacheDeleter {
-  void operator()(nl_cache* c) const { nl_cache_free(c); }
-};
-using SockPtr = std::unique_ptr<nl_sock, SockDeleter>;
-
-Result<SockPtr> connect_route() {
-  SockPtr sock(nl_socket_alloc());
-  if (!sock) return io_error("netlink: cannot allocate socket");
-  if (int err = nl_connect(sock.get(), NETLINK_ROUTE); err < 0)
-    return io_error(fmt::format("netlink: cannot connect: {}", nl_geterror(err)));
-  return sock;
-}
-
-Result<int> ifindex_of(const std::string& interface) {
-  unsigned index = ::if_nametoindex(interface.c_str());
-  if (index == 0) return invalid_input(fmt::format("interface '{}' does not exist on this host", interface));
-  return static_cast<int>(index);
-}
+using namespace libnl;  // owning pointers, connect_route, ifindex_of
 
 Error tc_error(const std::string& part, const std::string& what, int nl_error) {
   if (nl_error == -NLE_OBJ_NOTFOUND || nl_error == -NLE_OPNOTSUPP || nl_error == -NLE_NOATTR)

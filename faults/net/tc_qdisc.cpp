@@ -1,5 +1,7 @@
 #include "faults/net/tc_qdisc.h"
 
+#include "faults/net/libnl_route.h"
+
 #include <linux/if_ether.h>
 #include <net/if.h>
 #include <netlink/errno.h>
@@ -24,34 +26,7 @@
 namespace faultline::faults::net {
 namespace {
 
-struct SockDeleter {
-  void operator()(nl_sock* s) const { nl_socket_free(s); }
-};
-struct QdiscDeleter {
-  void operator()(rtnl_qdisc* q) const { rtnl_qdisc_put(q); }
-};
-struct ClassDeleter {
-  void operator()(rtnl_class* c) const { rtnl_class_put(c); }
-};
-struct ClsDeleter {
-  void operator()(rtnl_cls* c) const { rtnl_cls_put(c); }
-};
-using SockPtr = std::unique_ptr<nl_sock, SockDeleter>;
-using QdiscPtr = std::unique_ptr<rtnl_qdisc, QdiscDeleter>;
-
-Result<SockPtr> connect_route() {
-  SockPtr sock(nl_socket_alloc());
-  if (!sock) return io_error("netlink: cannot allocate socket");
-  if (int err = nl_connect(sock.get(), NETLINK_ROUTE); err < 0)
-    return io_error(fmt::format("netlink: cannot connect: {}", nl_geterror(err)));
-  return sock;
-}
-
-Result<int> ifindex_of(const std::string& interface) {
-  unsigned index = ::if_nametoindex(interface.c_str());
-  if (index == 0) return invalid_input(fmt::format("interface '{}' does not exist on this host", interface));
-  return static_cast<int>(index);
-}
+using namespace libnl;  // owning pointers, connect_route, ifindex_of
 
 std::string handle_text(std::uint32_t handle) { return fmt::format("{:x}:", TC_H_MAJ(handle) >> 16); }
 
