@@ -12,6 +12,8 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <functional>
+#include <optional>
 #include <sstream>
 
 #include <unistd.h>
@@ -120,17 +122,53 @@ void print_outcome(const ShrinkSummary& summary, int candidates) {
                  f.kind() == "partition" ? nlohmann::json(f.grudge).dump().c_str() : nlohmann::json(f.targets).dump().c_str());
 }
 
-int shrink_main(const ShrinkArgs& args) {
+// Checks --budget, --tail, --runs, --confirm and --keep; prints what is wrong.
+std::optional<std::pair<Nanos, Nanos>> budget_and_tail(const ShrinkArgs& args) {
   auto budget = parse_duration(args.budget);
   auto tail = parse_duration(args.tail);
   if (!budget || *budget <= 0 || !tail || *tail < 0) {
     std::fprintf(stderr, "faultline shrink: --budget and --tail take durations such as 30m, 8s\n");
-    return kExitBadInput;
+    return std::nullopt;
   }
   if (args.runs < 1 || args.confirm < 0 || args.keep < 1 || args.keep > args.runs) {
     std::fprintf(stderr, "faultline shrink: --runs must be at least 1, --keep between 1 and --runs\n");
-    return kExitBadInput;
+    return std::nullopt;
   }
+  return std::pair{*budget, *tail};
+}
+
+// The search's progress on the terminal, and each step into steps.jsonl, the
+// summary and (when kept) shrunk.yaml.
+Observer progress_observer(Nanos budget, std::ofstream& steps_file, ShrinkSummary& summary,
+                           std::function<void(const Candidate&)> write_best) {
+  const bool tty = ::isatty(2) == 1;
+  Observer observer;
+  observer.on_rerun = [tty, budget](const RerunRequest& r, const RerunOutcome& o, Nanos elapsed) {
+    std::string line = fmt::format("{} {} [{}] {} fault{}, {} run, rerun {}: {}{} · {} / {}",
+                                   r.number ? "candidate" : "confirm", r.number ? std::to_string(r.number) : "",
+                                   r.phase, r.candidate.faults.size(), r.candidate.faults.size() == 1 ? "" : "s",
+                                   short_duration(r.candidate.duration), r.attempt, o.verdict,
+                                   o.same_way ? " — same way" : "", clock_text(elapsed), clock_text(budget));
+    std::fprintf(stderr, "%sfaultline shrink: %s\n", tty ? "\r\033[K" : "", line.c_str());
+  };
+  observer.on_step = [&steps_file, &summary, write_best](const Step& step, const Candidate& best) {
+    summary.steps.push_back(step);
+    steps_file << step_json(step).dump() << "\n";
+    steps_file.flush();
+    if (step.accepted) write_best(best);
+    std::fprintf(stderr, "faultline shrink: candidate %d (%s: %s): failed the same way in %d of %d reruns, %s; best so far %zu fault%s\n",
+                 step.candidate, step.phase.c_str(), step.change.c_str(), step.failures, step.reruns,
+                 step.accepted ? "kept" : step.cut_short ? "cut short" : "dropped", best.faults.size(),
+                 best.faults.size() == 1 ? "" : "s");
+  };
+  return observer;
+}
+
+int shrink_main(const ShrinkArgs& args) {
+  auto limits = budget_and_tail(args);
+  if (!limits) return kExitBadInput;
+  const Nanos budget = limits->first;
+  const Nanos tail = limits->second;
   auto input = shrink_input(args.run_dir, args.findings, args.suite);
   if (!input) {
     std::fprintf(stderr, "faultline shrink: %s\n", input.error().message.c_str());
@@ -158,11 +196,10 @@ int shrink_main(const ShrinkArgs& args) {
   ShrinkOptions options;
   options.runs = args.runs;
   options.keep = args.keep;
-  options.budget = *budget;
-  options.tail = *tail;
+  options.budget = budget;
+  options.tail = tail;
   Candidate original{run.faults, suite->duration};
 
-  const bool tty = ::isatty(2) == 1;
   std::ofstream steps_file(work / "steps.jsonl", std::ios::trunc);
   ShrinkSummary summary;
   summary.original_run = run.dir;
@@ -170,7 +207,7 @@ int shrink_main(const ShrinkArgs& args) {
   summary.failure = describe(input->failure);
   summary.original_faults = run.faults;
   summary.original_duration = suite->duration;
-  summary.budget = *budget;
+  summary.budget = budget;
   summary.runs = args.runs;
   summary.keep = args.keep;
 
@@ -178,30 +215,12 @@ int shrink_main(const ShrinkArgs& args) {
                "faultline shrink: %s failed as %s with %zu faults over %s; searching (compact, ddmin, earlier, durations, "
                "targets); a candidate is kept when %d of up to %d reruns fail the same way; budget %s\n",
                run.dir.string().c_str(), describe(input->failure).c_str(), run.faults.size(),
-               short_duration(suite->duration).c_str(), args.keep, args.runs, format_duration(*budget).c_str());
+               short_duration(suite->duration).c_str(), args.keep, args.runs, format_duration(budget).c_str());
   auto write_best = [&](const Candidate& best) {
     if (auto w = rerunner.write_suite(best, work / "shrunk.yaml"); !w)
       std::fprintf(stderr, "faultline shrink: %s\n", w.error().message.c_str());
   };
-  Observer observer;
-  observer.on_rerun = [&](const RerunRequest& r, const RerunOutcome& o, Nanos elapsed) {
-    std::string line = fmt::format("{} {} [{}] {} fault{}, {} run, rerun {}: {}{} · {} / {}",
-                                   r.number ? "candidate" : "confirm", r.number ? std::to_string(r.number) : "",
-                                   r.phase, r.candidate.faults.size(), r.candidate.faults.size() == 1 ? "" : "s",
-                                   short_duration(r.candidate.duration), r.attempt, o.verdict,
-                                   o.same_way ? " — same way" : "", clock_text(elapsed), clock_text(*budget));
-    std::fprintf(stderr, "%sfaultline shrink: %s\n", tty ? "\r\033[K" : "", line.c_str());
-  };
-  observer.on_step = [&](const Step& step, const Candidate& best) {
-    summary.steps.push_back(step);
-    steps_file << step_json(step).dump() << "\n";
-    steps_file.flush();
-    if (step.accepted) write_best(best);
-    std::fprintf(stderr, "faultline shrink: candidate %d (%s: %s): failed the same way in %d of %d reruns, %s; best so far %zu fault%s\n",
-                 step.candidate, step.phase.c_str(), step.change.c_str(), step.failures, step.reruns,
-                 step.accepted ? "kept" : step.cut_short ? "cut short" : "dropped", best.faults.size(),
-                 best.faults.size() == 1 ? "" : "s");
-  };
+  Observer observer = progress_observer(budget, steps_file, summary, write_best);
 
   // The search's clock leaves out what the reruns waited for their --wrap
   // (a host lock other sessions hold): the budget is for searching.
@@ -218,7 +237,7 @@ int shrink_main(const ShrinkArgs& args) {
                  r.candidate.faults.size(), r.candidate.faults.size() == 1 ? "" : "s",
                  short_duration(r.candidate.duration).c_str(), r.attempt,
                  r.number ? args.runs : (args.confirm > 0 ? args.confirm : args.runs), clock_text(clock()).c_str(),
-                 clock_text(*budget).c_str());
+                 clock_text(budget).c_str());
     auto outcome = rerunner(r);
     waited += outcome.waited;
     if (outcome.waited > 0)
@@ -241,7 +260,7 @@ int shrink_main(const ShrinkArgs& args) {
   }
   if (shrinker.over_budget())
     std::fprintf(stderr, "faultline shrink: budget %s spent after %d candidates: keeping the best so far\n",
-                 format_duration(*budget).c_str(), shrinker.candidates());
+                 format_duration(budget).c_str(), shrinker.candidates());
 
   const int code = confirm_best(args, work, best, shrinker, rerunner, summary);
   summary.elapsed = clock();
