@@ -17,27 +17,15 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/demo/nightly_run.h"
+
 namespace {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
-const fs::path kBin = FAULTLINE_BIN_DIR;
-const fs::path kSuite = fs::path(FAULTLINE_SOURCE_DIR) / "examples" / "suites" / "nightly.yaml";
 constexpr long long kTolerance = 100'000'000;  // 100 ms
 
-bool can_run() { return ::geteuid() == 0 && fs::exists(kBin / "faultline") && fs::exists(kBin / "faultline-agent"); }
-
-struct Scratch {
-  fs::path dir = fs::temp_directory_path() / ("demo-replay-" + std::to_string(::getpid()));
-  Scratch() {
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
-  ~Scratch() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-};
+using namespace faultline::testing::demo;
 
 struct Run {
   int exit_code = -1;
@@ -80,7 +68,7 @@ std::map<std::string, std::pair<long long, long long>> history_faults(const fs::
 
 TEST(Replay, ReproducesTheFaultTimelineWithin100ms) {
   if (!can_run()) GTEST_SKIP() << "needs root and faultline, faultline-agent in " << kBin;
-  Scratch scratch;
+  Scratch scratch("demo-replay");
   auto original = run(scratch.dir / "original", "");
   ASSERT_TRUE(original.results.is_object()) << original.log;
   const auto& faults = original.results["faults"];
@@ -129,7 +117,7 @@ TEST(Replay, ReproducesTheFaultTimelineWithin100ms) {
 
 TEST(Shrink, RefusesADirectoryWithoutResults) {
   if (!fs::exists(kBin / "faultline")) GTEST_SKIP() << "needs faultline in " << kBin;
-  Scratch scratch;
+  Scratch scratch("demo-replay");
   std::string text;
   int code = shell("'" + (kBin / "faultline").string() + "' shrink '" + scratch.dir.string() + "'",
                    scratch.dir / "shrink.log", text);

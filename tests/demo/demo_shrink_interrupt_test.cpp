@@ -22,26 +22,14 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/demo/nightly_run.h"
+
 namespace {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
-const fs::path kBin = FAULTLINE_BIN_DIR;
-const fs::path kSuite = fs::path(FAULTLINE_SOURCE_DIR) / "examples" / "suites" / "nightly.yaml";
 
-bool can_run() { return ::geteuid() == 0 && fs::exists(kBin / "faultline") && fs::exists(kBin / "faultline-agent"); }
-
-struct Scratch {
-  fs::path dir = fs::temp_directory_path() / ("demo-shrink-int-" + std::to_string(::getpid()));
-  Scratch() {
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
-  ~Scratch() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-};
+using namespace faultline::testing::demo;
 
 std::string read(const fs::path& file) {
   std::ifstream in(file);
@@ -79,7 +67,7 @@ std::vector<json> lines_of(const fs::path& file) {
 
 TEST(Shrink, InterruptedLeavesTheBestScheduleSoFarAndNothingElse) {
   if (!can_run()) GTEST_SKIP() << "needs root and faultline, faultline-agent in " << kBin;
-  Scratch scratch;
+  Scratch scratch("demo-shrink-int");
   const auto before = leftovers(scratch.dir);
   const std::string env = "FAULTLINE_DEMO_BIN='" + kBin.string() + "' ";
   const std::string faultline = "'" + (kBin / "faultline").string() + "'";

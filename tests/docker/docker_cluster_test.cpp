@@ -18,46 +18,14 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include "tests/docker/docker_shell.h"
+
 namespace {
 
 const std::string kSource = FAULTLINE_SOURCE_DIR;
 const std::string kBinary = FAULTLINE_BINARY_DIR;
 
-struct Run {
-  int status = -1;
-  std::string output;
-};
-
-Run run(const std::string& command) {
-  Run r;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (!pipe) return r;
-  char buffer[4096];
-  std::size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) r.output.append(buffer, n);
-  int status = ::pclose(pipe);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-std::string compose_cmd() {
-  return run("docker compose version").status == 0 ? "docker compose" : "docker-compose";
-}
-
-// Why docker cannot be used here, or empty.
-std::string docker_unavailable() {
-  auto info = run("docker info --format '{{.ServerVersion}}'");
-  if (info.status != 0) return "docker info failed: " + info.output.substr(0, 300);
-  if (run("docker compose version").status != 0 && run("docker-compose version").status != 0)
-    return "neither `docker compose` nor `docker-compose` is installed";
-  return "";
-}
-
-std::string project_resources(const std::string& project) {
-  std::string filter = "--filter label=com.docker.compose.project=" + project;
-  return run("docker ps -aq " + filter).output + run("docker network ls -q " + filter).output +
-         run("docker volume ls -q " + filter).output;
-}
+using namespace faultline::testing::docker;
 
 // `compose down -v` of a project when the test ends, however it ends; then
 // anything still labelled with the project is removed by the docker CLI, and
