@@ -62,28 +62,26 @@ std::vector<std::string> capability_refusals(const Suite& suite, const std::vect
                                              const std::vector<std::string>& ingress,
                                              const std::vector<NodeLink>& links) {
   std::vector<std::string> refusals;
+  // cap: the probe's entry for the kind (or for its ingress direction); nullptr when the agent has none.
+  auto check = [&](const NodeLink& link, const std::string& what, const nlohmann::json* cap) {
+    if (!cap)
+      refusals.push_back(fmt::format("node {}: {}: the agent does not offer it", link.info.name, what));
+    else if (cap->is_object() && !cap->value("available", false))
+      refusals.push_back(fmt::format("node {}: {}: {}", link.info.name, what,
+                                     cap->value("reason", std::string("unavailable"))));
+  };
+  auto entry = [](const NodeLink& link, const std::string& kind) -> const nlohmann::json* {
+    const auto& caps = link.capabilities;
+    return caps.is_object() && caps.contains(kind) ? &caps[kind] : nullptr;
+  };
   for (const auto& kind : kinds)
-    for (const auto& link : links) {
-      const auto& caps = link.capabilities;
-      if (!caps.is_object() || !caps.contains(kind)) {
-        refusals.push_back(fmt::format("node {}: fault kind '{}': the agent does not offer it", link.info.name, kind));
-        continue;
-      }
-      const auto& cap = caps[kind];
-      if (cap.is_object() && !cap.value("available", false))
-        refusals.push_back(fmt::format("node {}: fault kind '{}': {}", link.info.name, kind,
-                                       cap.value("reason", std::string("unavailable"))));
-    }
+    for (const auto& link : links) check(link, fmt::format("fault kind '{}'", kind), entry(link, kind));
   for (const auto& kind : ingress)
     for (const auto& link : links) {
-      const auto& caps = link.capabilities;
-      auto cap = caps.is_object() && caps.contains(kind) ? caps[kind].value("ingress", nlohmann::json()) : nlohmann::json();
-      if (!cap.is_object())
-        refusals.push_back(fmt::format("node {}: fault kind '{}' with direction ingress: the agent does not offer it",
-                                       link.info.name, kind));
-      else if (!cap.value("available", false))
-        refusals.push_back(fmt::format("node {}: fault kind '{}' with direction ingress: {}", link.info.name, kind,
-                                       cap.value("reason", std::string("unavailable"))));
+      const auto* cap = entry(link, kind);
+      const auto* in = cap && cap->is_object() && cap->contains("ingress") && (*cap)["ingress"].is_object()
+                           ? &(*cap)["ingress"] : nullptr;
+      check(link, fmt::format("fault kind '{}' with direction ingress", kind), in);
     }
   if (suite.sut.data_fs)  // the data fs is FUSE, as the disk-slow kind's mechanism says
     for (const auto& link : links)
