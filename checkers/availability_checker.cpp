@@ -136,7 +136,7 @@ json window_json(Nanos t, Nanos width, const WindowFigures& f, const Quantiles& 
   return j;
 }
 
-struct Violation {
+struct AvailabilityViolation {
   std::string rule;  // steady, during, recovery
   std::string fault;
   Nanos time = 0, width = 0;
@@ -145,7 +145,7 @@ struct Violation {
 };
 
 // Consecutive violating windows, reported once with the worst of them.
-struct Run {
+struct OutageRun {
   bool open = false;
   Nanos first = 0, last = 0;
   std::size_t windows = 0;
@@ -254,9 +254,9 @@ class AvailabilityChecker : public Checker {
       }
     }
 
-    std::vector<Violation> violations;
+    std::vector<AvailabilityViolation> violations;
     std::map<std::string, std::size_t> by_rule;
-    auto violate = [&](Violation v) {
+    auto violate = [&](AvailabilityViolation v) {
       ++by_rule[v.rule];
       if (violations.size() < kMaxListed) violations.push_back(std::move(v));
     };
@@ -342,10 +342,10 @@ class AvailabilityChecker : public Checker {
     // Judges the steady windows of [from, to) (clean ops), in runs.
     std::size_t steady_windows = 0;
     auto check_steady = [&](Nanos from, Nanos to, const std::string& phase) {
-      Run run;
+      OutageRun run;
       auto flush = [&] {
         if (!run.open) return;
-        Violation v;
+        AvailabilityViolation v;
         v.rule = "steady";
         v.time = run.worst_t;
         v.width = W;
@@ -354,7 +354,7 @@ class AvailabilityChecker : public Checker {
         v.message = fmt::format("steady state {}: {} window(s) from {} to {} below the bound; worst {}: {}", phase,
                                 run.windows, at_s(run.first), at_s(run.last + W), window_text(run.worst_t, W), run.why);
         violate(std::move(v));
-        run = Run{};
+        run = OutageRun{};
       };
       slide(clean, from, to, W, S, [&](Nanos t, const ClientOp* a, const ClientOp* b) {
         if (static_cast<std::size_t>(b - a) < min_ops) return !deadline_passed();
@@ -384,10 +384,10 @@ class AvailabilityChecker : public Checker {
       WindowFigures all = meter.measure(placed.data(), placed.data() + placed.size());
       std::optional<std::pair<Nanos, WindowFigures>> worst;
       std::size_t windows = 0;
-      Run run;
+      OutageRun run;
       auto flush = [&] {
         if (!run.open) return;
-        Violation v;
+        AvailabilityViolation v;
         v.rule = "during";
         v.fault = f.id;
         v.time = run.worst_t;
@@ -398,7 +398,7 @@ class AvailabilityChecker : public Checker {
                                 f.label(), at_s(f.start), f.healed ? at_s(f.end) : "the end", run.windows,
                                 at_s(run.first), at_s(std::min(run.last + W, f.end)), window_text(run.worst_t, W), run.why);
         violate(std::move(v));
-        run = Run{};
+        run = OutageRun{};
       };
       slide(placed, f.start, f.end, W, S, [&](Nanos t, const ClientOp* a, const ClientOp* b) {
         if (static_cast<std::size_t>(b - a) < min_ops) return !deadline_passed();
@@ -492,7 +492,7 @@ class AvailabilityChecker : public Checker {
         for (auto i : masked) ids.push_back(faults[i].id);
         rec["covers"] = ids;
       }
-      Violation v;
+      AvailabilityViolation v;
       v.rule = "recovery";
       v.time = H;
       v.width = W;

@@ -96,9 +96,9 @@ bool modelled_kind(const std::string& kind) {
 constexpr std::size_t kMaxFigures = 5000;
 const char* const kMatched[] = {"pair", "symmetric pair", "other pair", "pair, near in time", "other pair, near in time"};
 
-class Run {
+class DetectorRun {
  public:
-  Run(const history::History& h, const DetectorConfig& config)
+  DetectorRun(const history::History& h, const DetectorConfig& config)
       : h_(h), cfg_(config), strict_(config.strict_accuracy), degraded_kinds_(config.degraded_kinds) {
     bounds_.detection_bound = config.detection_bound.value_or(0);
     bounds_.recovery_bound = config.recovery_bound.value_or(0);
@@ -840,7 +840,7 @@ class DetectorChecker : public Checker {
       return not_configured("detector",
                             "no detector configured: give a `detector` section naming a profile (memberlist-lan, "
                             "serf, swim, heartbeat, akka, ...) or both detection_bound and recovery_bound");
-    Run run(h, *config);
+    DetectorRun run(h, *config);
     return run.run(options.deadline);
   }
 };

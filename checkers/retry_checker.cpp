@@ -31,7 +31,7 @@ struct OpState {
   bool reported = false;  // one violation per op is listed (all are counted)
 };
 
-struct Violation {
+struct RetryViolation {
   std::string rule;
   const Event* event;
   std::string message;
@@ -74,7 +74,7 @@ class RetryChecker : public Checker {
 
     // node -> op -> state; node names are few, ops many.
     std::unordered_map<std::string, std::unordered_map<std::int64_t, OpState>> ops;
-    std::vector<Violation> violations;
+    std::vector<RetryViolation> violations;
     std::map<std::string, std::size_t> by_rule;
     std::size_t attempts = 0, op_count = 0;
     std::int64_t max_seen = 0;

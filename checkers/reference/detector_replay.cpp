@@ -111,7 +111,7 @@ struct Ev {
   bool tcp = false;
 };
 
-struct Later {
+struct PopsEarliestEv {
   bool operator()(const Ev& a, const Ev& b) const {
     if (a.time != b.time) return a.time > b.time;
     if (a.kind != b.kind) return a.kind > b.kind;
@@ -333,7 +333,7 @@ class Replay {
   std::vector<Nanos> scheduled_;
   std::vector<std::uint64_t> restarts_;
   std::vector<char> active_;
-  std::priority_queue<Ev, std::vector<Ev>, Later> queue_;
+  std::priority_queue<Ev, std::vector<Ev>, PopsEarliestEv> queue_;
   std::uint64_t seq_ = 0;
   ChangeSink sink_;
   ReplayResult result_;

@@ -23,7 +23,7 @@ struct Event {
   Message message;
 };
 
-struct Later {
+struct PopsEarliestSwimEvent {
   bool operator()(const Event& a, const Event& b) const {
     if (a.time != b.time) return a.time > b.time;
     if (a.kind != b.kind) return a.kind > b.kind;
@@ -102,7 +102,7 @@ Result<SwimSimulationResult> run_swim_simulation(const SwimSimulationConfig& con
     nodes.push_back(std::move(node));
   }
 
-  std::priority_queue<Event, std::vector<Event>, Later> queue;
+  std::priority_queue<Event, std::vector<Event>, PopsEarliestSwimEvent> queue;
   std::uint64_t seq = 0;
   std::vector<Nanos> scheduled(n, kNever);
   auto schedule = [&](std::size_t i, Nanos now) {

@@ -1,6 +1,10 @@
 #include "faults/net/conntrack_cut.h"
 
 #include <arpa/inet.h>
+// The kernel's nfnetlink.h before libnfnetlink's older copy: both use the
+// include guard _NFNETLINK_H, so in a unity batch whichever comes first wins,
+// and only the kernel's has the nf_tables names other files in the batch need.
+#include <linux/netfilter/nfnetlink.h>
 #include <libnetfilter_conntrack/libnetfilter_conntrack.h>
 
 #include <cerrno>

@@ -26,6 +26,10 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+// The kernel's nfnetlink.h before libnfnetlink's older copy: both use the
+// include guard _NFNETLINK_H, so in a unity batch whichever comes first wins,
+// and only the kernel's has the nf_tables names other files in the batch need.
+#include <linux/netfilter/nfnetlink.h>
 extern "C" {
 #include <libnetfilter_queue/libnetfilter_queue.h>
 }
