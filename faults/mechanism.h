@@ -6,7 +6,7 @@
 //    kernel feature, binary or capability). It changes nothing.
 //  - plan() validates the spec's parameters and returns the HealRecord: a JSON
 //    object with everything heal() needs, from the record alone, in a fresh
-//    process (the agent journals it, with fsync, BEFORE apply()). plan() may
+//    process (the agent journals it BEFORE apply()). plan() may
 //    save data heal needs (e.g. original file bytes under state_dir) but must
 //    not put the fault in effect.
 //  - apply() puts the fault in effect, touching only what we own (our chain,
@@ -18,6 +18,12 @@
 //    host sends (egress, every mechanism's default) or what it receives
 //    (ingress, a spec's "direction":"ingress"). The registry plans a spec only
 //    with mechanisms that serve its direction.
+//  - survives_reboot() says whether what apply() changes outlives a reboot
+//    of the host (a file on disk, the system clock: the default). The agent
+//    syncs the journal record of such a fault to disk before apply(); kernel
+//    state that a reboot clears (rules, qdiscs, a stopped process, cgroup
+//    limits, a process's own clock) needs the record to outlive only a crash
+//    of the agent, which the page cache does, so its record is not synced.
 // The record always carries "kind" and "mechanism" (set by the registry), so
 // the journal knows which mechanism to ask for heal.
 #pragma once
@@ -93,6 +99,7 @@ class Mechanism {
   virtual Result<void> heal(const HealRecord& record, const HostContext& host) = 0;
   virtual std::string describe(const HealRecord& record) const = 0;
   virtual bool serves(Direction direction) const { return direction == Direction::kEgress; }
+  virtual bool survives_reboot() const { return true; }
 };
 
 }  // namespace faultline::faults

@@ -19,6 +19,12 @@ std::string describe_record(faults::MechanismRegistry& registry, const nlohmann:
   if (!mechanism) return record.value("kind", std::string("?"));
   return (*mechanism)->describe(record);
 }
+
+// A fault whose effect a reboot clears needs its journal record to outlive
+// only a crash of the agent: no disk sync on its way to the target.
+Durability durability_of(const faults::Mechanism& mechanism) {
+  return mechanism.survives_reboot() ? Durability::kSynced : Durability::kCrashSafe;
+}
 }  // namespace
 
 FaultManager::FaultManager(faults::MechanismRegistry& registry, faults::HostContext host, Journal& journal)
@@ -102,13 +108,14 @@ Result<AppliedFault> FaultManager::apply(const faults::FaultSpec& spec, std::opt
     id = fmt::format("f{}-{}", next_seq_++, id_tag_);
   }
   JournalEntry entry{id, *record, spec.to_json(), unix_ms_now()};
-  if (auto journaled = journal_.append_applied(entry); !journaled)
+  const auto durability = durability_of(**mechanism);
+  if (auto journaled = journal_.append_applied(entry, durability); !journaled)
     return journaled.error().with_context("fault not applied: cannot journal it");
 
   if (auto applied = (*mechanism)->apply(*record, host_); !applied) {
     auto cleanup = (*mechanism)->heal(*record, host_);
     if (cleanup) {
-      (void)journal_.append_healed(id);
+      (void)journal_.append_healed(id, durability);
     } else {
       spdlog::error("fault {}: apply failed and its cleanup failed too: {}", id, cleanup.error().message);
     }
@@ -152,15 +159,17 @@ Result<void> FaultManager::heal_one(const std::string& id, const char* reason) {
     record = it->second.record;
   }
   Result<void> healed = ok_result();
+  auto durability = Durability::kSynced;
   auto mechanism = registry_.find(record.value("kind", std::string()), record.value("mechanism", std::string()));
   if (!mechanism) {
     healed = mechanism.error();
   } else {
+    durability = durability_of(**mechanism);
     std::lock_guard ops(ops_mutex_);
     healed = (*mechanism)->heal(record, host_);
   }
   if (healed) {
-    if (auto journaled = journal_.append_healed(id); !journaled)
+    if (auto journaled = journal_.append_healed(id, durability); !journaled)
       spdlog::error("fault {} healed but the journal could not record it: {}", id, journaled.error().message);
     std::lock_guard lock(mutex_);
     faults_.erase(id);

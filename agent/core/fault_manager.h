@@ -3,8 +3,10 @@
 //
 // Contract:
 //  - apply(): plans with the registry, appends the HealRecord to the journal
-//    (fsync) BEFORE Mechanism::apply(); if apply fails, the fault is healed
-//    (idempotent) and journaled healed, and the Error is returned.
+//    BEFORE Mechanism::apply() (synced to disk when the fault survives a
+//    reboot, else crash-safe: Mechanism::survives_reboot); if apply fails,
+//    the fault is healed (idempotent) and journaled healed, and the Error is
+//    returned.
 //  - Every fault has a lease owned by one connection (owner id); renew(owner)
 //    extends all of that owner's leases by their lease length. A fault is
 //    healed by the reaper thread when its lease expires or its spec's

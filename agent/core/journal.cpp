@@ -112,9 +112,7 @@ Result<void> Journal::open() {
 }
 
 Result<void> Journal::open_locked() {
-  // O_DSYNC: every write returns once its data (and the size, when it grows)
-  // is on stable storage, as write + fdatasync would.
-  fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_DSYNC | O_CLOEXEC, 0600);
+  fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd_ < 0) return io_error(fmt::format("journal {}: open: {}", path_.string(), std::strerror(errno)));
   std::ifstream in(path_, std::ios::binary);
   std::stringstream content;
@@ -128,12 +126,21 @@ Result<void> Journal::open_locked() {
     offset_ += 1;
     size_ = std::max(size_, offset_);
   }
-  return preallocate(0);
+  if (auto room = preallocate(0); !room) return room;
+  return sync_locked();
+}
+
+Result<void> Journal::sync_locked() {
+  if (::fdatasync(fd_) != 0)
+    return io_error(fmt::format("journal {}: fdatasync: {}", path_.string(), std::strerror(errno)));
+  return ok_result();
 }
 
 // Makes sure `bytes` more fit before the end of the file, growing it by whole
 // chunks of newlines written (not just reserved) now, so that appending
 // later changes no metadata and the sync of a record flushes its data alone.
+// The padding is synced with the record that needed it (append_line) or by
+// open_locked.
 Result<void> Journal::preallocate(std::size_t bytes) {
   const off_t needed = offset_ + static_cast<off_t>(bytes);
   if (needed < size_) return ok_result();
@@ -145,22 +152,23 @@ Result<void> Journal::preallocate(std::size_t bytes) {
   return ok_result();
 }
 
-Result<void> Journal::append_line(const std::string& line) {
+Result<void> Journal::append_line(const std::string& line, Durability durability) {
   std::lock_guard lock(mutex_);
   if (fd_ < 0) return internal_error("journal is not open");
   // The line keeps one newline of the padding after it as its end.
   if (auto room = preallocate(line.size() + 1); !room) return room;
   if (auto written = pwrite_all(fd_, line, offset_, path_); !written) return written;
   offset_ += static_cast<off_t>(line.size()) + 1;
-  return ok_result();
+  // fdatasync also flushes the crash-safe records written before this one.
+  return durability == Durability::kSynced ? sync_locked() : ok_result();
 }
 
-Result<void> Journal::append_applied(const JournalEntry& entry) {
-  return append_line(journal_entry_to_json(entry).dump());
+Result<void> Journal::append_applied(const JournalEntry& entry, Durability durability) {
+  return append_line(journal_entry_to_json(entry).dump(), durability);
 }
 
-Result<void> Journal::append_healed(const std::string& id) {
-  return append_line(nlohmann::json{{"op", "healed"}, {"id", id}}.dump());
+Result<void> Journal::append_healed(const std::string& id, Durability durability) {
+  return append_line(nlohmann::json{{"op", "healed"}, {"id", id}}.dump(), durability);
 }
 
 Result<void> Journal::compact(const std::vector<JournalEntry>& still_applied) {

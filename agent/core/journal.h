@@ -2,10 +2,13 @@
 // outlives its owner").
 //
 // Contract: the journal is a JSONL file in the state dir. append_applied()
-// writes {"op":"applied","id":..,"record":HealRecord,"spec":..,"applied_at_unix_ms":..}
-// and has it on stable storage before returning (O_DSYNC write, as write +
-// fdatasync), so the caller may apply only after it returned ok.
-// append_healed() writes {"op":"healed","id":..} the same way. The file is
+// writes {"op":"applied","id":..,"record":HealRecord,"spec":..,"applied_at_unix_ms":..};
+// with Durability::kSynced it is on stable storage before the call returns
+// (write + fdatasync), with kCrashSafe it is in the kernel's page cache, which
+// outlives a crash of the agent but not of the host (for faults a reboot
+// clears anyway: Mechanism::survives_reboot). Either way the caller may apply
+// only after it returned ok. append_healed() writes {"op":"healed","id":..}
+// the same way. The file is
 // preallocated by chunks of blank lines (really written, so that a record's
 // write changes no metadata and its sync flushes the record alone, not the
 // filesystem journal); records overwrite the padding in order, each ended by
@@ -38,6 +41,12 @@ struct JournalEntry {
   std::int64_t applied_at_unix_ms = 0;
 };
 
+// How far a record must be written before append_* returns.
+enum class Durability {
+  kSynced,     // on disk: outlives a reboot of the host
+  kCrashSafe,  // in the page cache: outlives a crash of the agent
+};
+
 struct JournalLoad {
   std::vector<JournalEntry> still_applied;
   std::size_t skipped_lines = 0;
@@ -54,14 +63,15 @@ class Journal {
 
   Result<JournalLoad> load() const;
   Result<void> open();  // opens for appending (creates the file)
-  Result<void> append_applied(const JournalEntry& entry);
-  Result<void> append_healed(const std::string& id);
+  Result<void> append_applied(const JournalEntry& entry, Durability durability = Durability::kSynced);
+  Result<void> append_healed(const std::string& id, Durability durability = Durability::kSynced);
   Result<void> compact(const std::vector<JournalEntry>& still_applied);
 
  private:
-  Result<void> append_line(const std::string& line);
+  Result<void> append_line(const std::string& line, Durability durability);
   Result<void> open_locked();
   Result<void> preallocate(std::size_t bytes);
+  Result<void> sync_locked();
 
   std::filesystem::path path_;
   mutable std::mutex mutex_;

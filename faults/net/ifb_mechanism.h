@@ -36,6 +36,7 @@ class IfbMechanism : public Mechanism {
   Result<void> apply(const HealRecord& record, const HostContext& host) override;
   Result<void> heal(const HealRecord& record, const HostContext& host) override;
   std::string describe(const HealRecord& record) const override;
+  bool survives_reboot() const override { return false; }  // kernel state
 
  private:
   std::string name_;

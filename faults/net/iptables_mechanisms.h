@@ -35,6 +35,7 @@ class IptablesPartition : public Mechanism {
   Result<void> apply(const HealRecord& record, const HostContext& host) override;
   Result<void> heal(const HealRecord& record, const HostContext& host) override;
   std::string describe(const HealRecord& record) const override;
+  bool survives_reboot() const override { return false; }  // kernel state
 };
 
 class IptablesBlackholeOut : public Mechanism {
@@ -45,6 +46,7 @@ class IptablesBlackholeOut : public Mechanism {
   Result<void> apply(const HealRecord& record, const HostContext& host) override;
   Result<void> heal(const HealRecord& record, const HostContext& host) override;
   std::string describe(const HealRecord& record) const override;
+  bool survives_reboot() const override { return false; }  // kernel state
 };
 
 class IptablesStatisticLoss : public Mechanism {
@@ -56,6 +58,7 @@ class IptablesStatisticLoss : public Mechanism {
   Result<void> apply(const HealRecord& record, const HostContext& host) override;
   Result<void> heal(const HealRecord& record, const HostContext& host) override;
   std::string describe(const HealRecord& record) const override;
+  bool survives_reboot() const override { return false; }  // kernel state
 };
 
 // Shared by the three: probe of iptables (a success is remembered per network

@@ -34,6 +34,7 @@ class TbfBandwidth : public Mechanism {
   Result<void> apply(const HealRecord& record, const HostContext& host) override;
   Result<void> heal(const HealRecord& record, const HostContext& host) override;
   std::string describe(const HealRecord& record) const override;
+  bool survives_reboot() const override { return false; }  // kernel state
 };
 
 }  // namespace faultline::faults::net

@@ -145,6 +145,7 @@ class CpuThrottle : public Mechanism {
     return io_error(fmt::format("cpu-throttle heal: {} stays busy", dir.string()));
   }
 
+  bool survives_reboot() const override { return false; }  // cgroup limits
   std::string describe(const HealRecord& record) const override {
     return fmt::format("cpu-throttle: pid {} limited to {}% of a CPU in {}", record.value("pid", -1),
                        100.0 * record.value("quota_us", 0.0) / record.value("period_us", 1.0), record.value("cgroup", ""));

@@ -42,6 +42,7 @@ class PauseMechanism : public Mechanism {
     return send(record, SIGCONT, /*missing_ok=*/true);
   }
 
+  bool survives_reboot() const override { return false; }  // a stopped process
   std::string describe(const HealRecord& record) const override {
     return fmt::format("pause: SIGSTOP the SUT (pid {}), SIGCONT on heal", record.value("pid", -1));
   }

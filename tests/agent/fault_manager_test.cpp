@@ -147,6 +147,24 @@ TEST_F(FaultManagerTest, RecoverHealsWhatAPreviousRunLeftAndCompacts) {
   EXPECT_TRUE(journal.load()->still_applied.empty());
 }
 
+// The journal syncs to disk only for faults whose effect outlives a reboot:
+// the kernel state of network, pause and cpu faults goes with the host.
+TEST(FaultDurability, NetworkAndProcessStateFaultsAreCrashSafeFilesAndClocksSynced) {
+  auto& registry = faults::MechanismRegistry::instance();
+  for (std::string kind : {"partition", "delay", "loss", "duplicate", "corrupt", "reorder", "bandwidth",
+                           "blackhole-out", "pause", "cpu-throttle"}) {
+    auto mechanisms = registry.candidates(kind);
+    ASSERT_FALSE(mechanisms.empty()) << kind;
+    for (auto* m : mechanisms) EXPECT_FALSE(m->survives_reboot()) << kind << " via " << m->name();
+  }
+  for (std::string kind : {"disk-fill", "corrupt-file", "lose-unsynced", "disk-error", "disk-slow", "kill",
+                           "clock-skew", "clock-drift", "clock-stop"}) {
+    auto mechanisms = registry.candidates(kind);
+    ASSERT_FALSE(mechanisms.empty()) << kind;
+    for (auto* m : mechanisms) EXPECT_TRUE(m->survives_reboot()) << kind << " via " << m->name();
+  }
+}
+
 TEST_F(FaultManagerTest, ShutdownHealsEverything) {
   Journal journal(dir_ / "journal.jsonl");
   FaultManager manager(registry_, host_, journal);

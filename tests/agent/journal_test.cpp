@@ -6,6 +6,7 @@
 #include <iterator>
 #include <string>
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "agent/core/journal.h"
@@ -41,6 +42,34 @@ TEST_F(JournalTest, AppliedWithoutHealedIsStillApplied) {
   EXPECT_EQ(loaded->still_applied[0].id, "a");
   EXPECT_EQ(loaded->still_applied[1].id, "c");
   EXPECT_EQ(loaded->still_applied[1].record["x"], "c");
+}
+
+// A crash-safe record is the agent's guard against its own crash: the
+// process dies (SIGKILL, nothing flushed on the way out) right after the
+// append returned, and the record is there for the next run.
+TEST_F(JournalTest, CrashSafeRecordsOutliveTheWritersDeath) {
+  const auto path = dir_ / "j.jsonl";
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    Journal journal(path);
+    if (!journal.open().ok()) ::_exit(3);
+    if (!journal.append_applied(entry("synced"), Durability::kSynced).ok()) ::_exit(4);
+    if (!journal.append_applied(entry("crash-safe"), Durability::kCrashSafe).ok()) ::_exit(5);
+    if (!journal.append_applied(entry("healed"), Durability::kCrashSafe).ok()) ::_exit(6);
+    if (!journal.append_healed("healed", Durability::kCrashSafe).ok()) ::_exit(7);
+    ::kill(::getpid(), SIGKILL);
+    ::_exit(8);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "child exit " << WEXITSTATUS(status);
+  auto loaded = Journal(path).load();
+  ASSERT_TRUE(loaded.ok());
+  ASSERT_EQ(loaded->still_applied.size(), 2u);
+  EXPECT_EQ(loaded->still_applied[0].id, "synced");
+  EXPECT_EQ(loaded->still_applied[1].id, "crash-safe");
+  EXPECT_EQ(loaded->skipped_lines, 0u);
 }
 
 TEST_F(JournalTest, TornLastLineIsSkippedAndCounted) {

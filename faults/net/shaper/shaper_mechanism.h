@@ -50,6 +50,7 @@ class ShaperMechanism : public Mechanism {
   Result<void> apply(const HealRecord& record, const HostContext& host) override;
   Result<void> heal(const HealRecord& record, const HostContext& host) override;
   std::string describe(const HealRecord& record) const override;
+  bool survives_reboot() const override { return false; }  // kernel state
   bool serves(Direction) const override { return true; }  // OUTPUT or INPUT
 
  private:
