@@ -33,6 +33,7 @@ test_packages=(
   python3                      # the stand-in SUT of some example suites
   python3-circuitbreaker python3-tenacity python3-backoff  # adapters/python's hooks and tools/recorders drive the real libraries
   conntrack ipset psmisc e2fsprogs  # tests look at conntrack entries and a partition's peer set
+  nftables                     # nft: tests compare the chains faultline makes with iptables-nft's
   fio sqlite3                  # the data fs tests: fio latencies, a real database's durability under lose-unsynced
   etcd-server etcd-client      # examples/etcd: etcd 3.4 as the SUT (etcd), its ready check (etcdctl)
 )

@@ -246,12 +246,20 @@ bool sample(Path& p, bool keep, bool check_traffic) {
 
 // Round robin over the paths (rotating who goes first), so a load spike on
 // this shared machine hits every path alike. A failed path stops measuring.
+// Each sample starts kSettle after the previous one's heal: the kernel
+// destroys deleted nf_tables rules and chains after an RCU grace period, and
+// a commit made while that is pending waits for it, so without the pause
+// every path would pay for the heal of the path before it (what a fault
+// applied seconds after the last heal never does).
+constexpr auto kSettle = std::chrono::milliseconds(50);
+
 void measure(std::vector<Path>& paths, int iterations) {
   const int warmup = 3;
   for (int i = -warmup; i < iterations && !g_stop; ++i) {
     for (std::size_t k = 0; k < paths.size() && !g_stop; ++k) {
       Path& p = paths[(k + static_cast<std::size_t>(i + warmup)) % paths.size()];
       if (!p.error.empty()) continue;
+      std::this_thread::sleep_for(kSettle);
       if (!sample(p, i >= 0, i == 0)) std::fprintf(stderr, "fault_time_bench: %s: %s\n", p.name.c_str(), p.error.c_str());
     }
   }

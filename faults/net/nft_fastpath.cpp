@@ -1,5 +1,8 @@
 #include "faults/net/nft_fastpath.h"
 
+#include <netinet/in.h>  // before any linux/ header: glibc's in.h then tells linux/in.h what it defines
+#include <linux/netfilter.h>
+
 #include <algorithm>
 #include <fmt/format.h>
 #include <set>
@@ -11,6 +14,7 @@ namespace faultline::faults::net {
 namespace {
 
 const char* base_of(Hook h) { return h == Hook::kInput ? "INPUT" : "OUTPUT"; }
+std::uint32_t hook_number(Hook h) { return h == Hook::kInput ? NF_INET_LOCAL_IN : NF_INET_LOCAL_OUT; }
 
 Result<void> on_nf_tables(const IptablesOptions& options) {
   if (options.restore_program != "iptables-restore" || !nft::iptables_on_nf_tables())
@@ -31,12 +35,17 @@ Result<void> nft_fast_apply(const IptablesOptions& options, std::string_view fau
 
   nft::NftBatch batch(options.table);
   std::vector<std::pair<std::string, std::uint64_t>> old_rules;
-  std::set<Hook> need_jump;
+  std::set<Hook> need_jump, need_base;
   for (Hook h : hooks) {
     auto base = nft::get_chain(nl, options.table, base_of(h));
     if (!base) return base.error();
-    if (!base->exists || !base->base)
-      return unavailable(fmt::format("no {} {} base chain yet", options.table, base_of(h)));
+    if (base->exists && !base->base)
+      return unavailable(fmt::format("{} {} is not a base chain", options.table, base_of(h)));
+    if (!base->exists) {  // a fresh host, or one whose `iptables -X` removed the empty built-in chains
+      need_base.insert(h);
+      need_jump.insert(h);
+      continue;  // nor any chain or rule of ours
+    }
     auto jumps = nft::dump_chain(nl, options.table, base_of(h));
     if (!jumps) return jumps.error();
     if (std::none_of(jumps->begin(), jumps->end(), [&](const nft::SeenRule& r) { return r.jump == chain_of(h); }))
@@ -46,6 +55,10 @@ Result<void> nft_fast_apply(const IptablesOptions& options, std::string_view fau
     for (const auto& r : *ours)
       if (r.comment == comment) old_rules.emplace_back(r.chain, r.handle);
   }
+  // As iptables-nft does on first use: the table and the built-in chains.
+  if (!need_base.empty()) batch.new_table();
+  for (Hook h : need_base)
+    if (auto made = batch.new_base_chain(base_of(h), hook_number(h)); !made) return made;
   // Replace: this id's previous rules go in the same transaction.
   for (Hook h : hooks) batch.new_chain(chain_of(h));  // created if missing, left alone if there
   for (const auto& [chain, handle] : old_rules) batch.delete_rule(chain, handle);

@@ -14,15 +14,17 @@
 //    deleted, all in ONE nf_tables transaction: all or nothing.
 //    It renders every Rule (rule.h) the batch does, from the same Rule
 //    (NftBatch::new_rule), except an interface wildcard ('+'); a set match
-//    needs an existing set (ipset.h). It never creates a table or a base
-//    chain (iptables-nft makes those, with its own markings, on first use).
+//    needs an existing set (ipset.h). A missing table or built-in chain is
+//    made in the same transaction, as iptables-nft makes it on first use (a
+//    fresh host, or one whose `iptables -X` removed the empty built-ins).
 //  - nft_fast_heal deletes exactly the rules whose comment is
 //    "faultline:<id>" from our two chains, and, when one of our chains is
 //    then empty, the INPUT/OUTPUT rules jumping to it and the chain — in ONE
 //    transaction. Healing an id with no rules succeeds and changes nothing
 //    (an empty chain of ours is still removed, as the batch heal does).
 //  - Both return an Error, having changed nothing, saying why they cannot
-//    (legacy backend, a rule they cannot render, a missing base chain, the
+//    (legacy backend, a rule they cannot render, a base chain of a table
+//    whose built-ins they do not know (filter and mangle they make), the
 //    kernel refused, e.g. a jump to our chain from a chain we do not read):
 //    the caller then uses iptables-restore.
 //  - The caller holds IptablesChains' locks. Acts on the calling thread's

@@ -1,6 +1,8 @@
 #include "faults/net/nft_netlink.h"
 
+#include <netinet/in.h>  // before any linux/ header: glibc's in.h then tells linux/in.h what it defines
 #include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nf_tables_compat.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -97,6 +99,36 @@ bool iptables_on_nf_tables() {
 NftBatch::NftBatch(std::string table) : table_(std::move(table)) {}
 
 void NftBatch::begin(int type, std::uint16_t flags) { messages_.begin(msg_type(type), flags, NFPROTO_IPV4); }
+
+void NftBatch::new_table() {
+  begin(NFT_MSG_NEWTABLE, NLM_F_CREATE);
+  messages_.put_str(NFTA_TABLE_NAME, table_);
+  messages_.end();
+}
+
+Result<void> NftBatch::new_base_chain(const std::string& chain, std::uint32_t hook) {
+  std::int32_t priority = 0;
+  const char* type = "filter";
+  if (table_ == "filter") {
+    priority = NF_IP_PRI_FILTER;
+  } else if (table_ == "mangle") {
+    priority = NF_IP_PRI_MANGLE;
+    if (hook == NF_INET_LOCAL_OUT) type = "route";  // re-routes a packet whose mark or address changed
+  } else {
+    return unavailable(fmt::format("no built-in chains of table {} known here", table_));
+  }
+  begin(NFT_MSG_NEWCHAIN, NLM_F_CREATE);
+  messages_.put_str(NFTA_CHAIN_TABLE, table_);
+  messages_.put_str(NFTA_CHAIN_NAME, chain);
+  const auto nest = messages_.nest();
+  messages_.put_be32(NFTA_HOOK_HOOKNUM, hook);
+  messages_.put_be32(NFTA_HOOK_PRIORITY, static_cast<std::uint32_t>(priority));
+  messages_.close(nest, NFTA_CHAIN_HOOK);
+  messages_.put_be32(NFTA_CHAIN_POLICY, NF_ACCEPT);
+  messages_.put_str(NFTA_CHAIN_TYPE, type);
+  messages_.end();
+  return ok_result();
+}
 
 void NftBatch::new_chain(const std::string& chain) {
   begin(NFT_MSG_NEWCHAIN, NLM_F_CREATE);

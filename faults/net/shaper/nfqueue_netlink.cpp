@@ -1,5 +1,8 @@
 #include "faults/net/shaper/nfqueue_netlink.h"
 
+#include <netinet/in.h>  // before any linux/ header: glibc's in.h then tells linux/in.h what it defines
+#include <linux/netfilter.h>
+
 #include <fmt/format.h>
 
 #include "faults/net/iptables_lock.h"
@@ -64,12 +67,11 @@ Result<void> nfqueue_fast_apply(const net::IptablesOptions& options, std::string
   if (!nl) return nl.error();
   net::IptablesFileLock lock;
 
-  // 1. The table and its base chain exist (else iptables-nft makes them).
+  // 1. The table and its base chain: made as iptables-nft makes them when
+  //    missing (a fresh host, or `iptables -X` removed the empty built-ins).
   auto base = nft::get_chain(*nl, table, base_chain);
   if (!base) return base.error();
-  if (!base->exists || !base->base)
-    return unavailable(fmt::format("no {} {} base chain yet ({})", table, base_chain,
-                                   !base->exists ? "No such file or directory" : "not a base chain"));
+  if (base->exists && !base->base) return unavailable(fmt::format("{} {} is not a base chain", table, base_chain));
 
   // 2. What is there: this id's rules (to replace), our chain, the jump.
   auto seen = nft::dump_table(*nl, table);
@@ -84,6 +86,11 @@ Result<void> nfqueue_fast_apply(const net::IptablesOptions& options, std::string
 
   // 3. One transaction; comments as xt "comment" matches, as iptables-nft 1.8 builds -m comment.
   nft::NftBatch batch(table);
+  if (!base->exists) {
+    batch.new_table();
+    auto made = batch.new_base_chain(base_chain, hook == net::Hook::kOutput ? NF_INET_LOCAL_OUT : NF_INET_LOCAL_IN);
+    if (!made) return made;
+  }
   if (!chain_seen) batch.new_chain(chain);  // created if missing, left alone if there
   for (const auto& rule : ours) batch.delete_rule(rule.chain, rule.handle);
   if (!jump_present) {  // -I OUTPUT|INPUT 1 -m comment --comment faultline:jump -j CHAIN

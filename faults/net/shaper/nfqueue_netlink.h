@@ -18,10 +18,10 @@
 //    [-p tcp --sport N] -j RETURN` on the OUTPUT hook (FAULTLINE-OUT), or
 //    their mirror image on INPUT (FAULTLINE-IN: `[!] -i IF [-s A]`,
 //    exemptions `[-d A] [-p tcp --dport N]`), all rules of a fault on one
-//    hook. Outside it, when iptables is not on the nf_tables backend, when
-//    the mangle table or its base chain does not exist yet (iptables-nft
-//    creates those on first use, with its own markings), or when the kernel
-//    refuses the batch, it returns an Error saying why, having changed
+//    hook. A missing mangle table or built-in chain is made in the same
+//    transaction, as iptables-nft makes it on first use. Outside the
+//    vocabulary, when iptables is not on the nf_tables backend, or when the
+//    kernel refuses the batch, it returns an Error saying why, having changed
 //    nothing: the caller uses iptables-restore.
 //  - Serialised with IptablesChains by the same flock
 //    (/run/faultline-iptables.lock). Acts on the calling thread's namespace.
