@@ -47,8 +47,8 @@ double cpu_now() {
 }
 
 const nlohmann::json kConfig = {
-    {"breaker", {{"failure_threshold", 5}, {"recovery_timeout", "50ms"}, {"tolerance", 0}}},
-    {"retry", {{"max_attempts", 5}, {"jitter", "decorrelated"}, {"tolerance", 0}}},
+    {"breaker", {{"profile", "faultline"}, {"failure_threshold", 5}, {"recovery_timeout", "50ms"}, {"tolerance", 0}}},
+    {"retry", {{"profile", "faultline"}, {"max_attempts", 5}, {"jitter", "decorrelated"}, {"tolerance", 0}}},
     {"detector", {{"detection_bound", "3s"}, {"recovery_bound", "3s"}}},
 };
 
