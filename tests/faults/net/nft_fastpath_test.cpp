@@ -150,7 +150,7 @@ TEST(NftFastPath, BuildsWhatIptablesRestoreBuildsAndHealsOnlyOurs) {
 }
 
 // `type filter hook input priority filter; policy accept;`: how a chain is hooked.
-std::string chain_header(const std::string& ns, const std::string& chain) {
+static std::string chain_header(const std::string& ns, const std::string& chain) {
   auto text = NetnsCluster::exec(ns, {"nft", "list", "chain", "ip", "filter", chain}).output;
   auto at = text.find("type ");
   return at == std::string::npos ? "no hook in: " + text : text.substr(at, text.find('\n', at) - at);
