@@ -19,11 +19,12 @@
 //    (ingress, a spec's "direction":"ingress"). The registry plans a spec only
 //    with mechanisms that serve its direction.
 //  - survives_reboot() says whether what apply() changes outlives a reboot
-//    of the host (a file on disk, the system clock: the default). The agent
-//    syncs the journal record of such a fault to disk before apply(); kernel
-//    state that a reboot clears (rules, qdiscs, a stopped process, cgroup
-//    limits, a process's own clock) needs the record to outlive only a crash
-//    of the agent, which the page cache does, so its record is not synced.
+//    of the host (a file on disk such as a ballast file or a per-process
+//    clock page, the system clock: the default). The agent syncs the journal
+//    record of such a fault to disk before apply(); kernel state that a
+//    reboot clears (rules, qdiscs, a stopped process, cgroup limits) needs
+//    the record to outlive only a crash of the agent, which the page cache
+//    does, so its record is not synced.
 // The record always carries "kind" and "mechanism" (set by the registry), so
 // the journal knows which mechanism to ask for heal.
 #pragma once
