@@ -435,7 +435,7 @@ int main(int argc, char** argv) {
   // faultline agents 1 and 1b: in the target's namespace, on its address (the
   // local provider's and docker provider's transport: TCP from the
   // controller); 1 journals on this machine's disk as the providers do,
-  // 1b on a tmpfs, to show what the journal's fsync costs.
+  // 1b on a tmpfs, to show what the journal's disk writes cost.
   const fs::path shm_state = fs::path("/dev/shm") / scratch.filename();
   struct ShmGuard {
     fs::path path;
@@ -578,7 +578,7 @@ int main(int argc, char** argv) {
     std::vector<Path> paths;
     paths.push_back(faultline_path("faultline: agent, TCP (local/docker provider)", *direct, partition_spec,
                                    partition_present, in_target, observe_partition, blocked));
-    paths.push_back(faultline_path("  the same, agent's journal on tmpfs (no disk fsync)", *shm_direct, partition_spec,
+    paths.push_back(faultline_path("  the same, agent's journal on tmpfs", *shm_direct, partition_spec,
                                    partition_present, in_target, observe_partition, {}));
     paths.push_back(faultline_path("faultline: agent, ssh provider's forwarded channel", **forwarded, partition_spec,
                                    partition_present, in_target, observe_partition, blocked));
@@ -609,7 +609,7 @@ int main(int argc, char** argv) {
     std::vector<Path> paths;
     paths.push_back(faultline_path("faultline: agent, TCP (local/docker provider)", *direct, delay_spec, shaper_present,
                                    in_target, observe_delay, {}));
-    paths.push_back(faultline_path("  the same, agent's journal on tmpfs (no disk fsync)", *shm_direct, delay_spec,
+    paths.push_back(faultline_path("  the same, agent's journal on tmpfs", *shm_direct, delay_spec,
                                    shaper_present, in_target, observe_delay, {}));
     paths.push_back(faultline_path("faultline: agent, ssh provider's forwarded channel", **forwarded, delay_spec,
                                    shaper_present, in_target, observe_delay, {}));

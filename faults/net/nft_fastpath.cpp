@@ -1,8 +1,5 @@
 #include "faults/net/nft_fastpath.h"
 
-#include <netinet/in.h>  // before any linux/ header: glibc's in.h then tells linux/in.h what it defines
-#include <linux/netfilter.h>
-
 #include <algorithm>
 #include <fmt/format.h>
 #include <set>
@@ -14,7 +11,6 @@ namespace faultline::faults::net {
 namespace {
 
 const char* base_of(Hook h) { return h == Hook::kInput ? "INPUT" : "OUTPUT"; }
-std::uint32_t hook_number(Hook h) { return h == Hook::kInput ? NF_INET_LOCAL_IN : NF_INET_LOCAL_OUT; }
 
 Result<void> on_nf_tables(const IptablesOptions& options) {
   if (options.restore_program != "iptables-restore" || !nft::iptables_on_nf_tables())
@@ -58,7 +54,7 @@ Result<void> nft_fast_apply(const IptablesOptions& options, std::string_view fau
   // As iptables-nft does on first use: the table and the built-in chains.
   if (!need_base.empty()) batch.new_table();
   for (Hook h : need_base)
-    if (auto made = batch.new_base_chain(base_of(h), hook_number(h)); !made) return made;
+    if (auto made = batch.new_base_chain(h); !made) return made;
   // Replace: this id's previous rules go in the same transaction.
   for (Hook h : hooks) batch.new_chain(chain_of(h));  // created if missing, left alone if there
   for (const auto& [chain, handle] : old_rules) batch.delete_rule(chain, handle);

@@ -106,22 +106,23 @@ void NftBatch::new_table() {
   messages_.end();
 }
 
-Result<void> NftBatch::new_base_chain(const std::string& chain, std::uint32_t hook) {
+Result<void> NftBatch::new_base_chain(Hook hook) {
+  const bool output = hook == Hook::kOutput;
   std::int32_t priority = 0;
   const char* type = "filter";
   if (table_ == "filter") {
     priority = NF_IP_PRI_FILTER;
   } else if (table_ == "mangle") {
     priority = NF_IP_PRI_MANGLE;
-    if (hook == NF_INET_LOCAL_OUT) type = "route";  // re-routes a packet whose mark or address changed
+    if (output) type = "route";  // re-routes a packet whose mark or address changed
   } else {
     return unavailable(fmt::format("no built-in chains of table {} known here", table_));
   }
   begin(NFT_MSG_NEWCHAIN, NLM_F_CREATE);
   messages_.put_str(NFTA_CHAIN_TABLE, table_);
-  messages_.put_str(NFTA_CHAIN_NAME, chain);
+  messages_.put_str(NFTA_CHAIN_NAME, output ? "OUTPUT" : "INPUT");
   const auto nest = messages_.nest();
-  messages_.put_be32(NFTA_HOOK_HOOKNUM, hook);
+  messages_.put_be32(NFTA_HOOK_HOOKNUM, output ? NF_INET_LOCAL_OUT : NF_INET_LOCAL_IN);
   messages_.put_be32(NFTA_HOOK_PRIORITY, static_cast<std::uint32_t>(priority));
   messages_.close(nest, NFTA_CHAIN_HOOK);
   messages_.put_be32(NFTA_CHAIN_POLICY, NF_ACCEPT);

@@ -83,10 +83,10 @@ class NftBatch {
   // The table and a built-in chain as iptables-nft makes them on first use
   // (filter: `type filter hook input|output priority filter; policy
   // accept`; mangle: priority mangle, OUTPUT of type route); each is left
-  // alone if it exists. hook: NF_INET_LOCAL_IN or NF_INET_LOCAL_OUT. Other
-  // tables are refused (adding nothing).
+  // alone if it exists. The chain is INPUT or OUTPUT, by hook. Other tables
+  // are refused (adding nothing).
   void new_table();
-  Result<void> new_base_chain(const std::string& chain, std::uint32_t hook);
+  Result<void> new_base_chain(Hook hook);
   void new_chain(const std::string& chain);  // user chain; left alone if it exists
   void delete_chain(const std::string& chain);
   void delete_rule(const std::string& chain, std::uint64_t handle);

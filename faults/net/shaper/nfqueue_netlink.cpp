@@ -1,8 +1,5 @@
 #include "faults/net/shaper/nfqueue_netlink.h"
 
-#include <netinet/in.h>  // before any linux/ header: glibc's in.h then tells linux/in.h what it defines
-#include <linux/netfilter.h>
-
 #include <fmt/format.h>
 
 #include "faults/net/iptables_lock.h"
@@ -88,8 +85,7 @@ Result<void> nfqueue_fast_apply(const net::IptablesOptions& options, std::string
   nft::NftBatch batch(table);
   if (!base->exists) {
     batch.new_table();
-    auto made = batch.new_base_chain(base_chain, hook == net::Hook::kOutput ? NF_INET_LOCAL_OUT : NF_INET_LOCAL_IN);
-    if (!made) return made;
+    if (auto made = batch.new_base_chain(hook); !made) return made;
   }
   if (!chain_seen) batch.new_chain(chain);  // created if missing, left alone if there
   for (const auto& rule : ours) batch.delete_rule(rule.chain, rule.handle);
